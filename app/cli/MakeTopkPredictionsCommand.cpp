@@ -1,0 +1,12 @@
+#include "Commands.h"
+
+#include "common/Error.h"
+
+namespace clipwb::cli {
+
+int runMakeTopkPredictions(const Args&)
+{
+    throw Error("this command is not available in this build yet");
+}
+
+} // namespace clipwb::cli

@@ -1,0 +1,32 @@
+#pragma once
+// Progress on stderr: a redrawn bar on a terminal, plain lines (at most one
+// every few seconds) when stderr is a file or a pipe.
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace clipwb::cli {
+
+class ProgressBar {
+public:
+    ProgressBar(std::string label, std::int64_t total);
+    ~ProgressBar();
+    /// Sets the position and an optional status text ("loss 1.23 lr 1e-5").
+    void update(std::int64_t done, const std::string& status = {});
+    /// Draws the final state and ends the line.
+    void finish(const std::string& status = {});
+
+private:
+    void draw(bool final);
+
+    std::string m_label;
+    std::int64_t m_total;
+    std::int64_t m_done = 0;
+    std::string m_status;
+    bool m_terminal;
+    bool m_finished = false;
+    std::chrono::steady_clock::time_point m_start;
+    std::chrono::steady_clock::time_point m_lastDraw;
+};
+
+} // namespace clipwb::cli

@@ -1,0 +1,58 @@
+// clipwb: the desktop workbench.
+#include "ui/MainWindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTimer>
+
+#include <cstdio>
+
+int main(int argc, char** argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("clipwb"));
+    QApplication::setApplicationName(QStringLiteral("clipwb"));
+    QApplication::setApplicationVersion(QStringLiteral(CLIPWB_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QApplication::translate("main", "Chinese-CLIP fine-tuning workbench"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption pageOption(QStringLiteral("page"),
+        QApplication::translate("main", "Open on page NAME (%1).")
+            .arg(clipwb::ui::MainWindow::pageNames().join(QStringLiteral(", "))),
+        QStringLiteral("NAME"));
+    const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
+        QApplication::translate("main", "Save a picture of the window to FILE and quit."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption sizeOption(QStringLiteral("size"),
+        QApplication::translate("main", "Window size WxH (default 1280x820)."), QStringLiteral("WxH"));
+    parser.addOption(pageOption);
+    parser.addOption(screenshotOption);
+    parser.addOption(sizeOption);
+    parser.process(app);
+
+    clipwb::ui::MainWindow window;
+    if (parser.isSet(sizeOption)) {
+        const QStringList parts = parser.value(sizeOption).split(QLatin1Char('x'));
+        if (parts.size() == 2)
+            window.resize(parts[0].toInt(), parts[1].toInt());
+    }
+    if (parser.isSet(pageOption) && !window.showPage(parser.value(pageOption))) {
+        std::fprintf(stderr, "clipwb: no page '%s'\n", qPrintable(parser.value(pageOption)));
+        return 2;
+    }
+    window.show();
+
+    if (parser.isSet(screenshotOption)) {
+        // Let layouts settle and lazy content (thumbnails, charts) draw first.
+        const QString file = parser.value(screenshotOption);
+        QTimer::singleShot(1500, &window, [&window, file] {
+            const bool ok = window.grab().save(file);
+            if (!ok)
+                std::fprintf(stderr, "clipwb: cannot write %s\n", qPrintable(file));
+            QApplication::exit(ok ? 0 : 1);
+        });
+    }
+    return app.exec();
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages clipwb needs to build, run and test, when
+# they are missing. Needs root (or sudo) only when something is missing.
+set -euo pipefail
+packages=(
+  cmake ninja-build g++ ccache pkg-config
+  qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
+  libtorch-dev libopenblas0-pthread liblmdb-dev libopencv-dev nlohmann-json3-dev
+  # tests: upstream cross-checks and GUI screenshots
+  python3-torch python3-torchvision python3-pil python3-lmdb xvfb xauth imagemagick
+  fonts-noto-cjk
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "clipwb: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The README's two commands:
+#   packaging/quickstart.sh run   set up, build, open the GUI on the demo project
+#                                 (no display: a headless demo run in the terminal)
+#   packaging/quickstart.sh test  set up, build, run every test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-run}
+bash packaging/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)"
+case "$mode" in
+  run)
+    if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+      exec build/bin/clipwb --demo
+    else
+      echo "clipwb: no display; running the headless demo (build/bin/clipwb-cli demo)" >&2
+      exec build/bin/clipwb-cli demo --out "${CLIPWB_DEMO_DIR:-$HOME/clipwb-demo}"
+    fi
+    ;;
+  test)
+    cd build
+    exec ctest --output-on-failure -j2
+    ;;
+  *)
+    echo "usage: $0 run|test" >&2
+    exit 2
+    ;;
+esac

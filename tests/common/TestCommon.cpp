@@ -1,0 +1,62 @@
+#include "common/AtomicFile.h"
+#include "common/Error.h"
+#include "common/Resources.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <filesystem>
+#include <sys/stat.h>
+#include <unistd.h>
+
+class TestCommon : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void embeddedVocabIsUpstreams()
+    {
+        const auto vocab = clipwb::resources::find("vocab.txt");
+        QVERIFY(vocab.has_value());
+        QCOMPARE(std::count(vocab->begin(), vocab->end(), '\n'), 21128L);
+        QVERIFY(vocab->substr(0, 6) == "[PAD]\n");
+        QVERIFY(!clipwb::resources::find("no-such-file").has_value());
+        const auto configs = clipwb::resources::list("model_configs/");
+        QVERIFY(std::find(configs.begin(), configs.end(), "model_configs/ViT-B-16.json") != configs.end());
+    }
+
+    void atomicWriteReplacesWholeFile()
+    {
+        QTemporaryDir dir;
+        const std::filesystem::path path = dir.filePath(QStringLiteral("a.txt")).toStdString();
+        clipwb::writeFileAtomic(path, "first");
+        clipwb::writeFileAtomic(path, "second");
+        QCOMPARE(QString::fromStdString(clipwb::readFile(path)), QStringLiteral("second"));
+        QCOMPARE(std::distance(std::filesystem::directory_iterator(dir.path().toStdString()),
+                               std::filesystem::directory_iterator()), 1L);
+    }
+
+    void failedWriteKeepsPreviousFile()
+    {
+        if (::geteuid() == 0)
+            QSKIP("root ignores directory permissions");
+        QTemporaryDir dir;
+        const std::filesystem::path path = dir.filePath(QStringLiteral("a.txt")).toStdString();
+        clipwb::writeFileAtomic(path, "kept");
+        ::chmod(dir.path().toLocal8Bit().constData(), 0500);
+        QVERIFY_THROWS_EXCEPTION(clipwb::Error, clipwb::writeFileAtomic(path, "lost"));
+        ::chmod(dir.path().toLocal8Bit().constData(), 0700);
+        QCOMPARE(QString::fromStdString(clipwb::readFile(path)), QStringLiteral("kept"));
+    }
+
+    void readMissingFileNamesIt()
+    {
+        try {
+            clipwb::readFile("/no/such/file.json");
+            QFAIL("no exception");
+        } catch (const clipwb::Error& e) {
+            QVERIFY(QString::fromUtf8(e.what()).contains(QStringLiteral("/no/such/file.json")));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCommon)
+#include "TestCommon.moc"

@@ -1,0 +1,16 @@
+#include "ui/DatasetPage.h"
+
+#include <QLabel>
+#include <QVBoxLayout>
+
+namespace clipwb::ui {
+
+DatasetPage::DatasetPage(QWidget* parent) : QWidget(parent)
+{
+    auto* layout = new QVBoxLayout(this);
+    auto* label = new QLabel(tr("<h2>Dataset browser</h2><p>This screen is being built.</p>"));
+    label->setAlignment(Qt::AlignCenter);
+    layout->addWidget(label);
+}
+
+} // namespace clipwb::ui

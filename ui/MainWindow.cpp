@@ -1,0 +1,137 @@
+#include "ui/MainWindow.h"
+
+#include "ui/CheckpointsPage.h"
+#include "ui/ConfigPage.h"
+#include "ui/DatasetPage.h"
+#include "ui/RetrievalPage.h"
+#include "ui/TrainingPage.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QHBoxLayout>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+
+namespace clipwb::ui {
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
+{
+    setWindowTitle(tr("clipwb — Chinese-CLIP workbench"));
+    m_navigation = new QListWidget;
+    m_navigation->setObjectName(QStringLiteral("navigation"));
+    m_navigation->setFixedWidth(170);
+    m_navigation->setIconSize(QSize(22, 22));
+    m_navigation->setSpacing(2);
+    m_pages = new QStackedWidget;
+
+    m_configPage = new ConfigPage;
+    m_datasetPage = new DatasetPage;
+    m_trainingPage = new TrainingPage;
+    m_checkpointsPage = new CheckpointsPage;
+    m_retrievalPage = new RetrievalPage;
+
+    const struct {
+        QWidget* page;
+        QString title;
+        QStyle::StandardPixmap icon;
+    } pages[] = {
+        {m_configPage, tr("Configuration"), QStyle::SP_FileDialogDetailedView},
+        {m_datasetPage, tr("Dataset"), QStyle::SP_DirOpenIcon},
+        {m_trainingPage, tr("Training"), QStyle::SP_MediaPlay},
+        {m_checkpointsPage, tr("Checkpoints"), QStyle::SP_DialogSaveButton},
+        {m_retrievalPage, tr("Retrieval"), QStyle::SP_FileDialogContentsView},
+    };
+    for (const auto& entry : pages) {
+        m_navigation->addItem(new QListWidgetItem(style()->standardIcon(entry.icon), entry.title));
+        m_pages->addWidget(entry.page);
+    }
+    connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+    m_navigation->setCurrentRow(0);
+
+    auto* central = new QWidget;
+    auto* layout = new QHBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(m_navigation);
+    layout->addWidget(m_pages, 1);
+    setCentralWidget(central);
+
+    createMenus();
+    statusBar()->showMessage(tr("Ready"));
+    resize(1280, 820);
+    restoreLayout();
+}
+
+MainWindow::~MainWindow() = default;
+
+QStringList MainWindow::pageNames()
+{
+    return {QStringLiteral("configuration"), QStringLiteral("dataset"), QStringLiteral("training"),
+            QStringLiteral("checkpoints"), QStringLiteral("retrieval")};
+}
+
+bool MainWindow::showPage(const QString& name)
+{
+    const int index = pageNames().indexOf(name.toLower());
+    if (index < 0)
+        return false;
+    m_navigation->setCurrentRow(index);
+    return true;
+}
+
+QString MainWindow::currentPageName() const
+{
+    return pageNames().value(m_pages->currentIndex());
+}
+
+void MainWindow::createMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    const QStringList titles = {tr("Configuration"), tr("Dataset"), tr("Training"), tr("Checkpoints"),
+                                tr("Retrieval")};
+    for (int i = 0; i < titles.size(); ++i) {
+        QAction* action = view->addAction(titles[i], this, [this, i] { m_navigation->setCurrentRow(i); });
+        action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+    }
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About clipwb"), this, [this] {
+        QMessageBox::about(this, tr("About clipwb"),
+                           tr("<b>clipwb</b> %1<br>A native workbench for fine-tuning Chinese-CLIP.")
+                               .arg(QStringLiteral(CLIPWB_VERSION)));
+    });
+}
+
+void MainWindow::restoreLayout()
+{
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    showPage(settings.value(QStringLiteral("window/page"), QStringLiteral("configuration")).toString());
+}
+
+void MainWindow::saveLayout()
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("window/page"), currentPageName());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    saveLayout();
+    event->accept();
+}
+
+} // namespace clipwb::ui

@@ -1,0 +1,52 @@
+#pragma once
+// The workbench window: a navigation list on the left and one page per part
+// of the workflow (Configuration, Dataset, Training, Checkpoints, Retrieval).
+#include <QMainWindow>
+
+class QListWidget;
+class QStackedWidget;
+
+namespace clipwb::ui {
+
+class ConfigPage;
+class DatasetPage;
+class TrainingPage;
+class CheckpointsPage;
+class RetrievalPage;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /// Page names as used by --page: configuration, dataset, training, checkpoints, retrieval.
+    static QStringList pageNames();
+    /// Shows the named page; false when there is no such page.
+    bool showPage(const QString& name);
+    QString currentPageName() const;
+
+    ConfigPage* configPage() const { return m_configPage; }
+    DatasetPage* datasetPage() const { return m_datasetPage; }
+    TrainingPage* trainingPage() const { return m_trainingPage; }
+    CheckpointsPage* checkpointsPage() const { return m_checkpointsPage; }
+    RetrievalPage* retrievalPage() const { return m_retrievalPage; }
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void createMenus();
+    void restoreLayout();
+    void saveLayout();
+
+    QListWidget* m_navigation = nullptr;
+    QStackedWidget* m_pages = nullptr;
+    ConfigPage* m_configPage = nullptr;
+    DatasetPage* m_datasetPage = nullptr;
+    TrainingPage* m_trainingPage = nullptr;
+    CheckpointsPage* m_checkpointsPage = nullptr;
+    RetrievalPage* m_retrievalPage = nullptr;
+};
+
+} // namespace clipwb::ui
