@@ -1,0 +1,15 @@
+# ctest install_tree: installs into PREFIX and runs the installed CLI.
+file(REMOVE_RECURSE ${PREFIX})
+execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${PREFIX}
+                RESULT_VARIABLE rc OUTPUT_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "cmake --install failed (${rc})")
+endif()
+if(NOT EXISTS ${PREFIX}/bin/clipwb-cli)
+  message(FATAL_ERROR "clipwb-cli missing from the install tree")
+endif()
+execute_process(COMMAND ${PREFIX}/bin/clipwb-cli --help RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "make-topk-predictions")
+  message(FATAL_ERROR "installed clipwb-cli --help failed: ${rc} ${out}")
+endif()
+message(STATUS "install tree OK: ${PREFIX}")
