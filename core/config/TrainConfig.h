@@ -131,6 +131,8 @@ const std::vector<std::string>& groups();
 
 /// The config as a JSON object with every key (unset ones as null).
 nlohmann::json toJson(const TrainConfig& config);
+/// The same as JSON text with the keys in display order (as saved and as `config check` prints it).
+std::string toJsonText(const TrainConfig& config, int indent = 2);
 /// Reads a JSON object; unknown keys and wrong types become issues (all of them),
 /// keys not present keep their defaults. Relative paths resolve against baseDir.
 ConfigResult fromJson(const nlohmann::json& object, const std::filesystem::path& baseDir);
