@@ -1,0 +1,89 @@
+#include "train/MetricsWriter.h"
+
+#include "common/AtomicFile.h"
+#include "common/Error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <sstream>
+
+namespace clipwb::train {
+namespace {
+
+double unixSeconds()
+{
+    using namespace std::chrono;
+    return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+} // namespace
+
+MetricsWriter::MetricsWriter(const std::filesystem::path& path, int64_t keepUpToStep) : m_path(path)
+{
+    if (keepUpToStep >= 0 && std::filesystem::exists(path)) {
+        std::istringstream in(readFile(path));
+        std::string kept, line;
+        while (std::getline(in, line)) {
+            const auto record = nlohmann::json::parse(line, nullptr, false);
+            if (record.is_discarded() || !record.is_object())
+                continue; // a partial last line left by a killed run
+            if (record.contains("step") && record["step"].is_number() &&
+                record["step"].get<int64_t>() > keepUpToStep)
+                continue;
+            kept += line + "\n";
+        }
+        writeFileAtomic(path, kept);
+    }
+    m_file = std::fopen(path.c_str(), "a");
+    CLIPWB_CHECK(m_file, "cannot write ", path.string(), ": ", std::strerror(errno));
+}
+
+MetricsWriter::~MetricsWriter()
+{
+    if (m_file)
+        std::fclose(m_file);
+}
+
+void MetricsWriter::writeLine(const std::string& line)
+{
+    const std::string withNewline = line + "\n";
+    const bool ok = std::fwrite(withNewline.data(), 1, withNewline.size(), m_file) == withNewline.size() &&
+                    std::fflush(m_file) == 0;
+    CLIPWB_CHECK(ok, "cannot write ", m_path.string(), ": ", std::strerror(errno));
+}
+
+void MetricsWriter::writeStep(const StepMetrics& m)
+{
+    nlohmann::json j = {{"type", "train"},
+                        {"step", m.step},
+                        {"epoch", m.epoch},
+                        {"loss", m.loss},
+                        {"i2t", m.i2t},
+                        {"t2i", m.t2i},
+                        {"lr", m.lr},
+                        {"logit_scale", m.logitScale},
+                        {"samples_per_s", m.samplesPerSecond},
+                        {"time", unixSeconds()},
+                        {"step_time_s", m.stepTimeSeconds},
+                        {"data_wait_s", m.dataWaitSeconds},
+                        {"max_steps", m.maxSteps}};
+    if (m.lossScale > 0) {
+        j["loss_scale"] = m.lossScale;
+        j["skipped"] = m.skipped;
+    }
+    writeLine(j.dump());
+}
+
+void MetricsWriter::writeValidation(const ValidationMetrics& m)
+{
+    const nlohmann::json j = {{"type", "val"},       {"step", m.step},     {"epoch", m.epoch},
+                              {"loss", m.loss},      {"i2t", m.i2t},       {"t2i", m.t2i},
+                              {"time", unixSeconds()}, {"num_samples", m.numSamples},
+                              {"seconds", m.seconds}};
+    writeLine(j.dump());
+}
+
+} // namespace clipwb::train
