@@ -9,6 +9,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QListWidget>
 #include <QMenuBar>
@@ -63,6 +64,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     setCentralWidget(central);
 
     createMenus();
+    // The window title names the config file and marks unsaved changes with '*'.
+    const auto updateTitle = [this] {
+        const QString file = m_configPage->filePath();
+        setWindowTitle(tr("%1[*] — clipwb").arg(file.isEmpty() ? tr("untitled") : QFileInfo(file).fileName()));
+        setWindowModified(m_configPage->isModified());
+    };
+    connect(m_configPage, &ConfigPage::modifiedChanged, this, updateTitle);
+    connect(m_configPage, &ConfigPage::filePathChanged, this, updateTitle);
+    updateTitle();
     statusBar()->showMessage(tr("Ready"));
     resize(1280, 820);
     restoreLayout();
@@ -93,6 +103,12 @@ QString MainWindow::currentPageName() const
 void MainWindow::createMenus()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_configPage->openAction());
+    file->addMenu(m_configPage->recentMenu());
+    file->addAction(m_configPage->saveAction());
+    file->addAction(m_configPage->saveAsAction());
+    file->addMenu(m_configPage->presetMenu());
+    file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
