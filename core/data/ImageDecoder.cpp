@@ -1,0 +1,154 @@
+#include "data/ImageDecoder.h"
+
+#include "common/Error.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cstdio>
+
+namespace clipwb::data {
+
+namespace {
+
+bool startsWith(std::string_view bytes, std::string_view prefix)
+{
+    return bytes.size() >= prefix.size() && bytes.substr(0, prefix.size()) == prefix;
+}
+
+std::string leadingBytesHex(std::string_view bytes)
+{
+    std::string hex;
+    char buffer[4];
+    for (size_t i = 0; i < std::min<size_t>(bytes.size(), 8); ++i) {
+        std::snprintf(buffer, sizeof buffer, "%02x", static_cast<unsigned char>(bytes[i]));
+        hex += buffer;
+    }
+    return hex.empty() ? std::string("(empty)") : hex;
+}
+
+// PNG colour type from the IHDR chunk: 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA.
+int pngColourType(std::string_view bytes)
+{
+    constexpr size_t kColourTypeOffset = 8 + 4 + 4 + 4 + 4 + 1;
+    if (bytes.size() <= kColourTypeOffset || bytes.substr(12, 4) != "IHDR")
+        return -1;
+    return static_cast<unsigned char>(bytes[kColourTypeOffset]);
+}
+
+// Whether PIL's Image.open gives a mode with an alpha band (RGBA, LA) for this file.
+bool pilKeepsAlpha(ImageFormat format, std::string_view bytes)
+{
+    switch (format) {
+    case ImageFormat::Png: {
+        const int colourType = pngColourType(bytes);
+        return colourType == 4 || colourType == 6;
+    }
+    case ImageFormat::WebP:
+        return true; // PIL opens WebP with an alpha channel as RGBA, without as RGB
+    default:
+        return false; // JPEG has none; PIL reads 32-bit BMP as RGB
+    }
+}
+
+} // namespace
+
+ImageFormat detectImageFormat(std::string_view bytes)
+{
+    if (startsWith(bytes, "\xFF\xD8\xFF"))
+        return ImageFormat::Jpeg;
+    if (startsWith(bytes, "\x89PNG\r\n\x1A\n"))
+        return ImageFormat::Png;
+    if (bytes.size() >= 12 && startsWith(bytes, "RIFF") && bytes.substr(8, 4) == "WEBP")
+        return ImageFormat::WebP;
+    if (startsWith(bytes, "BM"))
+        return ImageFormat::Bmp;
+    return ImageFormat::Unknown;
+}
+
+const char* imageFormatName(ImageFormat format)
+{
+    switch (format) {
+    case ImageFormat::Jpeg:
+        return "JPEG";
+    case ImageFormat::Png:
+        return "PNG";
+    case ImageFormat::WebP:
+        return "WebP";
+    case ImageFormat::Bmp:
+        return "BMP";
+    default:
+        return "unknown";
+    }
+}
+
+DecodedImage decodeImage(std::string_view bytes, const std::string& what)
+{
+    DecodedImage image;
+    image.format = detectImageFormat(bytes);
+    CLIPWB_CHECK(image.format != ImageFormat::Unknown, "cannot decode ", what,
+                 ": not a JPEG, PNG, WebP or BMP image (first bytes ", leadingBytesHex(bytes), ", ",
+                 bytes.size(), " bytes)");
+    cv::Mat encoded(1, static_cast<int>(bytes.size()), CV_8UC1,
+                    const_cast<char*>(bytes.data())); // imdecode only reads
+    cv::Mat raw;
+    try {
+        // IMREAD_UNCHANGED keeps alpha and 16 bits and, like PIL, ignores EXIF orientation.
+        raw = cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
+    } catch (const cv::Exception& e) {
+        throw Error(detail::concat("cannot decode ", what, " (", imageFormatName(image.format),
+                                   "): ", e.what()));
+    }
+    CLIPWB_CHECK(!raw.empty() && raw.rows > 0 && raw.cols > 0, "cannot decode ", what, ": corrupt ",
+                 imageFormatName(image.format), " data (", bytes.size(), " bytes)");
+
+    if (raw.depth() == CV_16U) {
+        // Not convertTo (it rounds): PIL keeps the high byte.
+        cv::Mat shifted(raw.size(), CV_MAKETYPE(CV_8U, raw.channels()));
+        const int values = raw.rows * raw.cols * raw.channels();
+        cv::Mat continuous = raw.isContinuous() ? raw : raw.clone();
+        const auto* source = continuous.ptr<uint16_t>();
+        auto* target = shifted.ptr<uint8_t>();
+        for (int i = 0; i < values; ++i)
+            target[i] = static_cast<uint8_t>(source[i] >> 8);
+        raw = shifted;
+    } else if (raw.depth() != CV_8U) {
+        cv::Mat converted;
+        raw.convertTo(converted, CV_8U);
+        raw = converted;
+    }
+
+    image.palette = image.format == ImageFormat::Png && pngColourType(bytes) == 3;
+    const bool keepAlpha = raw.channels() == 4 && !image.palette && pilKeepsAlpha(image.format, bytes);
+    switch (raw.channels()) {
+    case 1:
+        cv::cvtColor(raw, image.pixels, cv::COLOR_GRAY2RGB);
+        break;
+    case 3:
+        cv::cvtColor(raw, image.pixels, cv::COLOR_BGR2RGB);
+        break;
+    case 4:
+        cv::cvtColor(raw, image.pixels, keepAlpha ? cv::COLOR_BGRA2RGBA : cv::COLOR_BGRA2RGB);
+        break;
+    default:
+        throw Error(detail::concat("cannot decode ", what, ": unsupported channel count ",
+                                   raw.channels()));
+    }
+    return image;
+}
+
+cv::Mat toRgb(const DecodedImage& image)
+{
+    if (!image.hasAlpha())
+        return image.pixels;
+    cv::Mat rgb;
+    cv::cvtColor(image.pixels, rgb, cv::COLOR_RGBA2RGB);
+    return rgb;
+}
+
+cv::Mat decodeImageRgb(std::string_view bytes, const std::string& what)
+{
+    return toRgb(decodeImage(bytes, what));
+}
+
+} // namespace clipwb::data

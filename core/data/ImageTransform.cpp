@@ -1,0 +1,86 @@
+#include "data/ImageTransform.h"
+
+#include "common/Error.h"
+#include "data/PilResize.h"
+
+namespace clipwb::data {
+
+namespace {
+
+// ToTensor divides by 255 in float32, Normalize subtracts and divides in float32: one table per
+// channel gives the same floats.
+struct NormalizeTable {
+    float values[3][256];
+    NormalizeTable()
+    {
+        for (int c = 0; c < 3; ++c) {
+            for (int v = 0; v < 256; ++v)
+                values[c][v] = (static_cast<float>(v) / 255.0f - kClipMean[c]) / kClipStd[c];
+        }
+    }
+};
+
+const NormalizeTable& normalizeTable()
+{
+    static const NormalizeTable table;
+    return table;
+}
+
+DecodedImage wrap(const cv::Mat& pixels)
+{
+    CLIPWB_CHECK(pixels.depth() == CV_8U && !pixels.empty(),
+                 "preprocessForEval: expected a non-empty 8-bit image");
+    DecodedImage image;
+    if (pixels.channels() == 1) {
+        // Resampling is per channel, so resizing "L" then converting equals converting first.
+        cv::Mat rgb;
+        cv::merge(std::vector<cv::Mat>{pixels, pixels, pixels}, rgb);
+        image.pixels = rgb;
+    } else {
+        CLIPWB_CHECK(pixels.channels() == 3 || pixels.channels() == 4,
+                     "preprocessForEval: expected 1, 3 or 4 channels, got ", pixels.channels());
+        image.pixels = pixels;
+    }
+    return image;
+}
+
+} // namespace
+
+void normalizeRgbInto(const cv::Mat& rgb, float* out)
+{
+    CLIPWB_CHECK(rgb.type() == CV_8UC3, "normalizeRgbInto: expected CV_8UC3");
+    const auto& table = normalizeTable();
+    const size_t plane = static_cast<size_t>(rgb.rows) * rgb.cols;
+    float* r = out;
+    float* g = out + plane;
+    float* b = out + 2 * plane;
+    for (int y = 0; y < rgb.rows; ++y) {
+        const uint8_t* in = rgb.ptr<uint8_t>(y);
+        const size_t offset = static_cast<size_t>(y) * rgb.cols;
+        for (int x = 0; x < rgb.cols; ++x) {
+            r[offset + x] = table.values[0][in[3 * x]];
+            g[offset + x] = table.values[1][in[3 * x + 1]];
+            b[offset + x] = table.values[2][in[3 * x + 2]];
+        }
+    }
+}
+
+void preprocessForEvalInto(const DecodedImage& image, int resolution, float* out)
+{
+    CLIPWB_CHECK(resolution > 0, "preprocessForEval: bad resolution ", resolution);
+    normalizeRgbInto(pilResizeToRgb(image, resolution, resolution), out);
+}
+
+torch::Tensor preprocessForEval(const DecodedImage& image, int resolution)
+{
+    auto tensor = torch::empty({3, resolution, resolution}, torch::kFloat32);
+    preprocessForEvalInto(image, resolution, tensor.data_ptr<float>());
+    return tensor;
+}
+
+torch::Tensor preprocessForEval(const cv::Mat& rgb, int resolution)
+{
+    return preprocessForEval(wrap(rgb), resolution);
+}
+
+} // namespace clipwb::data
