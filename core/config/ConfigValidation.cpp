@@ -118,8 +118,10 @@ void checkLmdbSplit(const std::string& key, const std::string& value, std::vecto
     }
     std::vector<std::string> missing;
     for (const char* part : {"imgs", "pairs"})
-        if (!fs::is_regular_file(fs::path(value) / part / "data.mdb", error))
+        if (!fs::is_directory(fs::path(value) / part, error))
             missing.push_back(std::string(part) + "/");
+        else if (!fs::is_regular_file(fs::path(value) / part / "data.mdb", error))
+            missing.push_back(std::string(part) + "/data.mdb");
     if (!missing.empty())
         issues.push_back({key, "not an LMDB split folder: " + value + " lacks " + joined(missing) +
                                    " (expected imgs/ and pairs/ LMDB environments, as build-lmdb writes them)"});

@@ -444,7 +444,7 @@ private Q_SLOTS:
         std::vector<ConfigIssue> issues = validate(c);
         VERIFY_ISSUE(issues, "train_data", "folder not found: " + (root / "absent").string());
         VERIFY_ISSUE(issues, "val_data", "not an LMDB split folder");
-        VERIFY_ISSUE(issues, "val_data", "imgs/, pairs/");
+        VERIFY_ISSUE(issues, "val_data", "lacks imgs/data.mdb, pairs/ (");
         VERIFY_ISSUE(issues, "resume", "file not found");
         VERIFY_ISSUE(issues, "clip_weight_path", "not a file");
         VERIFY_ISSUE(issues, "bert_weight_path", "file not found");
