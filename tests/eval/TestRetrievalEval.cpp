@@ -1,0 +1,333 @@
+// core/eval against upstream's own files (tests/fixtures/eval: written by
+// extract_features.py, make_topk_predictions.py and evaluation.py) and, for
+// the image-to-text direction, against upstream's logic run by /usr/bin/python3.
+#include "common/AtomicFile.h"
+#include "common/Error.h"
+#include "eval/BlockedTopK.h"
+#include "eval/FeatureTable.h"
+#include "eval/PythonJson.h"
+#include "eval/RecallEvaluation.h"
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <algorithm>
+#include <filesystem>
+#include <numeric>
+#include <random>
+
+using namespace clipwb;
+using namespace clipwb::eval;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kEval = fs::path(CLIPWB_TEST_FIXTURES) / "eval";
+const QString kCli = QStringLiteral(CLIPWB_BIN_DIR "/clipwb-cli");
+const char* kPython = "/usr/bin/python3";
+
+struct RunResult {
+    int exitCode = -1;
+    QString out, err;
+};
+
+RunResult run(const QString& program, const QStringList& arguments)
+{
+    QProcess process;
+    process.start(program, arguments);
+    RunResult result;
+    if (!process.waitForFinished(120000)) {
+        process.kill();
+        process.waitForFinished();
+        result.err = QStringLiteral("timed out");
+        return result;
+    }
+    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    result.out = QString::fromUtf8(process.readAllStandardOutput());
+    result.err = QString::fromUtf8(process.readAllStandardError());
+    return result;
+}
+
+bool pythonWithTorch()
+{
+    return QFile::exists(kPython) &&
+           run(kPython, {"-c", "import torch, numpy"}).exitCode == 0;
+}
+
+QString q(const fs::path& path)
+{
+    return QString::fromStdString(path.string());
+}
+
+/// Reference top-k: full sort with Python's stable-sort tie order.
+std::vector<std::int64_t> bruteTopK(const std::vector<float>& scores, std::int64_t k)
+{
+    std::vector<std::int64_t> order(scores.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return scores[x] > scores[y]; });
+    order.resize(std::min<std::size_t>(order.size(), k));
+    return order;
+}
+
+} // namespace
+
+class TestRetrievalEval : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void pythonFloatReprMatchesCpython_data()
+    {
+        QTest::addColumn<double>("value");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("percent") << 14.14141414141414 << "14.14141414141414";
+        QTest::newRow("third") << 100.0 / 3 << "33.333333333333336";
+        QTest::newRow("integral") << 100.0 << "100.0";
+        QTest::newRow("zero") << 0.0 << "0.0";
+        QTest::newRow("negative zero") << -0.0 << "-0.0";
+        QTest::newRow("small fixed") << 0.0001 << "0.0001";
+        QTest::newRow("small exponent") << 0.00001 << "1e-05";
+        QTest::newRow("small exponent digits") << -1.5e-7 << "-1.5e-07";
+        QTest::newRow("large fixed") << 1e15 << "1000000000000000.0";
+        QTest::newRow("large exponent") << 1e16 << "1e+16";
+        QTest::newRow("float32 widened") << static_cast<double>(0.1f) << "0.10000000149011612";
+        QTest::newRow("tiny") << 5e-324 << "5e-324";
+    }
+    void pythonFloatReprMatchesCpython()
+    {
+        QFETCH(double, value);
+        QFETCH(QString, expected);
+        QCOMPARE(QString::fromStdString(pythonFloatRepr(value)), expected);
+    }
+
+    void featureFileRoundTripsByteForByte()
+    {
+        for (const auto& [name, key] : {std::pair{"valid_imgs.img_feat.jsonl", "image_id"},
+                                        std::pair{"valid_texts.txt_feat.jsonl", "text_id"}}) {
+            const FeatureTable table = FeatureTable::readJsonl(kEval / name, key);
+            QCOMPARE(table.dim, 32);
+            QCOMPARE(table.rows(), std::string(name).find("imgs") != std::string::npos ? 40 : 33);
+            QVERIFY(table.toJsonl() == readFile(kEval / name));
+        }
+    }
+
+    void topKReproducesUpstreamPredictions()
+    {
+        const FeatureTable images = FeatureTable::readJsonl(kEval / "valid_imgs.img_feat.jsonl", "image_id");
+        const FeatureTable texts = FeatureTable::readJsonl(kEval / "valid_texts.txt_feat.jsonl", "text_id");
+        const std::string expected = readFile(kEval / "valid_predictions.jsonl");
+        // Odd block sizes so that lists merge across several blocks in both directions.
+        for (const auto& [rows, columns] : {std::pair{4096, 4096}, std::pair{7, 5}, std::pair{1, 1}}) {
+            BlockedTopKOptions options;
+            options.rowBlock = rows;
+            options.columnBlock = columns;
+            const auto result = blockedTopK(texts.values.data(), texts.rows(), images.values.data(),
+                                            images.rows(), texts.dim, options);
+            QVERIFY(predictionsJsonl(RetrievalDirection::TextToImage, texts.ids, result.rowsToColumns,
+                                     images.ids) == expected);
+        }
+    }
+
+    void topKMatchesStableSortWithTies()
+    {
+        std::mt19937 random(7);
+        std::normal_distribution<float> normal;
+        const std::int64_t rowsA = 37, rowsB = 53, dim = 8, k = 6;
+        std::vector<float> a(rowsA * dim), b(rowsB * dim);
+        for (auto& v : a)
+            v = std::round(normal(random) * 2) / 2; // coarse values: many exact ties
+        for (auto& v : b)
+            v = std::round(normal(random) * 2) / 2;
+        std::copy(b.begin(), b.begin() + dim, b.begin() + 10 * dim); // identical rows
+        std::copy(a.begin(), a.begin() + dim, a.begin() + 20 * dim);
+        for (const auto& [rows, columns] : {std::pair{64, 64}, std::pair{5, 3}}) {
+            BlockedTopKOptions options;
+            options.k = k;
+            options.rowBlock = rows;
+            options.columnBlock = columns;
+            const auto result = blockedTopK(a.data(), rowsA, b.data(), rowsB, dim, options);
+            for (std::int64_t i = 0; i < rowsA; ++i) {
+                std::vector<float> scores(rowsB);
+                for (std::int64_t j = 0; j < rowsB; ++j)
+                    scores[j] = std::inner_product(&a[i * dim], &a[i * dim] + dim, &b[j * dim], 0.0f);
+                const auto expected = bruteTopK(scores, k);
+                QVERIFY(std::equal(expected.begin(), expected.end(), result.rowsToColumns.indicesOf(i)));
+            }
+            for (std::int64_t j = 0; j < rowsB; ++j) {
+                std::vector<float> scores(rowsA);
+                for (std::int64_t i = 0; i < rowsA; ++i)
+                    scores[i] = std::inner_product(&a[i * dim], &a[i * dim] + dim, &b[j * dim], 0.0f);
+                const auto expected = bruteTopK(scores, k);
+                QVERIFY(std::equal(expected.begin(), expected.end(), result.columnsToRows.indicesOf(j)));
+            }
+        }
+        // Fewer candidates than k: short lists padded with -1.
+        BlockedTopKOptions options;
+        options.k = 10;
+        const auto result = blockedTopK(a.data(), 3, b.data(), 4, dim, options);
+        QCOMPARE(result.rowsToColumns.count(0), 4);
+        QCOMPARE(result.rowsToColumns.indicesOf(0)[4], -1);
+        QCOMPARE(result.columnsToRows.count(0), 3);
+    }
+
+    void recallReproducesUpstreamOutput()
+    {
+        const GoldStandard gold = readGoldJsonl(kEval / "valid_texts.jsonl");
+        QCOMPARE(gold.queries.size(), std::size_t(33));
+        const Predictions predictions = readPredictionsJsonl(kEval / "valid_predictions.jsonl", gold);
+        const RecallScores scores = computeRecall(gold, predictions);
+        QCOMPARE(QString::fromStdString(upstreamScoreJson(scores)),
+                 QString::fromStdString(readFile(kEval / "output.json")));
+    }
+
+    void invertedGoldFollowsTransformScript()
+    {
+        GoldStandard gold;
+        gold.queries = {5, 3, 9};
+        gold.answers = {{5, {10, 11}}, {3, {11}}, {9, {12, 10}}};
+        const GoldStandard inverted = invertGold(gold);
+        QCOMPARE(inverted.direction, RetrievalDirection::ImageToText);
+        QCOMPARE(inverted.queries, (std::vector<std::int64_t>{10, 11, 12}));
+        QCOMPARE(inverted.answers.at(10), (std::vector<std::int64_t>{5, 9}));
+        QCOMPARE(inverted.answers.at(11), (std::vector<std::int64_t>{5, 3}));
+    }
+
+    void cliReproducesUpstreamChain()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        const RunResult topk = run(kCli, {"make-topk-predictions", "--image-feats", q(kEval / "valid_imgs.img_feat.jsonl"),
+                                          "--text-feats", q(kEval / "valid_texts.txt_feat.jsonl"), "--top-k", "10",
+                                          "--output", q(root / "pred.jsonl")});
+        QVERIFY2(topk.exitCode == 0, qPrintable(topk.err));
+        QVERIFY(readFile(root / "pred.jsonl") == readFile(kEval / "valid_predictions.jsonl"));
+        const RunResult evaluate = run(kCli, {"evaluate", q(kEval / "valid_texts.jsonl"), q(root / "pred.jsonl"),
+                                              q(root / "output.json")});
+        QVERIFY2(evaluate.exitCode == 0, qPrintable(evaluate.err));
+        QCOMPARE(QString::fromStdString(readFile(root / "output.json")),
+                 QString::fromStdString(readFile(kEval / "output.json")));
+    }
+
+    void imageToTextMatchesUpstreamLogic()
+    {
+        if (!pythonWithTorch())
+            QSKIP("/usr/bin/python3 with torch and numpy is needed for the upstream cross-check");
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        const QStringList features = {"--image-feats", q(kEval / "valid_imgs.img_feat.jsonl"), "--text-feats",
+                                      q(kEval / "valid_texts.txt_feat.jsonl"), "--top-k", "10"};
+        const RunResult upstream = run(kPython, QStringList{QStringLiteral(CLIPWB_SOURCE_DIR "/tests/bench/upstream_make_topk.py"),
+                                                            "--image-to-text", "--output", q(root / "upstream_tr.jsonl")} +
+                                                    features);
+        QVERIFY2(upstream.exitCode == 0, qPrintable(upstream.err));
+        const RunResult ours = run(kCli, QStringList{"make-topk-predictions", "--output", q(root / "t2i.jsonl"),
+                                                     "--image-to-text-output", q(root / "i2t.jsonl")} + features);
+        QVERIFY2(ours.exitCode == 0, qPrintable(ours.err));
+        QVERIFY(readFile(root / "i2t.jsonl") == readFile(root / "upstream_tr.jsonl"));
+        QVERIFY(readFile(root / "t2i.jsonl") == readFile(kEval / "valid_predictions.jsonl"));
+
+        const RunResult upstreamScore = run(kPython, {QStringLiteral(CLIPWB_SOURCE_DIR "/tests/eval/upstream_evaluation.py"),
+                                                      q(kEval / "valid_texts.jsonl"), q(root / "i2t.jsonl"),
+                                                      q(root / "upstream_output_tr.json"), "--image-to-text"});
+        QVERIFY2(upstreamScore.exitCode == 0, qPrintable(upstreamScore.err));
+        const RunResult ourScore = run(kCli, {"evaluate", q(kEval / "valid_texts.jsonl"), q(root / "i2t.jsonl"),
+                                              q(root / "output_tr.json")});
+        QVERIFY2(ourScore.exitCode == 0, qPrintable(ourScore.err));
+        QCOMPARE(QString::fromStdString(readFile(root / "output_tr.json")),
+                 QString::fromStdString(readFile(root / "upstream_output_tr.json")));
+    }
+
+    void badInputNamesFileAndLine_data()
+    {
+        QTest::addColumn<QString>("line");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("malformed") << "{\"image_id\": 7, \"feature\": [0.1, 0.2" << "not a JSON object";
+        QTest::newRow("missing id") << "{\"feature\": [0.1, 0.2]}" << "missing key \"image_id\"";
+        QTest::newRow("missing feature") << "{\"image_id\": 7}" << "missing key \"feature\"";
+        QTest::newRow("string id") << "{\"image_id\": \"7\", \"feature\": [0.1, 0.2]}" << "not an integer";
+        QTest::newRow("width") << "{\"image_id\": 7, \"feature\": [0.1, 0.2, 0.3]}" << "3 values";
+        QTest::newRow("nan") << "{\"image_id\": 7, \"feature\": [NaN, 0.2]}" << "";
+    }
+    void badInputNamesFileAndLine()
+    {
+        QFETCH(QString, line);
+        QFETCH(QString, message);
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        writeFileAtomic(root / "imgs.jsonl", "{\"image_id\": 1, \"feature\": [0.6, 0.8]}\n"
+                                             "{\"image_id\": 2, \"feature\": [1.0, 0.0]}\n" +
+                                                 line.toStdString() + "\n");
+        writeFileAtomic(root / "texts.jsonl", "{\"text_id\": 1, \"feature\": [0.6, 0.8]}\n");
+        const RunResult result = run(kCli, {"make-topk-predictions", "--image-feats", q(root / "imgs.jsonl"),
+                                            "--text-feats", q(root / "texts.jsonl"), "--output", q(root / "out.jsonl")});
+        QCOMPARE(result.exitCode, 1);
+        QVERIFY2(result.err.contains(q(root / "imgs.jsonl") + ":3:"), qPrintable(result.err));
+        QVERIFY2(result.err.contains(message), qPrintable(result.err));
+        QCOMPARE(result.err.count('\n'), 1);
+        QVERIFY(!fs::exists(root / "out.jsonl"));
+    }
+
+    void widthMismatchBetweenFilesNamesBoth()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        writeFileAtomic(root / "imgs.jsonl", "{\"image_id\": 1, \"feature\": [0.6, 0.8]}\n");
+        writeFileAtomic(root / "texts.jsonl", "{\"text_id\": 1, \"feature\": [0.6, 0.8, 0.0]}\n");
+        const RunResult result = run(kCli, {"make-topk-predictions", "--image-feats", q(root / "imgs.jsonl"),
+                                            "--text-feats", q(root / "texts.jsonl"), "--output", q(root / "out.jsonl")});
+        QCOMPARE(result.exitCode, 1);
+        QVERIFY2(result.err.contains("imgs.jsonl") && result.err.contains("texts.jsonl"), qPrintable(result.err));
+        QVERIFY(!fs::exists(root / "out.jsonl"));
+    }
+
+    void evaluateRejectsBadPredictions_data()
+    {
+        QTest::addColumn<QString>("line");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("malformed") << "{\"text_id\": 5000, \"image_ids\": [1," << "cannot parse";
+        QTest::newRow("short") << "{\"text_id\": 5000, \"image_ids\": [1, 2]}" << "wrong number";
+        QTest::newRow("duplicate") << "{\"text_id\": 5000, \"image_ids\": [1, 2, 3, 4, 5, 6, 7, 8, 9, 9]}" << "duplicate";
+        QTest::newRow("string id") << "{\"text_id\": \"5000\", \"image_ids\": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}"
+                                   << "should be an integer";
+        QTest::newRow("no list") << "{\"text_id\": 5000}" << "image_ids";
+    }
+    void evaluateRejectsBadPredictions()
+    {
+        QFETCH(QString, line);
+        QFETCH(QString, message);
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        std::string predictions = readFile(kEval / "valid_predictions.jsonl");
+        predictions.insert(predictions.find('\n') + 1, line.toStdString() + "\n");
+        writeFileAtomic(root / "pred.jsonl", predictions);
+        const RunResult result = run(kCli, {"evaluate", q(kEval / "valid_texts.jsonl"), q(root / "pred.jsonl"),
+                                            q(root / "output.json")});
+        QCOMPARE(result.exitCode, 1);
+        QVERIFY2(result.err.contains(q(root / "pred.jsonl") + ":2:"), qPrintable(result.err));
+        QVERIFY2(result.err.contains(message), qPrintable(result.err));
+        QVERIFY(!fs::exists(root / "output.json"));
+
+        // Upstream's failure report on request.
+        const RunResult report = run(kCli, {"evaluate", "--error-report", q(kEval / "valid_texts.jsonl"),
+                                            q(root / "pred.jsonl"), q(root / "output.json")});
+        QCOMPARE(report.exitCode, 1);
+        const std::string written = readFile(root / "output.json");
+        QVERIFY(written.find("\"success\": false") != std::string::npos);
+    }
+
+    void evaluateNamesMissingPredictions()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        std::string predictions = readFile(kEval / "valid_predictions.jsonl");
+        predictions.erase(0, predictions.find('\n') + 1); // drop text 5000
+        writeFileAtomic(root / "pred.jsonl", predictions);
+        const RunResult result = run(kCli, {"evaluate", q(kEval / "valid_texts.jsonl"), q(root / "pred.jsonl"),
+                                            q(root / "output.json")});
+        QCOMPARE(result.exitCode, 1);
+        QVERIFY2(result.err.contains("5000"), qPrintable(result.err));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRetrievalEval)
+#include "TestRetrievalEval.moc"
