@@ -1,4 +1,5 @@
 // clipwb: the desktop workbench.
+#include "ui/DemoProject.h"
 #include "ui/MainWindow.h"
 
 #include <QApplication>
@@ -27,6 +28,10 @@ int main(int argc, char** argv)
         QStringLiteral("FILE"));
     const QCommandLineOption sizeOption(QStringLiteral("size"),
         QApplication::translate("main", "Window size WxH (default 1280x820)."), QStringLiteral("WxH"));
+    const QCommandLineOption demoOption(QStringLiteral("demo"),
+        QApplication::translate("main", "Open the demo project: make the demo dataset on first use and load the "
+                                        "demo config (Tiny-ViT + Tiny-BERT), ready to train."));
+    parser.addOption(demoOption);
     parser.addOption(pageOption);
     parser.addOption(screenshotOption);
     parser.addOption(sizeOption);
@@ -44,15 +49,25 @@ int main(int argc, char** argv)
     }
     window.show();
 
-    if (parser.isSet(screenshotOption)) {
-        // Let layouts settle and lazy content (thumbnails, charts) draw first.
+    // Let layouts settle and lazy content (thumbnails, charts) draw first.
+    const auto screenshotLater = [&window, &parser, &screenshotOption](int delayMs) {
         const QString file = parser.value(screenshotOption);
-        QTimer::singleShot(1500, &window, [&window, file] {
+        QTimer::singleShot(delayMs, &window, [&window, file] {
             const bool ok = window.grab().save(file);
             if (!ok)
                 std::fprintf(stderr, "clipwb: cannot write %s\n", qPrintable(file));
             QApplication::exit(ok ? 0 : 1);
         });
+    };
+    if (parser.isSet(demoOption)) {
+        auto* demo = new clipwb::ui::DemoProject(&window);
+        if (parser.isSet(screenshotOption)) {
+            QObject::connect(demo, &clipwb::ui::DemoProject::ready, &window, [&] { screenshotLater(800); });
+            QObject::connect(demo, &clipwb::ui::DemoProject::failed, &window, [&] { screenshotLater(800); });
+        }
+        QTimer::singleShot(0, demo, &clipwb::ui::DemoProject::open);
+    } else if (parser.isSet(screenshotOption)) {
+        screenshotLater(1500);
     }
     return app.exec();
 }

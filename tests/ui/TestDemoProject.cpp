@@ -1,0 +1,113 @@
+// `clipwb --demo`: the dataset is made once into the per-user folder (off the GUI
+// thread, never left half-written) and the demo config is loaded, ready to train.
+#include "ui/ConfigPage.h"
+#include "ui/DemoProject.h"
+#include "ui/MainWindow.h"
+
+#include <QDir>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <atomic>
+#include <filesystem>
+
+using clipwb::ui::DemoProject;
+using clipwb::ui::MainWindow;
+namespace fs = std::filesystem;
+
+class TestDemoProject : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_settingsDir;
+
+    /// Writes the reference LMDB splits as the demo's lmdb/{train,valid}, from a worker thread.
+    static void copyReferenceSplits(const QString& folder, const DemoProject::Progress& progress,
+                                    std::atomic<bool>& offGuiThread)
+    {
+        offGuiThread = QThread::currentThread() != qApp->thread();
+        progress(0.5, QStringLiteral("copying"));
+        fs::create_directories(fs::path(folder.toStdString()) / "lmdb");
+        for (const char* split : {"train", "valid"})
+            fs::copy(fs::path(CLIPWB_TEST_FIXTURES) / "lmdb/lmdb" / split, fs::path(folder.toStdString()) / "lmdb" / split,
+                     fs::copy_options::recursive);
+        progress(1.0, QStringLiteral("done"));
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+        QCoreApplication::setOrganizationName(QStringLiteral("clipwb-test"));
+    }
+
+    void init() { QSettings().clear(); }
+
+    void makesTheDatasetOnceAndLoadsTheDemoConfig()
+    {
+        QTemporaryDir data;
+        const QString folder = data.filePath(QStringLiteral("demo"));
+        MainWindow window;
+        window.showPage(QStringLiteral("training"));
+        auto* demo = new DemoProject(&window, folder);
+        std::atomic<bool> offGuiThread{false};
+        int generated = 0;
+        bool wroteAside = false;
+        demo->setGenerator([&](const QString& out, const DemoProject::Progress& progress) {
+            ++generated;
+            wroteAside = out != folder; // written aside, renamed when complete
+            copyReferenceSplits(out, progress, offGuiThread);
+        });
+        QVERIFY(!DemoProject::datasetExists(folder));
+        QSignalSpy ready(demo, &DemoProject::ready);
+        demo->open();
+        QVERIFY(ready.wait(30000));
+        QVERIFY(offGuiThread);
+        QCOMPARE(generated, 1);
+        QVERIFY(wroteAside);
+        QVERIFY(DemoProject::datasetExists(folder));
+        QVERIFY(!QDir(folder + QStringLiteral(".partial")).exists());
+
+        clipwb::ui::ConfigPage* page = window.configPage();
+        QCOMPARE(window.currentPageName(), QStringLiteral("configuration"));
+        QCOMPARE(page->filePath(), DemoProject::configFile(folder));
+        QVERIFY(!page->isModified());
+        QVERIFY2(page->isValid(), page->issues().empty() ? "" : page->issues().front().text().c_str());
+        const clipwb::config::TrainConfig config = page->config();
+        QCOMPARE(config.train_data, (fs::path(folder.toStdString()) / "lmdb/train").string());
+        QCOMPARE(config.val_data.value_or(""), (fs::path(folder.toStdString()) / "lmdb/valid").string());
+        QCOMPARE(config.vision_model, std::string("Tiny-ViT"));
+
+        // A second open finds the dataset and does not make it again.
+        QSignalSpy readyAgain(demo, &DemoProject::ready);
+        demo->open();
+        QCOMPARE(readyAgain.count(), 1);
+        QCOMPARE(generated, 1);
+    }
+
+    void aFailedGenerationLeavesNothingBehind()
+    {
+        QTemporaryDir data;
+        const QString folder = data.filePath(QStringLiteral("demo"));
+        MainWindow window;
+        auto* demo = new DemoProject(&window, folder);
+        demo->setGenerator([](const QString& out, const DemoProject::Progress&) {
+            QDir().mkpath(out + QStringLiteral("/lmdb/train/imgs"));
+            throw std::runtime_error("disk full");
+        });
+        QSignalSpy failed(demo, &DemoProject::failed);
+        demo->open();
+        QVERIFY(failed.wait(30000));
+        QVERIFY(failed.at(0).at(0).toString().contains(QStringLiteral("disk full")));
+        QVERIFY(!QDir(folder).exists());
+        QVERIFY(!QDir(folder + QStringLiteral(".partial")).exists());
+        // The demo config is still shown; its errors say what is missing.
+        QVERIFY(window.configPage()->errorText(QStringLiteral("train_data")).contains(QStringLiteral("folder not found")));
+    }
+};
+
+QTEST_MAIN(TestDemoProject)
+#include "TestDemoProject.moc"

@@ -1,0 +1,146 @@
+#include "ui/DemoProject.h"
+
+#include "config/TrainConfig.h"
+#include "ui/ConfigPage.h"
+#include "ui/MainWindow.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QMessageBox>
+#include <QPointer>
+#include <QProgressDialog>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <filesystem>
+
+namespace clipwb::ui {
+
+namespace fs = std::filesystem;
+
+void generateDemoDataset(const QString& folder, const DemoProject::Progress& progress); // DemoDatasetGenerator.cpp
+
+DemoProject::DemoProject(MainWindow* window, QString folder)
+    : QObject(window), m_window(window), m_folder(std::move(folder)), m_generator(generateDemoDataset)
+{
+}
+
+DemoProject::~DemoProject() = default;
+
+QString DemoProject::defaultFolder()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/demo");
+}
+
+bool DemoProject::datasetExists(const QString& folder)
+{
+    for (const char* split : {"train", "valid"})
+        for (const char* part : {"imgs", "pairs"})
+            if (!QFileInfo::exists(QStringLiteral("%1/lmdb/%2/%3/data.mdb").arg(folder, QLatin1String(split),
+                                                                                 QLatin1String(part))))
+                return false;
+    return true;
+}
+
+QString DemoProject::configFile(const QString& folder)
+{
+    return folder + QStringLiteral("/demo.json");
+}
+
+void DemoProject::open()
+{
+    if (datasetExists(m_folder))
+        finish();
+    else
+        generate();
+}
+
+void DemoProject::generate()
+{
+    // Written next to the final folder and renamed when complete, so an
+    // interrupted run never leaves a half-made dataset that looks finished.
+    const QString partial = m_folder + QStringLiteral(".partial");
+    QDir(partial).removeRecursively();
+    QDir().mkpath(QFileInfo(m_folder).absolutePath());
+
+    m_progress = new QProgressDialog(tr("Drawing the demo dataset…"), QString(), 0, 1000, m_window);
+    m_progress->setWindowTitle(tr("clipwb demo"));
+    m_progress->setWindowModality(Qt::WindowModal);
+    m_progress->setMinimumDuration(0);
+    m_progress->setAutoClose(false);
+    m_progress->setValue(0);
+
+    QPointer<QProgressDialog> dialog = m_progress;
+    const Progress progress = [dialog](double fraction, const QString& what) {
+        QMetaObject::invokeMethod(
+            dialog.data(),
+            [dialog, fraction, what] {
+                if (!dialog)
+                    return;
+                dialog->setValue(int(std::clamp(fraction, 0.0, 1.0) * 1000));
+                if (!what.isEmpty())
+                    dialog->setLabelText(what);
+            },
+            Qt::QueuedConnection);
+    };
+    auto* watcher = new QFutureWatcher<QString>(this);
+    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, partial] {
+        const QString error = watcher->result();
+        watcher->deleteLater();
+        m_progress->close();
+        m_progress->deleteLater();
+        m_progress = nullptr;
+        if (error.isEmpty() && !QDir().rename(partial, m_folder)) {
+            QDir(m_folder).removeRecursively();
+            if (!QDir().rename(partial, m_folder))
+                QDir(partial).removeRecursively();
+        }
+        if (!error.isEmpty() || !datasetExists(m_folder)) {
+            QDir(partial).removeRecursively();
+            const QString message = error.isEmpty() ? tr("the demo dataset was not written to %1").arg(m_folder) : error;
+            // Still show the demo config: its errors say what is missing.
+            m_window->configPage()->applyPreset(QStringLiteral("demo"), m_folder);
+            m_window->showPage(QStringLiteral("configuration"));
+            QMessageBox* box = new QMessageBox(QMessageBox::Warning, tr("Demo dataset"),
+                                               tr("Cannot make the demo dataset: %1").arg(message), QMessageBox::Ok,
+                                               m_window);
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            box->open(); // not exec(): nothing blocks the event loop
+            Q_EMIT failed(message);
+            return;
+        }
+        finish();
+    });
+    const Generator generator = m_generator;
+    watcher->setFuture(QtConcurrent::run([generator, partial, progress]() -> QString {
+        try {
+            generator(partial, progress);
+            return {};
+        } catch (const std::exception& e) {
+            return QString::fromStdString(e.what());
+        }
+    }));
+}
+
+void DemoProject::finish()
+{
+    // The demo preset with its data paths in this folder, saved as the demo project's file.
+    const config::ConfigResult preset = config::loadPreset("demo", fs::path(m_folder.toStdString()));
+    const QString file = configFile(m_folder);
+    try {
+        config::saveConfigFile(preset.config, file.toStdString());
+    } catch (const std::exception& e) {
+        QMessageBox::warning(m_window, tr("Demo"), QString::fromStdString(e.what()));
+        Q_EMIT failed(QString::fromStdString(e.what()));
+        return;
+    }
+    m_window->configPage()->loadFile(file);
+    m_window->showPage(QStringLiteral("configuration"));
+    m_window->statusBar()->showMessage(tr("Demo project ready: Tiny-ViT + Tiny-BERT on the demo dataset in %1")
+                                           .arg(QDir::toNativeSeparators(m_folder)));
+    Q_EMIT ready();
+}
+
+} // namespace clipwb::ui
