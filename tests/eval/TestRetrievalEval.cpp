@@ -7,6 +7,9 @@
 #include "eval/FeatureTable.h"
 #include "eval/PythonJson.h"
 #include "eval/RecallEvaluation.h"
+#include "eval/TopkPredictionFiles.h"
+
+#include <nlohmann/json.hpp>
 
 #include <QProcess>
 #include <QTemporaryDir>
@@ -257,12 +260,26 @@ private Q_SLOTS:
         writeFileAtomic(root / "imgs.jsonl", "{\"image_id\": 1, \"feature\": [0.6, 0.8]}\n"
                                              "{\"image_id\": 2, \"feature\": [1.0, 0.0]}\n" +
                                                  line.toStdString() + "\n");
+        try {
+            FeatureTable::readJsonl(root / "imgs.jsonl", "image_id");
+            QFAIL("no error");
+        } catch (const Error& e) {
+            const QString text = QString::fromUtf8(e.what());
+            QVERIFY2(text.startsWith(q(root / "imgs.jsonl") + ":3: "), e.what());
+            QVERIFY2(text.contains(message), e.what());
+        }
+    }
+
+    void cliBadInputFailsWithOneLineAndNoOutput()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        writeFileAtomic(root / "imgs.jsonl", "{\"image_id\": 1, \"feature\": [0.6, 0.8]}\n{\"feature\": [1, 0]}\n");
         writeFileAtomic(root / "texts.jsonl", "{\"text_id\": 1, \"feature\": [0.6, 0.8]}\n");
         const RunResult result = run(kCli, {"make-topk-predictions", "--image-feats", q(root / "imgs.jsonl"),
                                             "--text-feats", q(root / "texts.jsonl"), "--output", q(root / "out.jsonl")});
         QCOMPARE(result.exitCode, 1);
-        QVERIFY2(result.err.contains(q(root / "imgs.jsonl") + ":3:"), qPrintable(result.err));
-        QVERIFY2(result.err.contains(message), qPrintable(result.err));
+        QVERIFY2(result.err.contains(q(root / "imgs.jsonl") + ":2: missing key \"image_id\""), qPrintable(result.err));
         QCOMPARE(result.err.count('\n'), 1);
         QVERIFY(!fs::exists(root / "out.jsonl"));
     }
@@ -273,10 +290,17 @@ private Q_SLOTS:
         const fs::path root = dir.path().toStdString();
         writeFileAtomic(root / "imgs.jsonl", "{\"image_id\": 1, \"feature\": [0.6, 0.8]}\n");
         writeFileAtomic(root / "texts.jsonl", "{\"text_id\": 1, \"feature\": [0.6, 0.8, 0.0]}\n");
-        const RunResult result = run(kCli, {"make-topk-predictions", "--image-feats", q(root / "imgs.jsonl"),
-                                            "--text-feats", q(root / "texts.jsonl"), "--output", q(root / "out.jsonl")});
-        QCOMPARE(result.exitCode, 1);
-        QVERIFY2(result.err.contains("imgs.jsonl") && result.err.contains("texts.jsonl"), qPrintable(result.err));
+        TopkPredictionJob job;
+        job.imageFeatures = root / "imgs.jsonl";
+        job.textFeatures = root / "texts.jsonl";
+        job.textToImageOutput = root / "out.jsonl";
+        try {
+            makeTopkPredictionFiles(job);
+            QFAIL("no error");
+        } catch (const Error& e) {
+            const QString text = QString::fromUtf8(e.what());
+            QVERIFY2(text.contains(q(root / "imgs.jsonl")) && text.contains(q(root / "texts.jsonl")), e.what());
+        }
         QVERIFY(!fs::exists(root / "out.jsonl"));
     }
 
@@ -300,19 +324,38 @@ private Q_SLOTS:
         std::string predictions = readFile(kEval / "valid_predictions.jsonl");
         predictions.insert(predictions.find('\n') + 1, line.toStdString() + "\n");
         writeFileAtomic(root / "pred.jsonl", predictions);
+        const GoldStandard gold = readGoldJsonl(kEval / "valid_texts.jsonl");
+        try {
+            readPredictionsJsonl(root / "pred.jsonl", gold);
+            QFAIL("no error");
+        } catch (const Error& e) {
+            const QString text = QString::fromUtf8(e.what());
+            QVERIFY2(text.startsWith(q(root / "pred.jsonl") + ":2: "), e.what());
+            QVERIFY2(text.contains(message), e.what());
+        }
+    }
+
+    void cliEvaluateFailsWithoutOutputOrWithUpstreamReport()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        std::string predictions = readFile(kEval / "valid_predictions.jsonl");
+        predictions.insert(predictions.find('\n') + 1, "{\"text_id\": 5000, \"image_ids\": [1, 2]}\n");
+        writeFileAtomic(root / "pred.jsonl", predictions);
         const RunResult result = run(kCli, {"evaluate", q(kEval / "valid_texts.jsonl"), q(root / "pred.jsonl"),
                                             q(root / "output.json")});
         QCOMPARE(result.exitCode, 1);
-        QVERIFY2(result.err.contains(q(root / "pred.jsonl") + ":2:"), qPrintable(result.err));
-        QVERIFY2(result.err.contains(message), qPrintable(result.err));
+        QVERIFY2(result.err.contains(q(root / "pred.jsonl") + ":2: Text_id 5000 has wrong number"), qPrintable(result.err));
+        QCOMPARE(result.err.count('\n'), 1);
         QVERIFY(!fs::exists(root / "output.json"));
 
-        // Upstream's failure report on request.
         const RunResult report = run(kCli, {"evaluate", "--error-report", q(kEval / "valid_texts.jsonl"),
                                             q(root / "pred.jsonl"), q(root / "output.json")});
         QCOMPARE(report.exitCode, 1);
-        const std::string written = readFile(root / "output.json");
-        QVERIFY(written.find("\"success\": false") != std::string::npos);
+        const auto written = nlohmann::json::parse(readFile(root / "output.json"));
+        QCOMPARE(written.at("success").get<bool>(), false);
+        QCOMPARE(written.at("score").get<int>(), 0);
+        QVERIFY(written.at("errorMsg").get<std::string>().find("wrong number") != std::string::npos);
     }
 
     void evaluateNamesMissingPredictions()
@@ -322,10 +365,13 @@ private Q_SLOTS:
         std::string predictions = readFile(kEval / "valid_predictions.jsonl");
         predictions.erase(0, predictions.find('\n') + 1); // drop text 5000
         writeFileAtomic(root / "pred.jsonl", predictions);
-        const RunResult result = run(kCli, {"evaluate", q(kEval / "valid_texts.jsonl"), q(root / "pred.jsonl"),
-                                            q(root / "output.json")});
-        QCOMPARE(result.exitCode, 1);
-        QVERIFY2(result.err.contains("5000"), qPrintable(result.err));
+        const GoldStandard gold = readGoldJsonl(kEval / "valid_texts.jsonl");
+        try {
+            readPredictionsJsonl(root / "pred.jsonl", gold);
+            QFAIL("no error");
+        } catch (const Error& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains("text_ids have no prediction: 5000"), e.what());
+        }
     }
 };
 
