@@ -1,12 +1,52 @@
+#include "ArgParser.h"
 #include "Commands.h"
+#include "ProgressBar.h"
 
 #include "common/Error.h"
+#include "data/LmdbBuilder.h"
+
+#include <iostream>
+#include <memory>
+#include <sstream>
 
 namespace clipwb::cli {
 
-int runBuildLmdb(const Args&)
+int runBuildLmdb(const Args& args)
 {
-    throw Error("this command is not available in this build yet");
+    ArgParser parser;
+    parser.option("data-dir", "folder with {split}_imgs.tsv and {split}_texts.jsonl")
+        .option("splits", "comma-separated splits (default train,valid)")
+        .option("lmdb-dir", "output folder (default DATA_DIR/lmdb)");
+    parser.parse(args);
+    CLIPWB_CHECK(parser.positionals().empty(), "unexpected argument '", parser.positionals().front(), "'");
+    data::BuildLmdbOptions options;
+    options.dataDir = parser.required("data-dir");
+    options.lmdbDir = parser.valueOr("lmdb-dir", "");
+    options.splits.clear();
+    std::stringstream splits(parser.valueOr("splits", "train,valid"));
+    for (std::string s; std::getline(splits, s, ',');)
+        if (!s.empty())
+            options.splits.push_back(s);
+
+    std::unique_ptr<ProgressBar> bar;
+    std::string current;
+    const auto results = data::buildLmdb(options, [&](const data::BuildLmdbProgress& p) {
+        const std::string label = p.split + " " + p.stage;
+        if (label != current) {
+            if (bar)
+                bar->finish();
+            bar = std::make_unique<ProgressBar>(label, p.bytesTotal);
+            current = label;
+        }
+        bar->update(p.bytesDone, std::to_string(p.records) + (p.stage == "pairs" ? " pairs" : " images"));
+        return true;
+    });
+    if (bar)
+        bar->finish();
+    for (const auto& r : results)
+        std::cerr << "Finished " << r.split << ": " << r.numSamples << " pairs, " << r.numImages << " images in "
+                  << r.path.string() << "\n";
+    return 0;
 }
 
 } // namespace clipwb::cli

@@ -2,10 +2,10 @@
 
 #include "common/Error.h"
 #include "data/Base64.h"
+#include "data/ImageDecoder.h"
 #include "data/LmdbSplit.h"
 
 #include <nlohmann/json.hpp>
-#include <opencv2/imgcodecs.hpp>
 
 #include <map>
 #include <unordered_set>
@@ -142,17 +142,11 @@ DatasetCheckReport checkDataset(const std::filesystem::path& splitDir, const Dat
             if (!bytes) {
                 add(Kind::BadBase64, -1, id, what + ": not valid base64");
             } else {
-                cv::Mat image;
                 try {
-                    const cv::Mat buffer(1, static_cast<int>(bytes->size()), CV_8UC1,
-                                         const_cast<char*>(bytes->data()));
-                    image = cv::imdecode(buffer, cv::IMREAD_COLOR);
-                } catch (const cv::Exception&) {
-                    image.release();
+                    decodeImage(*bytes, what);
+                } catch (const Error& e) {
+                    add(Kind::BadImage, -1, id, e.what());
                 }
-                if (image.empty())
-                    add(Kind::BadImage, -1, id,
-                        what + ": does not decode as an image (" + std::to_string(bytes->size()) + " bytes)");
             }
             if (!tick())
                 return report;
