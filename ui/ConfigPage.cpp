@@ -21,7 +21,6 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
-#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -132,10 +131,6 @@ ConfigPage::ConfigPage(QWidget* parent) : QWidget(parent)
 {
     m_values = config::toJson(config::TrainConfig());
     m_hasSaved = true; // a fresh, untitled default config has nothing unsaved
-    m_validateTimer = new QTimer(this);
-    m_validateTimer->setSingleShot(true);
-    m_validateTimer->setInterval(120);
-    connect(m_validateTimer, &QTimer::timeout, this, &ConfigPage::revalidate);
 
     m_openAction = new QAction(style()->standardIcon(QStyle::SP_DialogOpenButton), tr("&Open config…"), this);
     m_openAction->setShortcut(QKeySequence::Open);
@@ -506,7 +501,9 @@ void ConfigPage::readEditor(const std::string& key)
         m_populating = false;
     }
     setModified(!m_hasSaved || config() != m_saved);
-    scheduleValidation();
+    // Synchronous (a few file checks): isValid() must never lag behind an edit
+    // when someone presses Start right after typing.
+    revalidate();
     rememberState();
     Q_EMIT configChanged();
 }
@@ -540,14 +537,8 @@ fs::path ConfigPage::baseDir() const
     return fs::current_path();
 }
 
-void ConfigPage::scheduleValidation()
-{
-    m_validateTimer->start();
-}
-
 void ConfigPage::revalidate()
 {
-    m_validateTimer->stop();
     const config::TrainConfig current = config();
     m_issues = config::validate(current);
     QHash<QString, QStringList> byKey;

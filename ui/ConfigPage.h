@@ -14,7 +14,6 @@
 class QAction;
 class QLabel;
 class QMenu;
-class QTimer;
 class QToolButton;
 
 namespace clipwb::ui {
@@ -79,7 +78,6 @@ private:
     QWidget* createEditor(const config::OptionInfo& info, Field& field);
     void populate();
     void readEditor(const std::string& key);
-    void scheduleValidation();
     void revalidate();
     void setModified(bool modified);
     void setFilePath(const QString& path);
@@ -108,7 +106,6 @@ private:
     QLabel* m_summary = nullptr;
     QLabel* m_fileLabel = nullptr;
     QLabel* m_derived = nullptr;
-    QTimer* m_validateTimer = nullptr;
     QAction* m_openAction = nullptr;
     QAction* m_saveAction = nullptr;
     QAction* m_saveAsAction = nullptr;
