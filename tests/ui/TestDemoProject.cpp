@@ -1,5 +1,6 @@
 // `clipwb --demo`: the dataset is made once into the per-user folder (off the GUI
 // thread, never left half-written) and the demo config is loaded, ready to train.
+#include "data/LmdbSplit.h"
 #include "ui/ConfigPage.h"
 #include "ui/DemoProject.h"
 #include "ui/MainWindow.h"
@@ -21,6 +22,11 @@ namespace fs = std::filesystem;
 class TestDemoProject : public QObject {
     Q_OBJECT
 private:
+    static int64_t batchesPerEpochFor(const clipwb::config::TrainConfig& config, int64_t samples)
+    {
+        return clipwb::config::batchesPerEpoch(samples, config.batch_size);
+    }
+
     QTemporaryDir m_settingsDir;
 
     /// Writes the reference LMDB splits as the demo's lmdb/{train,valid}, from a worker thread.
@@ -86,6 +92,28 @@ private Q_SLOTS:
         demo->open();
         QCOMPARE(readyAgain.count(), 1);
         QCOMPARE(generated, 1);
+    }
+
+    void theRealDemoDatasetIsReadyToTrain()
+    {
+        QTemporaryDir data;
+        const QString folder = data.filePath(QStringLiteral("demo"));
+        MainWindow window;
+        auto* demo = new DemoProject(&window, folder); // core/data's makeDemoDataset
+        QSignalSpy ready(demo, &DemoProject::ready);
+        QSignalSpy failed(demo, &DemoProject::failed);
+        demo->open();
+        QTRY_VERIFY_WITH_TIMEOUT(ready.count() + failed.count() > 0, 90000);
+        QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.at(0).at(0).toString()));
+        clipwb::ui::ConfigPage* page = window.configPage();
+        QVERIFY2(page->isValid(), page->issues().empty() ? "" : page->issues().front().text().c_str());
+        const clipwb::config::TrainConfig config = page->config();
+        const clipwb::data::LmdbSplit train(config.train_data);
+        const clipwb::data::LmdbSplit valid(*config.val_data);
+        QVERIFY(train.numSamples() >= train.numImages());
+        QVERIFY(train.numImages() > valid.numImages());
+        QVERIFY(valid.numImages() > 0);
+        QVERIFY(batchesPerEpochFor(config, train.numSamples()) > 1);
     }
 
     void aFailedGenerationLeavesNothingBehind()
