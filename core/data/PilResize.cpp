@@ -85,30 +85,6 @@ inline uint8_t clip8(int32_t sum)
     return static_cast<uint8_t>(value < 0 ? 0 : value > 255 ? 255 : value);
 }
 
-template <int C>
-void resampleHorizontal(const cv::Mat& src, int rowFirst, cv::Mat& dst, const Taps& taps)
-{
-    const int outWidth = dst.cols;
-    for (int y = 0; y < dst.rows; ++y) {
-        const uint8_t* in = src.ptr<uint8_t>(y + rowFirst);
-        uint8_t* out = dst.ptr<uint8_t>(y);
-        for (int xx = 0; xx < outWidth; ++xx) {
-            const int32_t* k = &taps.weights[static_cast<size_t>(xx) * taps.taps];
-            const uint8_t* pixel = in + taps.first[xx] * C;
-            int32_t sums[C];
-            for (int c = 0; c < C; ++c)
-                sums[c] = 1 << (kPrecisionBits - 1);
-            const int count = taps.count[xx];
-            for (int x = 0; x < count; ++x) {
-                for (int c = 0; c < C; ++c)
-                    sums[c] += pixel[x * C + c] * k[x];
-            }
-            for (int c = 0; c < C; ++c)
-                out[xx * C + c] = clip8(sums[c]);
-        }
-    }
-}
-
 void resampleVertical(const cv::Mat& src, cv::Mat& dst, const Taps& taps, int rowShift)
 {
     const int values = dst.cols * dst.channels();
@@ -119,9 +95,9 @@ void resampleVertical(const cv::Mat& src, cv::Mat& dst, const Taps& taps, int ro
         const int first = taps.first[yy] - rowShift;
         // Integer sums: accumulating row by row gives PIL's per-pixel result exactly.
         for (int y = 0; y < taps.count[yy]; ++y) {
-            const uint8_t* in = src.ptr<uint8_t>(first + y);
+            const uint8_t* __restrict in = src.ptr<uint8_t>(first + y);
             const int32_t weight = k[y];
-            int32_t* s = sums.data();
+            int32_t* __restrict s = sums.data();
             for (int i = 0; i < values; ++i)
                 s[i] += in[i] * weight;
         }
@@ -129,6 +105,19 @@ void resampleVertical(const cv::Mat& src, cv::Mat& dst, const Taps& taps, int ro
         for (int i = 0; i < values; ++i)
             out[i] = clip8(sums[i]);
     }
+}
+
+// The horizontal pass as a vertical pass over the transposed rows: the row-wise accumulation
+// vectorises, the per-pixel one does not. Integer sums, so the result is PIL's exactly.
+cv::Mat resampleHorizontal(const cv::Mat& src, int rowFirst, int rowLast, int width, const Taps& taps)
+{
+    cv::Mat transposed;
+    cv::transpose(src.rowRange(rowFirst, rowLast), transposed);
+    cv::Mat resampled(width, transposed.cols, src.type());
+    resampleVertical(transposed, resampled, taps, 0);
+    cv::Mat out;
+    cv::transpose(resampled, out);
+    return out;
 }
 
 } // namespace
@@ -151,20 +140,7 @@ cv::Mat pilResampleBicubic(const cv::Mat& src, int width, int height)
         // Only the rows the vertical pass reads, as PIL does.
         const int rowFirst = vertical.first.front();
         const int rowLast = vertical.first.back() + vertical.count.back();
-        const Taps horizontal = precomputeTaps(src.cols, width);
-        cv::Mat temp(rowLast - rowFirst, width, src.type());
-        switch (src.channels()) {
-        case 1:
-            resampleHorizontal<1>(src, rowFirst, temp, horizontal);
-            break;
-        case 3:
-            resampleHorizontal<3>(src, rowFirst, temp, horizontal);
-            break;
-        default:
-            resampleHorizontal<4>(src, rowFirst, temp, horizontal);
-            break;
-        }
-        current = temp;
+        current = resampleHorizontal(src, rowFirst, rowLast, width, precomputeTaps(src.cols, width));
         rowShift = rowFirst;
     }
     if (!needVertical)
