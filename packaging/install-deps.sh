@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ ccache pkg-config
   qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
-  libtorch-dev libopenblas0-pthread liblmdb-dev libopencv-dev nlohmann-json3-dev
+  libtorch-dev libopenblas0-pthread liblmdb-dev libopencv-dev libjpeg-dev nlohmann-json3-dev
   # tests: upstream cross-checks and GUI screenshots
   python3-torch python3-torchvision python3-pil python3-lmdb xvfb xauth imagemagick
   fonts-noto-cjk

@@ -7,6 +7,12 @@
 
 #include <cstdio>
 
+#ifdef CLIPWB_HAVE_LIBJPEG
+#include <csetjmp>
+#include <jpeglib.h>
+#include <jerror.h>
+#endif
+
 namespace clipwb::data {
 
 namespace {
@@ -51,6 +57,70 @@ bool pilKeepsAlpha(ImageFormat format, std::string_view bytes)
     }
 }
 
+#ifdef CLIPWB_HAVE_LIBJPEG
+// JPEG straight from libjpeg-turbo into RGB, with the settings PIL uses (JDCT_ISLOW, fancy
+// upsampling): the same pixels as through OpenCV, without its two channel swaps.
+struct JpegErrors {
+    jpeg_error_mgr manager;
+    std::jmp_buf jump;
+    bool truncated = false;
+    char message[JMSG_LENGTH_MAX] = {};
+};
+
+void jpegErrorExit(j_common_ptr info)
+{
+    auto* errors = reinterpret_cast<JpegErrors*>(info->err);
+    (*info->err->format_message)(info, errors->message);
+    std::longjmp(errors->jump, 1);
+}
+
+void jpegMessage(j_common_ptr info, int level)
+{
+    // PIL refuses truncated files ("image file is truncated"); other warnings it ignores.
+    if (level < 0 && info->err->msg_code == JWRN_JPEG_EOF)
+        reinterpret_cast<JpegErrors*>(info->err)->truncated = true;
+}
+
+enum class JpegResult { Decoded, NotRgb, Failed };
+
+JpegResult decodeJpegRgb(std::string_view bytes, cv::Mat& out, std::string& error)
+{
+    jpeg_decompress_struct info;
+    JpegErrors errors;
+    info.err = jpeg_std_error(&errors.manager);
+    errors.manager.error_exit = jpegErrorExit;
+    errors.manager.emit_message = jpegMessage;
+    if (setjmp(errors.jump)) {
+        jpeg_destroy_decompress(&info);
+        error = errors.message;
+        return JpegResult::Failed;
+    }
+    jpeg_create_decompress(&info);
+    jpeg_mem_src(&info, reinterpret_cast<const unsigned char*>(bytes.data()),
+                 static_cast<unsigned long>(bytes.size()));
+    jpeg_read_header(&info, TRUE);
+    if (info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK ||
+        (info.num_components != 1 && info.num_components != 3)) {
+        jpeg_destroy_decompress(&info);
+        return JpegResult::NotRgb;
+    }
+    info.out_color_space = JCS_RGB; // grey is replicated, as PIL's convert('RGB') of "L" does
+    jpeg_start_decompress(&info);
+    out.create(static_cast<int>(info.output_height), static_cast<int>(info.output_width), CV_8UC3);
+    while (info.output_scanline < info.output_height) {
+        JSAMPROW row = out.ptr<uint8_t>(static_cast<int>(info.output_scanline));
+        jpeg_read_scanlines(&info, &row, 1);
+    }
+    jpeg_finish_decompress(&info);
+    jpeg_destroy_decompress(&info);
+    if (errors.truncated) {
+        error = "truncated JPEG data";
+        return JpegResult::Failed;
+    }
+    return JpegResult::Decoded;
+}
+#endif
+
 } // namespace
 
 ImageFormat detectImageFormat(std::string_view bytes)
@@ -89,6 +159,20 @@ DecodedImage decodeImage(std::string_view bytes, const std::string& what)
     CLIPWB_CHECK(image.format != ImageFormat::Unknown, "cannot decode ", what,
                  ": not a JPEG, PNG, WebP or BMP image (first bytes ", leadingBytesHex(bytes), ", ",
                  bytes.size(), " bytes)");
+#ifdef CLIPWB_HAVE_LIBJPEG
+    if (image.format == ImageFormat::Jpeg) {
+        std::string error;
+        switch (decodeJpegRgb(bytes, image.pixels, error)) {
+        case JpegResult::Decoded:
+            return image;
+        case JpegResult::Failed:
+            throw Error(detail::concat("cannot decode ", what, ": corrupt JPEG data (", error, ", ",
+                                       bytes.size(), " bytes)"));
+        case JpegResult::NotRgb:
+            break; // CMYK and friends: OpenCV converts them
+        }
+    }
+#endif
     cv::Mat encoded(1, static_cast<int>(bytes.size()), CV_8UC1,
                     const_cast<char*>(bytes.data())); // imdecode only reads
     cv::Mat raw;

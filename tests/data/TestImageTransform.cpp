@@ -162,6 +162,13 @@ private Q_SLOTS:
         const std::string png = readBinary(fs::path(CLIPWB_TEST_FIXTURES) / "model" / "img0.png");
         expectError(png.substr(0, 40), QStringLiteral("PNG"));
         expectError(std::string("\xFF\xD8\xFF\xE0", 4) + std::string(50, '\0'), QStringLiteral("JPEG"));
+        // PIL refuses a truncated JPEG ("image file is truncated"); so do we.
+        cv::Mat noise(64, 64, CV_8UC3);
+        cv::randu(noise, 0, 256);
+        std::vector<uchar> jpeg;
+        QVERIFY(cv::imencode(".jpg", noise, jpeg));
+        QVERIFY(decodeImage(std::string(jpeg.begin(), jpeg.end()), "whole").width() == 64);
+        expectError(std::string(jpeg.begin(), jpeg.begin() + jpeg.size() / 2), QStringLiteral("JPEG"));
     }
 
     void greyAndSixteenBitBecomeRgb()
