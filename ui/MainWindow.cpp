@@ -53,6 +53,20 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         m_pages->addWidget(entry.page);
     }
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+    // Opening a run shows the dashboard; closing during training waits for the saved stop.
+    connect(m_trainingPage->openRunAction(), &QAction::triggered, this, [this] { showPage(QStringLiteral("training")); });
+    connect(m_trainingPage, &TrainingPage::readyToClose, this, &QWidget::close);
+    // Start trains what the configuration page shows.
+    m_trainingPage->setConfigProvider([this](QString* error) -> std::optional<config::TrainConfig> {
+        if (!m_configPage->isValid()) {
+            QStringList problems;
+            for (const auto& issue : m_configPage->issues())
+                problems << QString::fromStdString(issue.text());
+            *error = problems.join(QLatin1Char('\n'));
+            return std::nullopt;
+        }
+        return m_configPage->config();
+    });
     m_navigation->setCurrentRow(0);
 
     auto* central = new QWidget;
@@ -109,6 +123,9 @@ void MainWindow::createMenus()
     file->addAction(m_configPage->saveAsAction());
     file->addMenu(m_configPage->presetMenu());
     file->addSeparator();
+    file->addAction(m_trainingPage->openRunAction());
+    file->addAction(m_trainingPage->compareAction());
+    file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
@@ -146,6 +163,10 @@ void MainWindow::saveLayout()
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    if (!m_trainingPage->confirmClose()) {
+        event->ignore();
+        return;
+    }
     saveLayout();
     event->accept();
 }

@@ -1,16 +1,975 @@
 #include "ui/TrainingPage.h"
 
+#include "ui/MetricChart.h"
+#include "ui/RunData.h"
+#include "ui/TrainingWorker.h"
+
+#include <QAction>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFileSystemWatcher>
+#include <QFutureWatcher>
+#include <QGridLayout>
+#include <QHBoxLayout>
 #include <QLabel>
+#include <QMessageBox>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QSaveFile>
+#include <QSettings>
+#include <QSlider>
+#include <QSplitter>
+#include <QThread>
+#include <QTimer>
+#include <QMenu>
+#include <QToolBar>
+#include <QToolButton>
 #include <QVBoxLayout>
+#include <QtConcurrent>
+
+#include <cmath>
+#include <fstream>
 
 namespace clipwb::ui {
+namespace {
+
+using Table = RunData::Table;
+
+QPen penOf(const QColor& color, qreal width = 1.6, Qt::PenStyle style = Qt::SolidLine)
+{
+    QPen pen(color, width, style);
+    pen.setCosmetic(true);
+    return pen;
+}
+
+QString formatDuration(double seconds)
+{
+    if (!std::isfinite(seconds) || seconds < 0)
+        return QStringLiteral("—");
+    const qint64 s = static_cast<qint64>(seconds + 0.5);
+    if (s >= 3600)
+        return QStringLiteral("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'));
+    return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+}
+
+// Resident memory of this process in MiB, -1 when unknown.
+double processMemoryMiB()
+{
+    std::ifstream status("/proc/self/status");
+    std::string key;
+    while (status >> key) {
+        if (key == "VmRSS:") {
+            double kib = 0;
+            status >> kib;
+            return kib / 1024.0;
+        }
+        status.ignore(1 << 12, '\n');
+    }
+    return -1;
+}
+
+// Mean of the last `count` finite values of a column.
+double recentMean(const std::vector<double>* column, size_t count)
+{
+    if (!column)
+        return NAN;
+    double sum = 0;
+    size_t n = 0;
+    for (size_t i = column->size(); i-- > 0 && n < count;)
+        if (std::isfinite((*column)[i])) {
+            sum += (*column)[i];
+            ++n;
+        }
+    return n ? sum / n : NAN;
+}
+
+double recentSum(const std::vector<double>* column, size_t count)
+{
+    const double mean = recentMean(column, count);
+    return std::isfinite(mean) ? mean * std::min(count, column->size()) : NAN;
+}
+
+int levelRank(const QString& level)
+{
+    if (level == QLatin1String("ERROR") || level == QLatin1String("CRITICAL"))
+        return 2;
+    if (level == QLatin1String("WARNING"))
+        return 1;
+    return 0;
+}
+
+const QColor kBlue(31, 119, 180), kOrange(255, 127, 14), kGreen(44, 160, 44), kRed(214, 39, 40),
+    kPurple(148, 103, 189), kBrown(140, 86, 75), kGrey(127, 127, 127);
+
+} // namespace
 
 TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent)
 {
+    buildToolbarActions();
+
+    auto* toolbar = new QToolBar;
+    toolbar->setObjectName(QStringLiteral("trainingToolbar"));
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolbar->addAction(m_openAction);
+    toolbar->addAction(m_compareAction);
+    toolbar->addSeparator();
+    toolbar->addAction(m_startAction);
+    toolbar->addAction(m_pauseAction);
+    toolbar->addAction(m_stopAction);
+    toolbar->addAction(m_saveAction);
+    toolbar->addSeparator();
+    m_xAxisCombo = new QComboBox;
+    m_xAxisCombo->setObjectName(QStringLiteral("xAxis"));
+    m_xAxisCombo->addItems({tr("By step"), tr("By time")});
+    m_xAxisCombo->setToolTip(tr("Key axis of the charts"));
+    toolbar->addWidget(m_xAxisCombo);
+    m_logCheck = new QCheckBox(tr("Log scale"));
+    m_logCheck->setObjectName(QStringLiteral("logScale"));
+    toolbar->addWidget(m_logCheck);
+    auto* smoothingTitle = new QLabel(tr("  Smoothing "));
+    toolbar->addWidget(smoothingTitle);
+    m_smoothingSlider = new QSlider(Qt::Horizontal);
+    m_smoothingSlider->setObjectName(QStringLiteral("smoothing"));
+    m_smoothingSlider->setRange(0, 99);
+    m_smoothingSlider->setValue(60);
+    m_smoothingSlider->setFixedWidth(110);
+    m_smoothingSlider->setToolTip(tr("Weight of the exponential moving average of the smoothed curves"));
+    toolbar->addWidget(m_smoothingSlider);
+    m_smoothingLabel = new QLabel(QStringLiteral("0.60"));
+    toolbar->addWidget(m_smoothingLabel);
+    toolbar->addSeparator();
+    toolbar->addAction(m_fitAction);
+    auto* exportButton = new QToolButton;
+    exportButton->setObjectName(QStringLiteral("exportButton"));
+    exportButton->setText(tr("Export"));
+    exportButton->setIcon(style()->standardIcon(QStyle::SP_DialogSaveButton));
+    exportButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    exportButton->setPopupMode(QToolButton::InstantPopup);
+    auto* exportMenu = new QMenu(exportButton);
+    exportMenu->addAction(m_exportPngAction);
+    exportMenu->addAction(m_exportPdfAction);
+    exportMenu->addAction(m_exportCsvAction);
+    exportButton->setMenu(exportMenu);
+    toolbar->addWidget(exportButton);
+
+    // Progress row.
+    m_runLabel = new QLabel(tr("No run open. Use File > Open run folder, or start training."));
+    m_runLabel->setObjectName(QStringLiteral("runLabel"));
+    m_runLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_progress = new QProgressBar;
+    m_progress->setObjectName(QStringLiteral("stepProgress"));
+    m_progress->setFormat(tr("step %v of %m"));
+    m_progress->setRange(0, 1);
+    m_progress->setValue(0);
+    m_progress->setMinimumWidth(240);
+    const auto makeLabel = [](const char* name) {
+        auto* label = new QLabel(QStringLiteral("—"));
+        label->setObjectName(QLatin1String(name));
+        label->setMinimumWidth(90);
+        return label;
+    };
+    m_stateLabel = makeLabel("stateLabel");
+    m_epochLabel = makeLabel("epochLabel");
+    m_etaLabel = makeLabel("etaLabel");
+    m_speedLabel = makeLabel("speedLabel");
+    m_waitLabel = makeLabel("dataWaitLabel");
+    m_memoryLabel = makeLabel("memoryLabel");
+    m_stateLabel->setText(tr("Idle"));
+    auto* progressRow = new QHBoxLayout;
+    progressRow->addWidget(m_stateLabel);
+    progressRow->addWidget(m_progress, 2);
+    progressRow->addWidget(m_epochLabel);
+    progressRow->addWidget(m_etaLabel);
+    progressRow->addWidget(m_speedLabel);
+    progressRow->addWidget(m_waitLabel);
+    progressRow->addWidget(m_memoryLabel, 1);
+
+    buildCharts();
+
+    // Log pane.
+    auto* logPane = new QWidget;
+    auto* logLayout = new QVBoxLayout(logPane);
+    logLayout->setContentsMargins(0, 0, 0, 0);
+    auto* logHeader = new QHBoxLayout;
+    logHeader->addWidget(new QLabel(tr("<b>Log</b>")));
+    logHeader->addStretch();
+    logHeader->addWidget(new QLabel(tr("Show:")));
+    m_logLevelCombo = new QComboBox;
+    m_logLevelCombo->setObjectName(QStringLiteral("logLevel"));
+    m_logLevelCombo->addItems({tr("Everything"), tr("Warnings and errors"), tr("Errors only")});
+    logHeader->addWidget(m_logLevelCombo);
+    logLayout->addLayout(logHeader);
+    m_logView = new QPlainTextEdit;
+    m_logView->setObjectName(QStringLiteral("logView"));
+    m_logView->setReadOnly(true);
+    m_logView->setMaximumBlockCount(20000);
+    m_logView->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    logLayout->addWidget(m_logView);
+
+    auto* splitter = new QSplitter(Qt::Vertical);
+    splitter->setObjectName(QStringLiteral("trainingSplitter"));
+    splitter->addWidget(m_chartArea);
+    splitter->addWidget(logPane);
+    splitter->setStretchFactor(0, 5);
+    splitter->setStretchFactor(1, 1);
+
     auto* layout = new QVBoxLayout(this);
-    auto* label = new QLabel(tr("<h2>Training dashboard</h2><p>This screen is being built.</p>"));
-    label->setAlignment(Qt::AlignCenter);
-    layout->addWidget(label);
+    layout->setContentsMargins(6, 0, 6, 6);
+    layout->addWidget(toolbar);
+    layout->addWidget(m_runLabel);
+    layout->addLayout(progressRow);
+    layout->addWidget(splitter, 1);
+
+    connect(m_xAxisCombo, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            [this](int index) { setTimeAxis(index == 1); });
+    connect(m_logCheck, &QCheckBox::toggled, this, &TrainingPage::setLogScale);
+    connect(m_smoothingSlider, &QSlider::valueChanged, this, &TrainingPage::setSmoothing);
+    connect(m_logLevelCombo, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            [this] { updateLogPane(true); });
+
+    m_watcher = new QFileSystemWatcher(this);
+    m_coalesceTimer = new QTimer(this);
+    m_coalesceTimer->setSingleShot(true);
+    m_coalesceTimer->setInterval(150);
+    connect(m_coalesceTimer, &QTimer::timeout, this, &TrainingPage::refreshNow);
+    connect(m_watcher, &QFileSystemWatcher::fileChanged, m_coalesceTimer, qOverload<>(&QTimer::start));
+    connect(m_watcher, &QFileSystemWatcher::directoryChanged, m_coalesceTimer, qOverload<>(&QTimer::start));
+    // Watchers miss appends on some file systems (network mounts): poll as well.
+    m_pollTimer = new QTimer(this);
+    m_pollTimer->setInterval(1000);
+    connect(m_pollTimer, &QTimer::timeout, this, &TrainingPage::refreshNow);
+    m_pollTimer->start();
+
+    // The trainer's worker thread.
+    m_thread = new QThread(this);
+    m_thread->setObjectName(QStringLiteral("clipwb-training"));
+    m_worker = new TrainingWorker;
+    m_worker->moveToThread(m_thread);
+    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(m_worker, &TrainingWorker::started, this,
+            [this](const QString& dir, qint64, qint64 startStep, const QString& device) {
+                m_stateLabel->setText(tr("Training on %1").arg(device));
+                if (QDir(dir) != QDir(runDir()) || !m_run)
+                    openRun(dir);
+                if (startStep > 0)
+                    appendLog(QString(), QStringLiteral("INFO"), tr("Resumed after step %1").arg(startStep));
+            });
+    connect(m_worker, &TrainingWorker::stepDone, this, [this] {
+        if (!m_coalesceTimer->isActive())
+            m_coalesceTimer->start();
+    });
+    connect(m_worker, &TrainingWorker::checkpointSaved, this, [this] {
+        refreshNow();
+        Q_EMIT checkpointsChanged();
+    });
+    connect(m_worker, &TrainingWorker::finished, this, [this](bool stopped) {
+        m_training = false;
+        m_paused = false;
+        m_stateLabel->setText(stopped ? tr("Stopped (saved)") : tr("Finished"));
+        refreshNow();
+        updateControls();
+        Q_EMIT trainingStateChanged(false);
+        Q_EMIT checkpointsChanged();
+        if (m_closeWhenStopped)
+            Q_EMIT readyToClose();
+    });
+    connect(m_worker, &TrainingWorker::failed, this, [this](const QString& message) {
+        m_training = false;
+        m_paused = false;
+        m_stateLabel->setText(tr("Failed"));
+        m_extraLog << message;
+        appendLog(QString(), QStringLiteral("ERROR"), message);
+        refreshNow();
+        updateControls();
+        Q_EMIT trainingStateChanged(false);
+        if (m_closeWhenStopped)
+            Q_EMIT readyToClose();
+        else
+            QMessageBox::warning(this, tr("Training failed"), message);
+    });
+    m_thread->start();
+    updateControls();
+
+    QSettings settings;
+    m_smoothingSlider->setValue(settings.value(QStringLiteral("training/smoothing"), 60).toInt());
+}
+
+TrainingPage::~TrainingPage()
+{
+    // The owner stops the worker: ask the trainer to stop, then end the thread.
+    if (m_worker)
+        m_worker->requestStop();
+    m_thread->requestInterruption();
+    m_thread->quit();
+    m_thread->wait();
+}
+
+void TrainingPage::buildToolbarActions()
+{
+    const auto make = [this](const QString& text, QStyle::StandardPixmap icon, const QKeySequence& key,
+                             const QString& tip) {
+        auto* action = new QAction(style()->standardIcon(icon), text, this);
+        action->setShortcut(key);
+        action->setToolTip(QStringLiteral("%1 (%2)").arg(tip, key.toString(QKeySequence::NativeText)));
+        addAction(action);
+        return action;
+    };
+    m_openAction = make(tr("&Open run folder…"), QStyle::SP_DirOpenIcon, QKeySequence(tr("Ctrl+R")),
+                        tr("Open a run folder, live or finished"));
+    m_compareAction = make(tr("&Compare with…"), QStyle::SP_FileDialogListView, QKeySequence(tr("Ctrl+Shift+R")),
+                           tr("Overlay another run's curves"));
+    m_startAction = make(tr("&Start"), QStyle::SP_MediaPlay, QKeySequence(tr("F5")),
+                         tr("Train with the configuration page's settings"));
+    m_pauseAction = make(tr("&Pause"), QStyle::SP_MediaPause, QKeySequence(tr("F6")), tr("Pause or resume training"));
+    m_stopAction = make(tr("S&top"), QStyle::SP_MediaStop, QKeySequence(tr("Shift+F5")),
+                        tr("Stop after the current step and save a checkpoint to resume from"));
+    m_saveAction = make(tr("Save &now"), QStyle::SP_DialogSaveButton, QKeySequence(tr("Ctrl+Alt+S")),
+                        tr("Save a checkpoint after the current step"));
+    m_fitAction = make(tr("Fit"), QStyle::SP_BrowserReload, QKeySequence(tr("Ctrl+0")),
+                       tr("Show all data and follow new steps"));
+    m_exportPngAction = make(tr("Charts as PNG…"), QStyle::SP_DialogSaveButton, QKeySequence(tr("Ctrl+E")),
+                             tr("Export the charts as a PNG image"));
+    m_exportPdfAction = make(tr("Charts as PDF…"), QStyle::SP_DialogSaveButton, QKeySequence(tr("Ctrl+Shift+E")),
+                             tr("Export the charts as a PDF document"));
+    m_exportCsvAction = make(tr("Metrics as CSV…"), QStyle::SP_DialogSaveButton, QKeySequence(tr("Ctrl+Alt+E")),
+                             tr("Export every metric record as CSV"));
+    m_openAction->setObjectName(QStringLiteral("openRunAction"));
+    m_startAction->setObjectName(QStringLiteral("startAction"));
+    m_stopAction->setObjectName(QStringLiteral("stopAction"));
+
+    connect(m_openAction, &QAction::triggered, this, [this] { chooseRun(false); });
+    connect(m_compareAction, &QAction::triggered, this, [this] { chooseRun(true); });
+    connect(m_startAction, &QAction::triggered, this, &TrainingPage::start);
+    connect(m_pauseAction, &QAction::triggered, this, &TrainingPage::togglePause);
+    connect(m_stopAction, &QAction::triggered, this, &TrainingPage::stop);
+    connect(m_saveAction, &QAction::triggered, this, [this] {
+        if (m_training) {
+            m_worker->requestSave();
+            appendLog(QString(), QStringLiteral("INFO"), tr("A checkpoint will be saved after this step."));
+        }
+    });
+    connect(m_fitAction, &QAction::triggered, this, [this] {
+        for (MetricChart* chart : m_charts)
+            chart->fitAll();
+    });
+    const auto exportTo = [this](const QString& filter, const QString& suffix, auto writer) {
+        const QString base = m_run ? QFileInfo(runDir()).fileName() : QStringLiteral("training");
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export"), base + suffix, filter);
+        if (path.isEmpty())
+            return;
+        QString error;
+        if (!writer(path, &error))
+            QMessageBox::warning(this, tr("Export failed"),
+                                 error.isEmpty() ? tr("Cannot write %1.").arg(path) : error);
+    };
+    connect(m_exportPngAction, &QAction::triggered, this, [this, exportTo] {
+        exportTo(tr("PNG images (*.png)"), QStringLiteral(".png"),
+                 [this](const QString& p, QString*) { return exportPng(p); });
+    });
+    connect(m_exportPdfAction, &QAction::triggered, this, [this, exportTo] {
+        exportTo(tr("PDF documents (*.pdf)"), QStringLiteral(".pdf"),
+                 [this](const QString& p, QString*) { return exportPdf(p); });
+    });
+    connect(m_exportCsvAction, &QAction::triggered, this, [this, exportTo] {
+        exportTo(tr("CSV files (*.csv)"), QStringLiteral(".csv"),
+                 [this](const QString& p, QString* e) { return exportCsv(p, e); });
+    });
+}
+
+void TrainingPage::buildCharts()
+{
+    m_chartArea = new QWidget;
+    m_chartArea->setObjectName(QStringLiteral("chartArea"));
+    auto* grid = new QGridLayout(m_chartArea);
+    grid->setContentsMargins(0, 0, 0, 0);
+    grid->setSpacing(4);
+
+    // Each source reads the current run at call time: opening another run
+    // needs no rewiring.
+    const auto main = [this](Table table, const char* column, bool smoothed = false) {
+        return [this, table, column, smoothed]() -> SeriesView {
+            return m_run ? m_run->series(table, column, m_byTime, smoothed) : SeriesView{};
+        };
+    };
+    const auto other = [this](Table table, const char* column, bool smoothed = false) {
+        return [this, table, column, smoothed]() -> SeriesView {
+            return m_overlay ? m_overlay->series(table, column, m_byTime, smoothed) : SeriesView{};
+        };
+    };
+    using Style = MetricChart::Style;
+
+    m_lossChart = new MetricChart(tr("Loss"), tr("loss"));
+    m_lossChart->addSeries(tr("train"), main(Table::Train, "loss"), penOf(kBlue.lighter(160), 1));
+    m_lossChart->addSeries(tr("train (smoothed)"), main(Table::Train, "loss", true), penOf(kBlue, 2));
+    m_lossChart->addSeries(tr("validation"), main(Table::Validation, "loss"), penOf(kRed), Style::Markers);
+    m_overlaySeries[0] << m_lossChart->addSeries(tr("compared (smoothed)"), other(Table::Train, "loss", true),
+                                                 penOf(kGrey, 2, Qt::DashLine))
+                       << m_lossChart->addSeries(tr("compared validation"), other(Table::Validation, "loss"),
+                                                 penOf(kGrey), Style::Markers);
+
+    m_accuracyChart = new MetricChart(tr("Batch accuracy"), tr("accuracy"));
+    m_accuracyChart->addSeries(tr("i2t"), main(Table::Train, "i2t", true), penOf(kGreen, 2));
+    m_accuracyChart->addSeries(tr("t2i"), main(Table::Train, "t2i", true), penOf(kOrange, 2));
+    m_accuracyChart->addSeries(tr("val i2t"), main(Table::Validation, "i2t"), penOf(kGreen.darker(140)),
+                               Style::Markers);
+    m_accuracyChart->addSeries(tr("val t2i"), main(Table::Validation, "t2i"), penOf(kOrange.darker(140)),
+                               Style::Markers);
+    m_overlaySeries[1] << m_accuracyChart->addSeries(tr("compared i2t"), other(Table::Train, "i2t", true),
+                                                     penOf(kGreen.lighter(130), 1.5, Qt::DashLine))
+                       << m_accuracyChart->addSeries(tr("compared t2i"), other(Table::Train, "t2i", true),
+                                                     penOf(kOrange.lighter(130), 1.5, Qt::DashLine));
+
+    // Accuracy rises towards the top right: keep the legend out of its way.
+    m_accuracyChart->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+
+    m_lrChart = new MetricChart(tr("Learning rate"), tr("lr"));
+    m_lrChart->addSeries(tr("lr"), main(Table::Train, "lr"), penOf(kPurple, 2));
+    m_overlaySeries[2] << m_lrChart->addSeries(tr("compared lr"), other(Table::Train, "lr"),
+                                               penOf(kGrey, 1.5, Qt::DashLine));
+
+    m_scaleChart = new MetricChart(tr("Logit scale"), tr("logit scale"));
+    m_scaleChart->addSeries(tr("logit scale"), main(Table::Train, "logit_scale"), penOf(kBrown, 2));
+    m_overlaySeries[3] << m_scaleChart->addSeries(tr("compared"), other(Table::Train, "logit_scale"),
+                                                  penOf(kGrey, 1.5, Qt::DashLine));
+
+    m_speedChart = new MetricChart(tr("Throughput"), tr("samples/s"));
+    m_speedChart->addSeries(tr("samples/s"), main(Table::Train, "samples_per_s"), penOf(kBlue, 1.5));
+    m_overlaySeries[4] << m_speedChart->addSeries(tr("compared"), other(Table::Train, "samples_per_s"),
+                                                  penOf(kGrey, 1.5, Qt::DashLine));
+
+    m_timingChart = new MetricChart(tr("Step time"), tr("seconds"));
+    m_timingChart->addSeries(tr("step"), main(Table::Train, "step_time_s"), penOf(kBlue, 1.5));
+    m_timingChart->addSeries(tr("waiting for data"), main(Table::Train, "data_wait_s"), penOf(kRed, 1.5));
+
+    m_evalChart = new MetricChart(tr("Retrieval recall"), tr("recall"));
+    m_evalChart->setVisible(false);
+
+    m_charts = {m_lossChart, m_accuracyChart, m_lrChart, m_scaleChart, m_speedChart, m_timingChart, m_evalChart};
+    const char* names[] = {"lossChart", "accuracyChart", "lrChart", "logitScaleChart",
+                           "throughputChart", "stepTimeChart", "recallChart"};
+    for (int i = 0; i < m_charts.size(); ++i) {
+        MetricChart* chart = m_charts[i];
+        chart->setObjectName(QLatin1String(names[i]));
+        grid->addWidget(chart, i / 2, i % 2);
+        for (int s : m_overlaySeries[i])
+            chart->setSeriesPresent(s, false);
+        // Zooming or panning one chart moves the others along.
+        connect(chart, &MetricChart::keyRangeChangedByUser, this, [this, chart](const QCPRange& range) {
+            for (MetricChart* otherChart : m_charts)
+                if (otherChart != chart)
+                    otherChart->setKeyRange(range);
+        });
+    }
+}
+
+QString TrainingPage::runDir() const
+{
+    return m_run ? QString::fromStdString(m_run->folder().dir().string()) : QString();
+}
+
+QString TrainingPage::overlayDir() const
+{
+    return m_overlay ? QString::fromStdString(m_overlay->folder().dir().string()) : QString();
+}
+
+void TrainingPage::chooseRun(bool overlay)
+{
+    QSettings settings;
+    const QString start = settings.value(QStringLiteral("training/lastRunParent"), QDir::homePath()).toString();
+    const QString dir = QFileDialog::getExistingDirectory(
+        this, overlay ? tr("Compare with run folder") : tr("Open run folder"), start);
+    if (dir.isEmpty())
+        return;
+    settings.setValue(QStringLiteral("training/lastRunParent"), QFileInfo(dir).absolutePath());
+    QString error;
+    if (!(overlay ? openOverlay(dir, &error) : openRun(dir, &error)))
+        QMessageBox::warning(this, tr("Not a run folder"), error);
+}
+
+bool TrainingPage::openRun(const QString& dir, QString* error)
+{
+    const std::filesystem::path path = QDir(dir).absolutePath().toStdString();
+    if (!m_training && !train::RunFolder::looksLikeRunFolder(path)) {
+        if (error)
+            *error = tr("%1 holds neither config.json nor metrics.jsonl.").arg(dir);
+        return false;
+    }
+    m_loadingDir = QString::fromStdString(path.string());
+    m_runLabel->setText(tr("Loading %1…").arg(m_loadingDir));
+    // A finished run may hold millions of steps: read it off the GUI thread.
+    auto data = std::make_shared<RunData>(path);
+    data->setSmoothing(m_smoothingSlider->value() / 100.0);
+    auto* watcher = new QFutureWatcher<QString>(this);
+    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, data] {
+        const QString failure = watcher->result();
+        watcher->deleteLater();
+        if (QString::fromStdString(data->folder().dir().string()) != m_loadingDir)
+            return; // another run was opened meanwhile
+        if (!failure.isEmpty())
+            appendLog(QString(), QStringLiteral("ERROR"), failure);
+        installRun(data, false);
+    });
+    watcher->setFuture(QtConcurrent::run([data]() -> QString {
+        try {
+            data->refresh();
+            return QString();
+        } catch (const std::exception& e) {
+            return QString::fromStdString(e.what());
+        }
+    }));
+    return true;
+}
+
+bool TrainingPage::openOverlay(const QString& dir, QString* error)
+{
+    if (dir.isEmpty()) {
+        m_overlay.reset();
+        for (int i = 0; i < m_charts.size(); ++i)
+            for (int s : m_overlaySeries[i])
+                m_charts[i]->setSeriesPresent(s, false);
+        applyUpdate(true);
+        return true;
+    }
+    const std::filesystem::path path = QDir(dir).absolutePath().toStdString();
+    if (!train::RunFolder::looksLikeRunFolder(path)) {
+        if (error)
+            *error = tr("%1 holds neither config.json nor metrics.jsonl.").arg(dir);
+        return false;
+    }
+    auto data = std::make_shared<RunData>(path);
+    data->setSmoothing(m_smoothingSlider->value() / 100.0);
+    try {
+        data->refresh();
+    } catch (const std::exception& e) {
+        if (error)
+            *error = QString::fromStdString(e.what());
+        return false;
+    }
+    installRun(data, true);
+    return true;
+}
+
+void TrainingPage::installRun(std::shared_ptr<RunData> data, bool overlay)
+{
+    if (overlay) {
+        m_overlay = std::move(data);
+    } else {
+        m_run = std::move(data);
+        m_loadingDir.clear();
+        m_logShown = 0;
+        m_extraLog.clear();
+        m_logView->clear();
+        QSettings().setValue(QStringLiteral("training/lastRun"), runDir());
+        watchRun();
+    }
+    for (int i = 0; i < m_charts.size(); ++i)
+        for (int s : m_overlaySeries[i])
+            m_charts[i]->setSeriesPresent(s, m_overlay != nullptr);
+    for (MetricChart* chart : m_charts)
+        chart->fitAll();
+    applyUpdate(true);
+    if (!overlay) {
+        Q_EMIT runChanged(runDir());
+        Q_EMIT runLoaded(runDir());
+        Q_EMIT checkpointsChanged();
+    }
+}
+
+void TrainingPage::watchRun()
+{
+    if (!m_watcher->files().isEmpty())
+        m_watcher->removePaths(m_watcher->files());
+    if (!m_watcher->directories().isEmpty())
+        m_watcher->removePaths(m_watcher->directories());
+    if (!m_run)
+        return;
+    const auto& folder = m_run->folder();
+    QStringList paths = {QString::fromStdString(folder.dir().string())};
+    for (const auto& file : {folder.metricsPath(), folder.logPath(), folder.checkpointsDir()})
+        if (std::filesystem::exists(file))
+            paths << QString::fromStdString(file.string());
+    m_watcher->addPaths(paths);
+}
+
+void TrainingPage::refreshNow()
+{
+    if (!m_run)
+        return;
+    bool structural = false, changed = false, checkpoints = false;
+    try {
+        const auto update = m_run->refresh();
+        changed = update.any();
+        structural = update.reset;
+        checkpoints = update.checkpointsChanged;
+        if (m_overlay) {
+            const auto other = m_overlay->refresh();
+            changed = changed || other.any();
+            structural = structural || other.reset;
+        }
+    } catch (const std::exception& e) {
+        m_stateLabel->setText(tr("Cannot read the run"));
+        m_stateLabel->setToolTip(QString::fromStdString(e.what()));
+        return;
+    }
+    // New files (metrics.jsonl, checkpoints/) appear after the run starts.
+    if (m_watcher->files().size() + m_watcher->directories().size() < 4)
+        watchRun();
+    if (changed)
+        applyUpdate(structural);
+    if (checkpoints)
+        Q_EMIT checkpointsChanged();
+    if (m_training)
+        updateProgress(); // process memory moves even between steps
+}
+
+void TrainingPage::applyUpdate(bool structural)
+{
+    updateEvalChart();
+    for (MetricChart* chart : m_charts) {
+        if (structural)
+            chart->fitAll();
+        else
+            chart->dataChanged();
+    }
+    // Elapsed time needs "time" in the records; offer it only then.
+    const bool timeAvailable = m_run && m_run->hasTime();
+    m_xAxisCombo->setEnabled(timeAvailable || m_byTime);
+    updateProgress();
+    updateLogPane(false);
+}
+
+void TrainingPage::updateEvalChart()
+{
+    if (!m_run)
+        return;
+    const auto& table = m_run->table(Table::Evaluation);
+    static const QStringList skipped = {QStringLiteral("step"), QStringLiteral("epoch"), QStringLiteral("time"),
+                                        QStringLiteral("seconds"), QStringLiteral("num_samples")};
+    static const QColor colors[] = {kBlue, kOrange, kGreen, kRed, kPurple, kBrown, kGrey};
+    for (const std::string& name : table.names()) {
+        const QString column = QString::fromStdString(name);
+        if (skipped.contains(column) || m_evalColumns.contains(column))
+            continue;
+        const QColor color = colors[m_evalColumns.size() % 7];
+        m_evalColumns << column;
+        m_evalChart->addSeries(column,
+                               [this, name]() -> SeriesView {
+                                   return m_run ? m_run->series(Table::Evaluation, name, m_byTime) : SeriesView{};
+                               },
+                               penOf(color, 1.5));
+        m_evalChart->seriesGraph(m_evalChart->seriesCount() - 1)
+            ->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, color, color, 6));
+    }
+    m_evalChart->setVisible(table.rows() > 0);
+}
+
+void TrainingPage::updateProgress()
+{
+    if (!m_run)
+        return;
+    const auto& folder = m_run->folder();
+    const auto& train = folder.train();
+    m_runLabel->setText(tr("Run: %1%2")
+                            .arg(runDir(), m_overlay ? tr("   compared with: %1").arg(overlayDir()) : QString()));
+    const size_t rows = train.rows();
+    const int64_t maxSteps = folder.maxSteps();
+    const double step = rows ? train.value("step", rows - 1) : 0;
+    const int64_t lastStep = std::isfinite(step) ? static_cast<int64_t>(step) : 0;
+    m_progress->setRange(0, static_cast<int>(std::max<int64_t>(1, std::max(maxSteps, lastStep))));
+    m_progress->setValue(static_cast<int>(lastStep));
+    m_progress->setFormat(maxSteps > 0 ? tr("step %1 of %2").arg(lastStep).arg(maxSteps) : tr("step %1").arg(lastStep));
+    const double epoch = rows ? train.value("epoch", rows - 1) : NAN;
+    m_epochLabel->setText(std::isfinite(epoch) ? tr("epoch %1").arg(static_cast<qint64>(epoch)) : tr("epoch —"));
+
+    constexpr size_t kWindow = 50;
+    const double samples = recentMean(train.column("samples_per_s"), 20);
+    m_speedLabel->setText(std::isfinite(samples) ? tr("%1 samples/s").arg(samples, 0, 'f', 1) : tr("— samples/s"));
+
+    // Seconds per step over the recent window, from wall time when recorded.
+    double secondsPerStep = NAN;
+    const auto* times = train.column("time");
+    const auto* steps = train.column("step");
+    if (times && steps && rows >= 2) {
+        const size_t first = rows - std::min(rows, kWindow + 1);
+        const double dt = (*times)[rows - 1] - (*times)[first];
+        const double ds = (*steps)[rows - 1] - (*steps)[first];
+        if (std::isfinite(dt) && ds > 0)
+            secondsPerStep = dt / ds;
+    }
+    if (!std::isfinite(secondsPerStep))
+        secondsPerStep = recentMean(train.column("step_time_s"), kWindow);
+    const bool done = maxSteps > 0 && lastStep >= maxSteps;
+    if (done)
+        m_etaLabel->setText(tr("done"));
+    else if (maxSteps > 0 && std::isfinite(secondsPerStep))
+        m_etaLabel->setText(tr("ETA %1").arg(formatDuration(secondsPerStep * (maxSteps - lastStep))));
+    else
+        m_etaLabel->setText(tr("ETA —"));
+
+    const double wait = recentSum(train.column("data_wait_s"), kWindow);
+    const double total = recentSum(train.column("step_time_s"), kWindow);
+    if (std::isfinite(wait) && std::isfinite(total) && total > 0)
+        m_waitLabel->setText(tr("data wait %1%").arg(100.0 * wait / total, 0, 'f', 0));
+    else
+        m_waitLabel->setText(tr("data wait —"));
+    m_waitLabel->setToolTip(tr("Share of the step time spent waiting for the data loader (last %1 steps)").arg(kWindow));
+
+    QStringList memory;
+    if (m_training) {
+        const double rss = processMemoryMiB();
+        if (rss >= 0)
+            memory << tr("process %1 MiB").arg(rss, 0, 'f', 0);
+    }
+    for (const std::string& name : train.names()) {
+        const QString column = QString::fromStdString(name);
+        if (!column.contains(QLatin1String("mem")))
+            continue;
+        const double value = train.value(name, rows - 1);
+        if (!std::isfinite(value))
+            continue;
+        QString label = column;
+        label.replace(QLatin1Char('_'), QLatin1Char(' '));
+        memory << QStringLiteral("%1 %2").arg(label).arg(value, 0, 'f', value < 100 ? 2 : 0);
+    }
+    m_memoryLabel->setText(memory.isEmpty() ? tr("memory —") : memory.join(QStringLiteral(", ")));
+    if (!m_training && rows > 0)
+        m_stateLabel->setText(done ? tr("Finished") : tr("Following"));
+}
+
+void TrainingPage::appendLog(const QString& time, const QString& level, const QString& text)
+{
+    if (levelRank(level) < m_logLevelCombo->currentIndex())
+        return;
+    m_logView->appendPlainText(
+        QStringLiteral("%1%2 %3").arg(time.isEmpty() ? QString() : time + QLatin1Char(' '), level.leftJustified(7), text));
+}
+
+void TrainingPage::updateLogPane(bool rebuild)
+{
+    if (!m_run)
+        return;
+    const auto& log = m_run->folder().log();
+    if (rebuild || m_logShown > log.size()) {
+        m_logView->clear();
+        m_logShown = 0;
+        for (const QString& message : m_extraLog)
+            appendLog(QString(), QStringLiteral("ERROR"), message);
+    }
+    for (; m_logShown < log.size(); ++m_logShown) {
+        const auto& line = log[m_logShown];
+        appendLog(QString::fromStdString(line.time), QString::fromStdString(line.level),
+                  QString::fromStdString(line.text));
+    }
+}
+
+void TrainingPage::setTimeAxis(bool byTime)
+{
+    m_byTime = byTime;
+    if (m_xAxisCombo->currentIndex() != (byTime ? 1 : 0))
+        m_xAxisCombo->setCurrentIndex(byTime ? 1 : 0);
+    for (MetricChart* chart : m_charts)
+        chart->setTimeAxis(byTime);
+}
+
+void TrainingPage::setLogScale(bool logarithmic)
+{
+    if (m_logCheck->isChecked() != logarithmic)
+        m_logCheck->setChecked(logarithmic);
+    // Loss and learning rate span decades; the other charts stay linear.
+    m_lossChart->setLogScale(logarithmic);
+    m_lrChart->setLogScale(logarithmic);
+}
+
+void TrainingPage::setSmoothing(int percent)
+{
+    if (m_smoothingSlider->value() != percent)
+        m_smoothingSlider->setValue(percent);
+    m_smoothingLabel->setText(QString::number(percent / 100.0, 'f', 2));
+    QSettings().setValue(QStringLiteral("training/smoothing"), percent);
+    for (auto* data : {m_run.get(), m_overlay.get()})
+        if (data)
+            data->setSmoothing(percent / 100.0);
+    for (MetricChart* chart : m_charts)
+        chart->dataChanged();
+}
+
+bool TrainingPage::exportPng(const QString& path)
+{
+    return m_chartArea->grab().save(path, "PNG");
+}
+
+bool TrainingPage::exportPdf(const QString& path)
+{
+    QPdfWriter writer(path);
+    writer.setCreator(QStringLiteral("clipwb"));
+    writer.setTitle(m_run ? QFileInfo(runDir()).fileName() : tr("Training"));
+    writer.setPageSize(QPageSize(QSizeF(m_chartArea->width(), m_chartArea->height()), QPageSize::Point));
+    writer.setPageMargins(QMarginsF(0, 0, 0, 0));
+    writer.setResolution(72);
+    QPainter painter;
+    if (!painter.begin(&writer))
+        return false;
+    m_chartArea->render(&painter);
+    return painter.end();
+}
+
+bool TrainingPage::exportCsv(const QString& path, QString* error)
+{
+    if (!m_run) {
+        if (error)
+            *error = tr("No run is open.");
+        return false;
+    }
+    // One table: a "type" column, then the union of every record's keys.
+    std::vector<std::string> columns;
+    const Table tables[] = {Table::Train, Table::Validation, Table::Evaluation};
+    const char* typeNames[] = {"train", "val", "eval"};
+    for (Table t : tables)
+        for (const std::string& name : m_run->table(t).names())
+            if (std::find(columns.begin(), columns.end(), name) == columns.end())
+                columns.push_back(name);
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
+        if (error)
+            *error = tr("Cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    std::string text = "type";
+    for (const std::string& name : columns)
+        (text += ',') += name;
+    text += '\n';
+    char number[40];
+    for (int t = 0; t < 3; ++t) {
+        const auto& table = m_run->table(tables[t]);
+        std::vector<const std::vector<double>*> sources;
+        for (const std::string& name : columns)
+            sources.push_back(table.column(name));
+        for (size_t row = 0; row < table.rows(); ++row) {
+            text += typeNames[t];
+            for (const auto* source : sources) {
+                text += ',';
+                if (source && std::isfinite((*source)[row])) {
+                    std::snprintf(number, sizeof number, "%.10g", (*source)[row]);
+                    text += number;
+                }
+            }
+            text += '\n';
+        }
+        if (text.size() > (8u << 20)) {
+            file.write(text.data(), static_cast<qint64>(text.size()));
+            text.clear();
+        }
+    }
+    file.write(text.data(), static_cast<qint64>(text.size()));
+    if (!file.commit()) {
+        if (error)
+            *error = tr("Cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+bool TrainingPage::isTraining() const
+{
+    return m_training;
+}
+
+bool TrainingPage::startTraining(const config::TrainConfig& config)
+{
+    if (m_training)
+        return false;
+    if (!TrainingWorker::trainerAvailable()) {
+        QMessageBox::information(this, tr("Training"), tr("This build has no trainer yet."));
+        return false;
+    }
+    m_training = true;
+    m_paused = false;
+    m_closeWhenStopped = false;
+    m_stateLabel->setText(tr("Starting…"));
+    m_extraLog.clear();
+    TrainingWorker* worker = m_worker;
+    QMetaObject::invokeMethod(worker, [worker, config] { worker->train(config); }, Qt::QueuedConnection);
+    // The run folder is known from the config: show it while the model loads.
+    const QString dir = QDir(QString::fromStdString(config.logs)).filePath(QString::fromStdString(config.name));
+    if (train::RunFolder::looksLikeRunFolder(dir.toStdString()))
+        openRun(dir);
+    updateControls();
+    Q_EMIT trainingStateChanged(true);
+    return true;
+}
+
+void TrainingPage::start()
+{
+    if (m_training)
+        return;
+    if (!m_configProvider) {
+        QMessageBox::information(this, tr("Training"), tr("Set up a configuration on the Configuration page first."));
+        return;
+    }
+    QString error;
+    const auto config = m_configProvider(&error);
+    if (!config) {
+        QMessageBox::warning(this, tr("The configuration is not valid"), error);
+        return;
+    }
+    startTraining(*config);
+}
+
+void TrainingPage::togglePause()
+{
+    if (!m_training)
+        return;
+    m_paused = !m_paused;
+    if (m_paused)
+        m_worker->pause();
+    else
+        m_worker->resume();
+    m_stateLabel->setText(m_paused ? tr("Paused") : tr("Training"));
+    updateControls();
+}
+
+void TrainingPage::stop()
+{
+    if (!m_training)
+        return;
+    m_worker->requestStop();
+    if (m_paused)
+        m_worker->resume();
+    m_stateLabel->setText(tr("Stopping after this step…"));
+    appendLog(QString(), QStringLiteral("INFO"), tr("Stopping: a checkpoint to resume from will be saved."));
+}
+
+bool TrainingPage::confirmClose()
+{
+    if (!m_training)
+        return true;
+    const auto answer = QMessageBox::question(
+        this, tr("Training is running"),
+        tr("Training is running. Stop it after the current step, save a checkpoint to resume from, and close?"),
+        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Yes);
+    if (answer != QMessageBox::Yes)
+        return false;
+    m_closeWhenStopped = true;
+    stop();
+    return false;
+}
+
+void TrainingPage::updateControls()
+{
+    const bool available = TrainingWorker::trainerAvailable();
+    m_startAction->setEnabled(!m_training && available);
+    if (!available)
+        m_startAction->setToolTip(tr("This build has no trainer yet."));
+    m_pauseAction->setEnabled(m_training);
+    m_pauseAction->setText(m_paused ? tr("&Resume") : tr("&Pause"));
+    m_pauseAction->setIcon(style()->standardIcon(m_paused ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
+    m_stopAction->setEnabled(m_training);
+    m_saveAction->setEnabled(m_training);
 }
 
 } // namespace clipwb::ui

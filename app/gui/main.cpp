@@ -1,6 +1,7 @@
 // clipwb: the desktop workbench.
 #include "ui/DemoProject.h"
 #include "ui/MainWindow.h"
+#include "ui/TrainingPage.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -32,6 +33,9 @@ int main(int argc, char** argv)
         QApplication::translate("main", "Open the demo project: make the demo dataset on first use and load the "
                                         "demo config (Tiny-ViT + Tiny-BERT), ready to train."));
     parser.addOption(demoOption);
+    const QCommandLineOption runOption(QStringLiteral("run"),
+        QApplication::translate("main", "Open the run folder DIR on the training dashboard."), QStringLiteral("DIR"));
+    parser.addOption(runOption);
     parser.addOption(pageOption);
     parser.addOption(screenshotOption);
     parser.addOption(sizeOption);
@@ -46,6 +50,15 @@ int main(int argc, char** argv)
     if (parser.isSet(pageOption) && !window.showPage(parser.value(pageOption))) {
         std::fprintf(stderr, "clipwb: no page '%s'\n", qPrintable(parser.value(pageOption)));
         return 2;
+    }
+    if (parser.isSet(runOption)) {
+        QString error;
+        if (!window.trainingPage()->openRun(parser.value(runOption), &error)) {
+            std::fprintf(stderr, "clipwb: %s\n", qPrintable(error));
+            return 2;
+        }
+        if (!parser.isSet(pageOption))
+            window.showPage(QStringLiteral("training"));
     }
     window.show();
 
