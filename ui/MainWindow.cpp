@@ -1,5 +1,6 @@
 #include "ui/MainWindow.h"
 
+#include "config/TrainConfig.h"
 #include "ui/CheckpointsPage.h"
 #include "ui/ConfigPage.h"
 #include "ui/DatasetPage.h"
@@ -67,6 +68,21 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         }
         return m_configPage->config();
     });
+    // The checkpoints page shows the dashboard's run; resuming is exact: the
+    // run's own config, the chosen checkpoint, then Start.
+    connect(m_trainingPage, &TrainingPage::runChanged, m_checkpointsPage, &CheckpointsPage::setRunDir);
+    connect(m_trainingPage, &TrainingPage::checkpointsChanged, m_checkpointsPage, &CheckpointsPage::refresh);
+    connect(m_checkpointsPage, &CheckpointsPage::resumeRequested, this,
+            [this](const QString& checkpoint, const QString& runConfig) {
+                if (QFileInfo::exists(runConfig)) {
+                    const auto loaded = config::loadConfigFile(runConfig.toStdString());
+                    if (loaded.ok())
+                        m_configPage->setConfig(loaded.config);
+                }
+                m_configPage->setResume(checkpoint.toStdString());
+                showPage(QStringLiteral("training"));
+                m_trainingPage->start();
+            });
     m_navigation->setCurrentRow(0);
 
     auto* central = new QWidget;

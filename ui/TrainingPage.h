@@ -63,6 +63,8 @@ public:
     /// Training in this process.
     bool isTraining() const;
     bool startTraining(const config::TrainConfig& config);
+    /// Starts training with the config provider's config (the Start action).
+    void start();
     /// Asks what to do when the window closes during training: false keeps the
     /// window open (training stops, saves, then readyToClose() is emitted).
     bool confirmClose();
@@ -93,7 +95,6 @@ private:
     void updateControls();
     void watchRun();
     void chooseRun(bool overlay);
-    void start();
     void togglePause();
     void stop();
 
