@@ -61,16 +61,18 @@ int runDatasetBench(const Args& rawArgs)
 
     auto tokenizer = std::make_shared<const text::Tokenizer>(text::Tokenizer::fromEmbeddedVocab());
     if (!json)
-        std::printf("%-32s %10s %10s %12s\n", "measurement", "samples", "seconds", "samples/s");
+        std::printf("%-32s %10s %10s %12s %14s\n", "measurement", "samples", "seconds", "samples/s",
+                    "samples/cpu-s");
     data::runLoaderBenchmark(options, tokenizer, [&](const data::LoaderBenchmarkResult& r) {
         if (json)
             std::printf("{\"name\": \"%s\", \"workers\": %d, \"samples\": %lld, \"seconds\": %.6f, "
-                        "\"samples_per_second\": %.3f, \"resolution\": %d, \"augment\": %s}\n",
+                        "\"samples_per_second\": %.3f, \"cpu_seconds\": %.6f, \"resolution\": %d, \"augment\": %s}\n",
                         r.name.c_str(), r.workers, static_cast<long long>(r.samples), r.seconds,
-                        r.samplesPerSecond(), options.resolution, options.augment ? "true" : "false");
+                        r.samplesPerSecond(), r.cpuSeconds, options.resolution, options.augment ? "true" : "false");
         else
-            std::printf("%-32s %10lld %10.3f %12.1f\n", r.name.c_str(), static_cast<long long>(r.samples),
-                        r.seconds, r.samplesPerSecond());
+            std::printf("%-32s %10lld %10.3f %12.1f %14.1f\n", r.name.c_str(),
+                        static_cast<long long>(r.samples), r.seconds, r.samplesPerSecond(),
+                        r.samplesPerCpuSecond());
         std::fflush(stdout);
     });
     return 0;

@@ -25,13 +25,28 @@ struct DecodeTable {
 std::optional<std::string> decodeBase64(std::string_view text)
 {
     static const DecodeTable table;
-    std::string out;
-    out.reserve(text.size() / 4 * 3 + 3);
+    std::string out(text.size() / 4 * 3 + 3, '\0');
+    std::size_t written = 0;
+    // Fast path (images are megabytes of base64): whole groups of four alphabet characters.
+    std::size_t start = 0;
+    const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+    while (start + 4 <= text.size()) {
+        const int a = table.v[in[start]], b = table.v[in[start + 1]];
+        const int c = table.v[in[start + 2]], d = table.v[in[start + 3]];
+        if ((a | b | c | d) < 0)
+            break;
+        const std::uint32_t n = (std::uint32_t(a) << 18) | (std::uint32_t(b) << 12) | (std::uint32_t(c) << 6) |
+                                std::uint32_t(d);
+        out[written++] = static_cast<char>(n >> 16);
+        out[written++] = static_cast<char>((n >> 8) & 0xff);
+        out[written++] = static_cast<char>(n & 0xff);
+        start += 4;
+    }
     std::uint32_t acc = 0;
     int bits = 0;
-    std::size_t symbols = 0;
+    std::size_t symbols = start;
     bool padding = false;
-    for (unsigned char c : text) {
+    for (unsigned char c : text.substr(start)) {
         if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
             continue;
         if (c == '=') {
@@ -46,11 +61,12 @@ std::optional<std::string> decodeBase64(std::string_view text)
         ++symbols;
         if (bits >= 8) {
             bits -= 8;
-            out.push_back(static_cast<char>((acc >> bits) & 0xff));
+            out[written++] = static_cast<char>((acc >> bits) & 0xff);
         }
     }
     if (symbols % 4 == 1)
         return std::nullopt;
+    out.resize(written);
     return out;
 }
 

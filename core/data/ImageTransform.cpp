@@ -51,17 +51,15 @@ void normalizeRgbInto(const cv::Mat& rgb, float* out)
     CLIPWB_CHECK(rgb.type() == CV_8UC3, "normalizeRgbInto: expected CV_8UC3");
     const auto& table = normalizeTable();
     const size_t plane = static_cast<size_t>(rgb.rows) * rgb.cols;
-    float* r = out;
-    float* g = out + plane;
-    float* b = out + 2 * plane;
-    for (int y = 0; y < rgb.rows; ++y) {
-        const uint8_t* in = rgb.ptr<uint8_t>(y);
-        const size_t offset = static_cast<size_t>(y) * rgb.cols;
-        for (int x = 0; x < rgb.cols; ++x) {
-            r[offset + x] = table.values[0][in[3 * x]];
-            g[offset + x] = table.values[1][in[3 * x + 1]];
-            b[offset + x] = table.values[2][in[3 * x + 2]];
-        }
+    // De-interleave once (SIMD in OpenCV), then one table look-up per value and plane.
+    cv::Mat channels[3];
+    cv::split(rgb, channels);
+    for (int c = 0; c < 3; ++c) {
+        const float* __restrict lut = table.values[c];
+        const uint8_t* __restrict in = channels[c].ptr<uint8_t>();
+        float* __restrict o = out + c * plane;
+        for (size_t i = 0; i < plane; ++i)
+            o[i] = lut[in[i]];
     }
 }
 

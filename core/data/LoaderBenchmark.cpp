@@ -8,6 +8,7 @@
 #include "data/TrainTransform.h"
 
 #include <chrono>
+#include <ctime>
 #include <vector>
 
 namespace clipwb::data {
@@ -17,6 +18,13 @@ namespace {
 double secondsSince(std::chrono::steady_clock::time_point start)
 {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double cpuSeconds(clockid_t clock)
+{
+    timespec now{};
+    clock_gettime(clock, &now);
+    return now.tv_sec + now.tv_nsec * 1e-9;
 }
 
 } // namespace
@@ -43,9 +51,12 @@ std::vector<LoaderBenchmarkResult> runLoaderBenchmark(const LoaderBenchmarkOptio
         // One warm-up pass over a few samples (page cache, allocator).
         const int64_t warmup = std::min<int64_t>(16, options.samples);
         auto start = std::chrono::steady_clock::now();
+        double cpuStart = 0;
         for (int64_t i = -warmup; i < options.samples; ++i) {
-            if (i == 0)
+            if (i == 0) {
                 start = std::chrono::steady_clock::now();
+                cpuStart = cpuSeconds(CLOCK_THREAD_CPUTIME_ID);
+            }
             const int64_t index = (i + warmup) % split.numSamples();
             const PairRecord pair = split.pair(index);
             const DecodedImage image = decodeImage(split.imageBytes(pair.imageId), "image");
@@ -54,7 +65,8 @@ std::vector<LoaderBenchmarkResult> runLoaderBenchmark(const LoaderBenchmarkOptio
             else
                 preprocessForEvalInto(image, r, out.data());
         }
-        report({"decode+preprocess (1 thread)", -1, options.samples, secondsSince(start)});
+        report({"decode+preprocess (1 thread)", -1, options.samples, secondsSince(start),
+                cpuSeconds(CLOCK_THREAD_CPUTIME_ID) - cpuStart});
     }
 
     for (const int workers : options.workers) {
@@ -71,6 +83,7 @@ std::vector<LoaderBenchmarkResult> runLoaderBenchmark(const LoaderBenchmarkOptio
         loader.startEpoch(epoch);
         (void)loader.next(); // warm-up: threads started, first batch
         const auto start = std::chrono::steady_clock::now();
+        const double cpuStart = cpuSeconds(CLOCK_PROCESS_CPUTIME_ID);
         while (samples < options.samples) {
             auto batch = loader.next();
             if (!batch) {
@@ -79,7 +92,8 @@ std::vector<LoaderBenchmarkResult> runLoaderBenchmark(const LoaderBenchmarkOptio
             }
             samples += batch->images.size(0);
         }
-        report({"DataLoader num_workers=" + std::to_string(workers), workers, samples, secondsSince(start)});
+        report({"DataLoader num_workers=" + std::to_string(workers), workers, samples, secondsSince(start),
+                cpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - cpuStart});
     }
     return results;
 }

@@ -27,8 +27,10 @@ struct LoaderBenchmarkResult {
     std::string name;   ///< "decode+preprocess (1 thread)" or "DataLoader num_workers=N"
     int workers = -1;   ///< -1 for the single-thread loop
     int64_t samples = 0;
-    double seconds = 0;
+    double seconds = 0;    ///< wall clock
+    double cpuSeconds = 0; ///< CPU time of the measuring thread (1 thread) or of the process (loaders)
     double samplesPerSecond() const { return seconds > 0 ? samples / seconds : 0; }
+    double samplesPerCpuSecond() const { return cpuSeconds > 0 ? samples / cpuSeconds : 0; }
 };
 
 /// Runs the measurements one after the other; `onResult` sees each as it finishes.

@@ -111,10 +111,11 @@ def bench_python(split, resolution, samples, batch_size, workers_list):
     dataset = UpstreamLmdbDataset(split, resolution)
     for i in range(16):  # warm-up
         dataset[i]
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.thread_time()
     for i in range(samples):
         dataset[i % len(dataset)]
-    results.append(("decode+preprocess (1 thread)", -1, samples, time.perf_counter() - start))
+    results.append(("decode+preprocess (1 thread)", -1, samples, time.perf_counter() - start,
+                    time.thread_time() - cpu_start))
     for workers in workers_list:
         generator = torch.Generator()
         generator.manual_seed(0)
@@ -124,7 +125,7 @@ def bench_python(split, resolution, samples, batch_size, workers_list):
         count = 0
         iterator = iter(loader)
         next(iterator)  # warm-up: workers started
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         while count < samples:
             try:
                 images, _ = next(iterator)
@@ -132,7 +133,9 @@ def bench_python(split, resolution, samples, batch_size, workers_list):
                 iterator = iter(loader)
                 continue
             count += images.shape[0]
-        results.append(("DataLoader num_workers=%d" % workers, workers, count, time.perf_counter() - start))
+        # Worker processes' CPU time is not visible here: CPU figures only without workers.
+        cpu = time.process_time() - cpu_start if workers == 0 else None
+        results.append(("DataLoader num_workers=%d" % workers, workers, count, time.perf_counter() - start, cpu))
         del iterator, loader
     return results
 
@@ -168,11 +171,19 @@ def main():
 
     print("resolution %d, %d samples per measurement, images %s" % (
         args.resolution, args.samples, args.split or "%dx%d JPEG" % (args.image_size, args.image_size)))
-    print("%-32s %14s %14s %8s" % ("measurement", "upstream s/s", "clipwb s/s", "ratio"))
-    for name, _, count, seconds in upstream:
+    print("samples per wall-clock second, and per CPU second of the measuring thread (1 thread) or")
+    print("process (num_workers=0; with workers upstream's CPU time is in other processes)")
+    print("%-32s %12s %12s %7s | %12s %12s %7s" % ("measurement", "upstream/s", "clipwb/s", "ratio",
+                                                  "upstream/cpu", "clipwb/cpu", "ratio"))
+    for name, _, count, seconds, cpu in upstream:
         theirs = count / seconds
         mine = ours[name]["samples_per_second"]
-        print("%-32s %14.1f %14.1f %7.2fx" % (name, theirs, mine, mine / theirs))
+        line = "%-32s %12.1f %12.1f %6.2fx" % (name, theirs, mine, mine / theirs)
+        if cpu:
+            theirs_cpu = count / cpu
+            mine_cpu = ours[name]["samples"] / ours[name]["cpu_seconds"]
+            line += " | %12.1f %12.1f %6.2fx" % (theirs_cpu, mine_cpu, mine_cpu / theirs_cpu)
+        print(line)
 
 
 if __name__ == "__main__":
