@@ -297,6 +297,13 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent)
 
     QSettings settings;
     m_smoothingSlider->setValue(settings.value(QStringLiteral("training/smoothing"), 60).toInt());
+    // The last run comes back on start, unless something opened another first (--run).
+    const QString lastRun = settings.value(QStringLiteral("training/lastRun")).toString();
+    if (!lastRun.isEmpty())
+        QTimer::singleShot(0, this, [this, lastRun] {
+            if (!m_run && m_loadingDir.isEmpty() && train::RunFolder::looksLikeRunFolder(lastRun.toStdString()))
+                openRun(lastRun);
+        });
 }
 
 TrainingPage::~TrainingPage()

@@ -283,6 +283,12 @@ private Q_SLOTS:
         QVERIFY(!window.trainingPage()->isTraining());
         QVERIFY(window.trainingPage()->confirmClose()); // nothing to stop
         QVERIFY(!window.trainingPage()->stopAction()->isEnabled());
+
+        // The next start reopens the last run.
+        TrainingPage again;
+        QSignalSpy loaded(&again, &TrainingPage::runLoaded);
+        QTRY_COMPARE(loaded.count(), 1);
+        QCOMPARE(again.runDir(), QString::fromStdString(dir.string()));
     }
 };
 
