@@ -78,7 +78,8 @@ QString labelFor(const std::string& key)
         {QStringLiteral("save_step_frequency"), QT_TRANSLATE_NOOP("ConfigPage", "Save every N steps")},
         {QStringLiteral("save_epoch_frequency"), QT_TRANSLATE_NOOP("ConfigPage", "Save every N epochs")},
         {QStringLiteral("log_interval"), QT_TRANSLATE_NOOP("ConfigPage", "Log every N steps")},
-        {QStringLiteral("report_training_batch_acc"), QT_TRANSLATE_NOOP("ConfigPage", "Training batch accuracy")},
+        {QStringLiteral("report_training_batch_acc"),
+         QT_TRANSLATE_NOOP("ConfigPage", "Training batch accuracy")},
         {QStringLiteral("resume"), QT_TRANSLATE_NOOP("ConfigPage", "Resume from")},
         {QStringLiteral("reset_optimizer"), QT_TRANSLATE_NOOP("ConfigPage", "Reset optimizer")},
         {QStringLiteral("reset_data_offset"), QT_TRANSLATE_NOOP("ConfigPage", "Reset data offset")},
@@ -142,9 +143,9 @@ ConfigPage::ConfigPage(QWidget* parent) : QWidget(parent)
     m_saveAsAction = new QAction(tr("Save config &as…"), this);
     m_saveAsAction->setShortcut(QKeySequence::SaveAs);
     connect(m_saveAsAction, &QAction::triggered, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Save training config"),
-                                                          m_filePath.isEmpty() ? QDir::homePath() : m_filePath,
-                                                          tr("Training config (*.json)"));
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Save training config"), m_filePath.isEmpty() ? QDir::homePath() : m_filePath,
+            tr("Training config (*.json)"));
         if (!path.isEmpty())
             saveAs(path.endsWith(QLatin1String(".json")) ? path : path + QStringLiteral(".json"));
     });
@@ -198,8 +199,8 @@ void ConfigPage::buildForm()
     QToolButton* presets = addButton(m_presetMenu->menuAction(), tr("Presets"));
     presets->setPopupMode(QToolButton::InstantPopup);
     presets->setObjectName(QStringLiteral("presetButton"));
-    auto* copy = new QAction(style()->standardIcon(QStyle::SP_FileDialogDetailedView), tr("Copy as command line"),
-                             this);
+    auto* copy = new QAction(style()->standardIcon(QStyle::SP_FileDialogDetailedView),
+                             tr("Copy as command line"), this);
     copy->setToolTip(tr("Copy the upstream-style arguments (--batch-size=48 ...) to the clipboard"));
     connect(copy, &QAction::triggered, this, &ConfigPage::copyCommandLine);
     addButton(copy, {})->setObjectName(QStringLiteral("copyCommandLine"));
@@ -245,9 +246,10 @@ void ConfigPage::buildForm()
             field->info = info;
             QWidget* editor = createEditor(info, *field);
             field->editor = editor;
-            const QString tip = QStringLiteral("<b>%1</b> &nbsp;<code>%2</code><br>%3")
-                                    .arg(qs(info.key), flagFor(info.key),
-                                         QCoreApplication::translate("clipwb::config", info.help.c_str()).toHtmlEscaped());
+            const QString tip =
+                QStringLiteral("<b>%1</b> &nbsp;<code>%2</code><br>%3")
+                    .arg(qs(info.key), flagFor(info.key),
+                         QCoreApplication::translate("clipwb::config", info.help.c_str()).toHtmlEscaped());
             auto* label = new QLabel(labelFor(info.key));
             label->setMinimumWidth(170); // the editors of all groups line up
             label->setToolTip(tip);
@@ -309,7 +311,8 @@ QWidget* ConfigPage::createEditor(const config::OptionInfo& info, Field& field)
     case config::OptionType::Int:
         field.spin = new QSpinBox;
         field.spin->setObjectName(name);
-        field.spin->setRange(int(std::max(info.minimum, double(INT_MIN))), int(std::min(info.maximum, double(INT_MAX))));
+        field.spin->setRange(int(std::max(info.minimum, double(INT_MIN))),
+                             int(std::min(info.maximum, double(INT_MAX))));
         field.spin->setKeyboardTracking(true);
         field.spin->setMinimumWidth(110);
         if (key == "batch_size" || key == "valid_batch_size")
@@ -354,7 +357,8 @@ QWidget* ConfigPage::createEditor(const config::OptionInfo& info, Field& field)
         browse->setText(QStringLiteral("…"));
         browse->setToolTip(tr("Choose a model config JSON file"));
         connect(browse, &QToolButton::clicked, this, [this, &field] {
-            const QString path = QFileDialog::getOpenFileName(this, tr("Model config"), QString::fromStdString(baseDir().string()),
+            const QString path = QFileDialog::getOpenFileName(this, tr("Model config"),
+                                                              QString::fromStdString(baseDir().string()),
                                                               tr("Model config (*.json)"));
             if (!path.isEmpty())
                 field.combo->setCurrentText(path);
@@ -390,12 +394,14 @@ QWidget* ConfigPage::createEditor(const config::OptionInfo& info, Field& field)
             browse->setIcon(style()->standardIcon(folder ? QStyle::SP_DirOpenIcon : QStyle::SP_FileIcon));
             browse->setToolTip(folder ? tr("Choose a folder") : tr("Choose a file"));
             connect(browse, &QToolButton::clicked, this, [this, &field, folder] {
-                const QString start = field.line->text().isEmpty() ? QString::fromStdString(baseDir().string())
-                                                                   : field.line->text();
+                const QString start = field.line->text().isEmpty()
+                                          ? QString::fromStdString(baseDir().string())
+                                          : field.line->text();
                 const QString path =
                     folder ? QFileDialog::getExistingDirectory(this, labelFor(field.info.key), start)
-                           : QFileDialog::getOpenFileName(this, labelFor(field.info.key), start,
-                                                          tr("Checkpoints and weights (*.pt *.pth *.bin);;All files (*)"));
+                           : QFileDialog::getOpenFileName(
+                                 this, labelFor(field.info.key), start,
+                                 tr("Checkpoints and weights (*.pt *.pth *.bin);;All files (*)"));
                 if (!path.isEmpty())
                     field.line->setText(path);
             });
@@ -548,11 +554,11 @@ void ConfigPage::revalidate()
         const QStringList messages = byKey.value(qs(field->info.key));
         field->error->setText(messages.join(QLatin1Char('\n')));
         field->error->setVisible(!messages.isEmpty());
-        QWidget* target = field->line ? static_cast<QWidget*>(field->line)
-                          : field->spin ? static_cast<QWidget*>(field->spin)
+        QWidget* target = field->line     ? static_cast<QWidget*>(field->line)
+                          : field->spin   ? static_cast<QWidget*>(field->spin)
                           : field->number ? static_cast<QWidget*>(field->number)
-                          : field->combo ? static_cast<QWidget*>(field->combo)
-                                         : static_cast<QWidget*>(field->check);
+                          : field->combo  ? static_cast<QWidget*>(field->combo)
+                                          : static_cast<QWidget*>(field->check);
         target->setStyleSheet(messages.isEmpty() ? QString() : QString::fromLatin1(kErrorStyle));
     }
     updateSummary();
@@ -583,16 +589,17 @@ void ConfigPage::updateSummary()
         steps = tr("%1 steps").arg(*current.max_steps);
     else if (current.max_epochs)
         steps = tr("%1 epochs").arg(*current.max_epochs);
-    m_derived->setText(tr("Run folder: %1<br>Checkpoints: %2<br>Learning rate %3 (β %4, %5, ε %6), effective batch "
-                          "%7, %8")
-                           .arg(qs(config::runFolder(current).string()).toHtmlEscaped(),
-                                qs(config::checkpointFolder(current).string()).toHtmlEscaped())
-                           .arg(config::effectiveLr(current))
-                           .arg(config::effectiveBeta1(current))
-                           .arg(config::effectiveBeta2(current))
-                           .arg(config::effectiveEps(current))
-                           .arg(current.batch_size * current.accum_freq)
-                           .arg(steps));
+    m_derived->setText(
+        tr("Run folder: %1<br>Checkpoints: %2<br>Learning rate %3 (β %4, %5, ε %6), effective batch "
+           "%7, %8")
+            .arg(qs(config::runFolder(current).string()).toHtmlEscaped(),
+                 qs(config::checkpointFolder(current).string()).toHtmlEscaped())
+            .arg(config::effectiveLr(current))
+            .arg(config::effectiveBeta1(current))
+            .arg(config::effectiveBeta2(current))
+            .arg(config::effectiveEps(current))
+            .arg(current.batch_size * current.accum_freq)
+            .arg(steps));
 }
 
 QWidget* ConfigPage::editor(const QString& key) const
@@ -644,7 +651,8 @@ bool ConfigPage::loadFile(const QString& path)
     const config::ConfigResult result = config::loadConfigFile(absolute.toStdString());
     const bool unreadable = !result.ok() && result.issues.front().key.empty();
     if (unreadable) {
-        m_banner->setText(tr("Cannot open %1: %2").arg(QDir::toNativeSeparators(absolute), qs(result.issues.front().message)));
+        m_banner->setText(tr("Cannot open %1: %2")
+                              .arg(QDir::toNativeSeparators(absolute), qs(result.issues.front().message)));
         m_banner->show();
         return false;
     }
@@ -655,8 +663,9 @@ bool ConfigPage::loadFile(const QString& path)
         m_banner->clear();
         m_banner->hide();
     } else {
-        m_banner->setText(tr("<b>%1</b> has keys the form cannot show; they were ignored (saving drops them):<br>%2")
-                              .arg(QFileInfo(absolute).fileName().toHtmlEscaped(), problems.join(QStringLiteral("<br>"))));
+        m_banner->setText(
+            tr("<b>%1</b> has keys the form cannot show; they were ignored (saving drops them):<br>%2")
+                .arg(QFileInfo(absolute).fileName().toHtmlEscaped(), problems.join(QStringLiteral("<br>"))));
         m_banner->show();
     }
     m_saved = result.config;
@@ -706,8 +715,9 @@ void ConfigPage::applyPreset(const QString& name, const QString& baseDirectory)
 {
     const config::ConfigResult preset =
         config::loadPreset(name.toStdString(), fs::path(baseDirectory.toStdString()));
-    m_banner->setText(tr("Preset <b>%1</b>: %2").arg(name.toHtmlEscaped(),
-                                                       qs(config::presetDescription(name.toStdString())).toHtmlEscaped()));
+    m_banner->setText(
+        tr("Preset <b>%1</b>: %2")
+            .arg(name.toHtmlEscaped(), qs(config::presetDescription(name.toStdString())).toHtmlEscaped()));
     m_banner->show();
     setFilePath(QString());
     m_hasSaved = false;
@@ -718,10 +728,12 @@ void ConfigPage::choosePreset(const QString& name)
 {
     QString base;
     if (name == QLatin1String("demo")) {
-        base = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/demo");
+        base =
+            QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/demo");
     } else {
         base = QFileDialog::getExistingDirectory(
-            this, tr("Folder holding datasets/ and pretrained_weights/ (upstream's DATAPATH)"), QDir::homePath());
+            this, tr("Folder holding datasets/ and pretrained_weights/ (upstream's DATAPATH)"),
+            QDir::homePath());
         if (base.isEmpty())
             return;
     }
@@ -731,11 +743,12 @@ void ConfigPage::choosePreset(const QString& name)
 void ConfigPage::chooseAndLoad()
 {
     if (m_modified &&
-        QMessageBox::question(this, tr("Unsaved changes"), tr("Discard the unsaved changes to this configuration?")) !=
-            QMessageBox::Yes)
+        QMessageBox::question(this, tr("Unsaved changes"),
+                              tr("Discard the unsaved changes to this configuration?")) != QMessageBox::Yes)
         return;
     const QString path = QFileDialog::getOpenFileName(
-        this, tr("Open training config"), m_filePath.isEmpty() ? QDir::homePath() : QFileInfo(m_filePath).absolutePath(),
+        this, tr("Open training config"),
+        m_filePath.isEmpty() ? QDir::homePath() : QFileInfo(m_filePath).absolutePath(),
         tr("Training config (*.json);;All files (*)"));
     if (!path.isEmpty())
         loadFile(path);

@@ -20,7 +20,8 @@ namespace clipwb::ui {
 
 namespace fs = std::filesystem;
 
-void generateDemoDataset(const QString& folder, const DemoProject::Progress& progress); // DemoDatasetGenerator.cpp
+void generateDemoDataset(const QString& folder,
+                         const DemoProject::Progress& progress); // DemoDatasetGenerator.cpp
 
 DemoProject::DemoProject(MainWindow* window, QString folder)
     : QObject(window), m_window(window), m_folder(std::move(folder)), m_generator(generateDemoDataset)
@@ -38,8 +39,8 @@ bool DemoProject::datasetExists(const QString& folder)
 {
     for (const char* split : {"train", "valid"})
         for (const char* part : {"imgs", "pairs"})
-            if (!QFileInfo::exists(QStringLiteral("%1/lmdb/%2/%3/data.mdb").arg(folder, QLatin1String(split),
-                                                                                 QLatin1String(part))))
+            if (!QFileInfo::exists(QStringLiteral("%1/lmdb/%2/%3/data.mdb")
+                                       .arg(folder, QLatin1String(split), QLatin1String(part))))
                 return false;
     return true;
 }
@@ -99,13 +100,14 @@ void DemoProject::generate()
         }
         if (!error.isEmpty() || !datasetExists(m_folder)) {
             QDir(partial).removeRecursively();
-            const QString message = error.isEmpty() ? tr("the demo dataset was not written to %1").arg(m_folder) : error;
+            const QString message =
+                error.isEmpty() ? tr("the demo dataset was not written to %1").arg(m_folder) : error;
             // Still show the demo config: its errors say what is missing.
             m_window->configPage()->applyPreset(QStringLiteral("demo"), m_folder);
             m_window->showPage(QStringLiteral("configuration"));
             QMessageBox* box = new QMessageBox(QMessageBox::Warning, tr("Demo dataset"),
-                                               tr("Cannot make the demo dataset: %1").arg(message), QMessageBox::Ok,
-                                               m_window);
+                                               tr("Cannot make the demo dataset: %1").arg(message),
+                                               QMessageBox::Ok, m_window);
             box->setAttribute(Qt::WA_DeleteOnClose);
             box->open(); // not exec(): nothing blocks the event loop
             Q_EMIT failed(message);
@@ -138,8 +140,9 @@ void DemoProject::finish()
     }
     m_window->configPage()->loadFile(file);
     m_window->showPage(QStringLiteral("configuration"));
-    m_window->statusBar()->showMessage(tr("Demo project ready: Tiny-ViT + Tiny-BERT on the demo dataset in %1")
-                                           .arg(QDir::toNativeSeparators(m_folder)));
+    m_window->statusBar()->showMessage(
+        tr("Demo project ready: Tiny-ViT + Tiny-BERT on the demo dataset in %1")
+            .arg(QDir::toNativeSeparators(m_folder)));
     Q_EMIT ready();
 }
 

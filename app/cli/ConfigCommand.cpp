@@ -1,4 +1,5 @@
-// clipwb-cli config check FILE [flags] | config flags FILE [flags] | config presets | config preset NAME [--base DIR]
+// clipwb-cli config check FILE [flags] | config flags FILE [flags] | config presets | config preset NAME
+// [--base DIR]
 #include "Commands.h"
 
 #include "common/Error.h"
@@ -25,7 +26,8 @@ constexpr const char* kUsage =
 /// Loads FILE (or the defaults for "-"), applies the flags and validates.
 config::ConfigResult resolve(const Args& args)
 {
-    CLIPWB_CHECK(args.size() >= 2 && (args[1] == "-" || args[1].rfind("--", 0) != 0), "missing FILE\n", kUsage);
+    CLIPWB_CHECK(args.size() >= 2 && (args[1] == "-" || args[1].rfind("--", 0) != 0), "missing FILE\n",
+                 kUsage);
     std::optional<std::filesystem::path> file;
     if (args[1] != "-")
         file = args[1];
@@ -69,8 +71,8 @@ int runConfig(const Args& args)
     }
     if (action == "preset") {
         CLIPWB_CHECK(args.size() == 2 || (args.size() == 4 && args[2] == "--base"), kUsage);
-        const std::filesystem::path base = args.size() == 4 ? std::filesystem::absolute(args[3])
-                                                            : std::filesystem::current_path();
+        const std::filesystem::path base =
+            args.size() == 4 ? std::filesystem::absolute(args[3]) : std::filesystem::current_path();
         const config::ConfigResult result = config::loadPreset(args[1], base);
         if (!result.ok())
             return reportIssues(result);

@@ -66,7 +66,8 @@ double effectiveEps(const TrainConfig& config)
 
 int64_t batchesPerEpoch(int64_t numSamples, int64_t batchSize, int64_t worldSize)
 {
-    CLIPWB_CHECK(batchSize > 0 && worldSize > 0, "batchesPerEpoch: batch size and world size must be positive");
+    CLIPWB_CHECK(batchSize > 0 && worldSize > 0,
+                 "batchesPerEpoch: batch size and world size must be positive");
     const int64_t globalBatch = batchSize * worldSize;
     return (numSamples + globalBatch - 1) / globalBatch;
 }
@@ -76,7 +77,8 @@ int64_t effectiveMaxEpochs(const TrainConfig& config, int64_t batches)
     CLIPWB_CHECK(batches > 0, "the training split has no batches");
     if (config.max_steps)
         return (*config.max_steps * config.accum_freq + batches - 1) / batches;
-    CLIPWB_CHECK(config.max_epochs && *config.max_epochs > 0, "max_epochs: neither max_steps nor max_epochs is set");
+    CLIPWB_CHECK(config.max_epochs && *config.max_epochs > 0,
+                 "max_epochs: neither max_steps nor max_epochs is set");
     return *config.max_epochs;
 }
 
@@ -84,7 +86,8 @@ int64_t effectiveMaxSteps(const TrainConfig& config, int64_t batches)
 {
     if (config.max_steps)
         return *config.max_steps;
-    CLIPWB_CHECK(config.max_epochs && *config.max_epochs > 0, "max_epochs: neither max_steps nor max_epochs is set");
+    CLIPWB_CHECK(config.max_epochs && *config.max_epochs > 0,
+                 "max_epochs: neither max_steps nor max_epochs is set");
     return batches / std::max(1, config.accum_freq) * *config.max_epochs;
 }
 

@@ -75,11 +75,13 @@ std::optional<json> checkModel(const std::string& key, const std::string& value,
         const auto bytes = resources::find(kModelPrefix + value + ".json");
         object = json::parse(bytes->begin(), bytes->end(), nullptr, false);
     } else {
-        const bool looksLikePath = value.find('/') != std::string::npos || value.find('\\') != std::string::npos ||
+        const bool looksLikePath = value.find('/') != std::string::npos ||
+                                   value.find('\\') != std::string::npos ||
                                    fs::path(value).extension() == ".json";
         if (!looksLikePath) {
             issues.push_back({key, "unknown model config '" + value + "' (shipped " + kindName +
-                                       " configs: " + joined(shippedModels(wanted)) + "; or give a JSON file path)"});
+                                       " configs: " + joined(shippedModels(wanted)) +
+                                       "; or give a JSON file path)"});
             return std::nullopt;
         }
         std::error_code error;
@@ -97,9 +99,10 @@ std::optional<json> checkModel(const std::string& key, const std::string& value,
     const ModelKind kind = kindOf(object);
     if (kind != wanted) {
         issues.push_back({key, "'" + value + "' is not a " + kindName + " model config" +
-                                   (kind == ModelKind::Unknown ? "" : std::string(" (it is a ") +
-                                                                          (kind == ModelKind::Vision ? "vision" : "text") +
-                                                                          " config)")});
+                                   (kind == ModelKind::Unknown
+                                        ? ""
+                                        : std::string(" (it is a ") +
+                                              (kind == ModelKind::Vision ? "vision" : "text") + " config)")});
         return std::nullopt;
     }
     return object;
@@ -113,7 +116,8 @@ void checkLmdbSplit(const std::string& key, const std::string& value, std::vecto
         return;
     }
     if (!fs::is_directory(value, error)) {
-        issues.push_back({key, "not a folder: " + value + " (expected an LMDB split folder with imgs/ and pairs/)"});
+        issues.push_back(
+            {key, "not a folder: " + value + " (expected an LMDB split folder with imgs/ and pairs/)"});
         return;
     }
     std::vector<std::string> missing;
@@ -123,11 +127,13 @@ void checkLmdbSplit(const std::string& key, const std::string& value, std::vecto
         else if (!fs::is_regular_file(fs::path(value) / part / "data.mdb", error))
             missing.push_back(std::string(part) + "/data.mdb");
     if (!missing.empty())
-        issues.push_back({key, "not an LMDB split folder: " + value + " lacks " + joined(missing) +
-                                   " (expected imgs/ and pairs/ LMDB environments, as build-lmdb writes them)"});
+        issues.push_back(
+            {key, "not an LMDB split folder: " + value + " lacks " + joined(missing) +
+                      " (expected imgs/ and pairs/ LMDB environments, as build-lmdb writes them)"});
 }
 
-void checkFile(const std::string& key, const std::optional<std::string>& value, std::vector<ConfigIssue>& issues)
+void checkFile(const std::string& key, const std::optional<std::string>& value,
+               std::vector<ConfigIssue>& issues)
 {
     if (!value)
         return;
@@ -230,9 +236,9 @@ std::vector<ConfigIssue> validate(const TrainConfig& config)
         (*text)["text_max_position_embeddings"].is_number_integer()) {
         const int64_t positions = (*text)["text_max_position_embeddings"].get<int64_t>();
         if (config.context_length > positions)
-            issues.push_back({"context_length", std::to_string(config.context_length) + " is longer than the " +
-                                                    std::to_string(positions) + " positions of text model " +
-                                                    config.text_model});
+            issues.push_back({"context_length", std::to_string(config.context_length) +
+                                                    " is longer than the " + std::to_string(positions) +
+                                                    " positions of text model " + config.text_model});
     }
     checkFile("clip_weight_path", config.clip_weight_path, issues);
     checkFile("bert_weight_path", config.bert_weight_path, issues);
@@ -240,11 +246,14 @@ std::vector<ConfigIssue> validate(const TrainConfig& config)
     // Optimisation
     if (config.precision != "amp" && config.precision != "fp16" && config.precision != "fp32" &&
         config.precision != "bf16")
-        issues.push_back({"precision", "unknown precision '" + config.precision + "' (amp, fp16, fp32 or bf16)"});
+        issues.push_back(
+            {"precision", "unknown precision '" + config.precision + "' (amp, fp16, fp32 or bf16)"});
     else if (config.device == "cpu" && (config.precision == "amp" || config.precision == "fp16"))
-        issues.push_back({"precision", config.precision + " needs a CUDA device; with device cpu use fp32 or bf16"});
+        issues.push_back(
+            {"precision", config.precision + " needs a CUDA device; with device cpu use fp32 or bf16"});
     if (!config.max_steps && !config.max_epochs)
-        issues.push_back({"max_steps", "neither max_steps nor max_epochs is set: one of them says how long to train"});
+        issues.push_back(
+            {"max_steps", "neither max_steps nor max_epochs is set: one of them says how long to train"});
 
     // Resume
     checkFile("resume", config.resume, issues);

@@ -10,8 +10,9 @@ namespace {
 
 constexpr double kNoLimit = std::numeric_limits<double>::infinity();
 
-OptionSpec spec(std::string key, std::string group, OptionType type, bool nullable, Field field, std::string help,
-                double minimum = -kNoLimit, double maximum = kNoLimit, std::vector<std::string> choices = {})
+OptionSpec spec(std::string key, std::string group, OptionType type, bool nullable, Field field,
+                std::string help, double minimum = -kNoLimit, double maximum = kNoLimit,
+                std::vector<std::string> choices = {})
 {
     return OptionSpec{OptionInfo{std::move(key), std::move(group), type, nullable, std::move(help),
                                  std::move(choices), minimum, maximum},
@@ -35,7 +36,8 @@ std::vector<OptionSpec> makeSpecs()
         spec("valid_num_workers", data, OptionType::Int, false, &T::valid_num_workers,
              "Threads decoding validation images.", 0, 256),
         spec("use_augment", data, OptionType::Bool, false, &T::use_augment,
-             "Augment training images (RandomResizedCrop 0.9-1.0 and AutoAugment), as upstream --use-augment."),
+             "Augment training images (RandomResizedCrop 0.9-1.0 and AutoAugment), as upstream "
+             "--use-augment."),
         spec("context_length", data, OptionType::Int, false, &T::context_length,
              "Maximum text length in tokens, [CLS] and [SEP] included. Longer texts are cut.", 3, 512),
         // Model
@@ -50,8 +52,8 @@ std::vector<OptionSpec> makeSpecs()
              "Recompute activations in the backward pass instead of storing them: much less memory, about "
              "30% slower."),
         spec("mask_ratio", model, OptionType::Double, false, &T::mask_ratio,
-             "Fraction of image patches randomly dropped during training (FLIP-style speed-up). 0 keeps all.", 0,
-             1),
+             "Fraction of image patches randomly dropped during training (FLIP-style speed-up). 0 keeps all.",
+             0, 1),
         spec("freeze_vision", model, OptionType::Bool, false, &T::freeze_vision,
              "Do not train the vision tower (only the text tower and the logit scale learn)."),
         spec("clip_weight_path", model, OptionType::Path, true, &T::clip_weight_path,
@@ -73,11 +75,11 @@ std::vector<OptionSpec> makeSpecs()
         spec("beta1", optimisation, OptionType::Double, true, &T::beta1,
              "AdamW beta 1. Unset: upstream's default for the vision model (0.9).", 0, 1),
         spec("beta2", optimisation, OptionType::Double, true, &T::beta2,
-             "AdamW beta 2. Unset: upstream's default for the vision model (0.98 for ViT, 0.999 for RN50).", 0,
-             1),
+             "AdamW beta 2. Unset: upstream's default for the vision model (0.98 for ViT, 0.999 for RN50).",
+             0, 1),
         spec("eps", optimisation, OptionType::Double, true, &T::eps,
-             "AdamW epsilon. Unset: upstream's default for the vision model (1e-6 for ViT, 1e-8 for RN50).", 0,
-             kNoLimit),
+             "AdamW epsilon. Unset: upstream's default for the vision model (1e-6 for ViT, 1e-8 for RN50).",
+             0, kNoLimit),
         spec("warmup", optimisation, OptionType::Int, false, &T::warmup,
              "Steps of linear learning-rate warm-up before the cosine decay.", 0, 1e9),
         spec("max_steps", optimisation, OptionType::Int, true, &T::max_steps,
@@ -113,7 +115,8 @@ std::vector<OptionSpec> makeSpecs()
              "Checkpoint to start from (a pretrained Chinese-CLIP .pt or one of your runs). Unset: continue "
              "from {logs}/{name}/checkpoints/epoch_latest.pt when it exists."),
         spec("reset_optimizer", resume, OptionType::Bool, false, &T::reset_optimizer,
-             "Do not restore the optimizer state from the resumed checkpoint (fine-tuning a pretrained model)."),
+             "Do not restore the optimizer state from the resumed checkpoint (fine-tuning a pretrained "
+             "model)."),
         spec("reset_data_offset", resume, OptionType::Bool, false, &T::reset_data_offset,
              "Start from the first batch of epoch 0 instead of where the resumed checkpoint stopped."),
         // Distillation
@@ -182,14 +185,16 @@ bool isPathOption(const OptionInfo& info)
            info.type == OptionType::ModelName;
 }
 
-std::string resolvePathValue(const OptionInfo& info, const std::string& value, const std::filesystem::path& baseDir)
+std::string resolvePathValue(const OptionInfo& info, const std::string& value,
+                             const std::filesystem::path& baseDir)
 {
     if (value.empty())
         return value;
     // A model name stays a name; only something that looks like a file is a path.
     if (info.type == OptionType::ModelName &&
-        (isShippedModel(value) || (value.find('/') == std::string::npos && value.find('\\') == std::string::npos &&
-                                   std::filesystem::path(value).extension() != ".json")))
+        (isShippedModel(value) ||
+         (value.find('/') == std::string::npos && value.find('\\') == std::string::npos &&
+          std::filesystem::path(value).extension() != ".json")))
         return value;
     std::filesystem::path path(value);
     if (path.is_absolute() || baseDir.empty())
@@ -218,9 +223,9 @@ const OptionInfo* findOption(const std::string& key)
 
 const std::vector<std::string>& groups()
 {
-    static const std::vector<std::string> names = {"Data",       "Model",        "Optimisation",
-                                                   "Evaluation and saving", "Resume", "Distillation",
-                                                   "Distributed", "Run"};
+    static const std::vector<std::string> names = {
+        "Data",   "Model",        "Optimisation", "Evaluation and saving",
+        "Resume", "Distillation", "Distributed",  "Run"};
     return names;
 }
 
@@ -259,9 +264,10 @@ std::string suggestKey(const std::string& unknownKey)
         const std::string squashed = squash(key);
         size_t d = distance(wanted, squashed);
         // "batch" for "batch_size", "epochs" for "max_epochs": a clear prefix or suffix counts as close.
-        if (wanted.size() >= 4 && (squashed.rfind(wanted, 0) == 0 ||
-                                   (squashed.size() > wanted.size() &&
-                                    squashed.compare(squashed.size() - wanted.size(), wanted.size(), wanted) == 0)))
+        if (wanted.size() >= 4 &&
+            (squashed.rfind(wanted, 0) == 0 ||
+             (squashed.size() > wanted.size() &&
+              squashed.compare(squashed.size() - wanted.size(), wanted.size(), wanted) == 0)))
             d = std::min<size_t>(d, 2);
         if (squashed.size() >= 4 && wanted.rfind(squashed, 0) == 0) // "warmup_steps" for "warmup"
             d = std::min<size_t>(d, 2);

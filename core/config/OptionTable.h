@@ -7,10 +7,10 @@
 
 namespace clipwb::config::detail {
 
-using Field = std::variant<bool TrainConfig::*, int TrainConfig::*, int64_t TrainConfig::*, double TrainConfig::*,
-                           std::string TrainConfig::*, std::optional<int> TrainConfig::*,
-                           std::optional<int64_t> TrainConfig::*, std::optional<double> TrainConfig::*,
-                           std::optional<std::string> TrainConfig::*>;
+using Field = std::variant<bool TrainConfig::*, int TrainConfig::*, int64_t TrainConfig::*,
+                           double TrainConfig::*, std::string TrainConfig::*,
+                           std::optional<int> TrainConfig::*, std::optional<int64_t> TrainConfig::*,
+                           std::optional<double> TrainConfig::*, std::optional<std::string> TrainConfig::*>;
 
 struct OptionSpec {
     OptionInfo info;
@@ -26,6 +26,7 @@ std::string normaliseKey(const std::string& key);
 /// Whether this option holds a file or folder path (resolved against a base folder).
 bool isPathOption(const OptionInfo& info);
 /// Resolves a path value against baseDir; model names that are shipped stay names.
-std::string resolvePathValue(const OptionInfo& info, const std::string& value, const std::filesystem::path& baseDir);
+std::string resolvePathValue(const OptionInfo& info, const std::string& value,
+                             const std::filesystem::path& baseDir);
 
 } // namespace clipwb::config::detail

@@ -12,9 +12,9 @@
 
 namespace clipwb::config {
 
-using nlohmann::json;
 using detail::Field;
 using detail::OptionSpec;
+using nlohmann::json;
 
 bool TrainConfig::operator==(const TrainConfig& other) const
 {
@@ -73,10 +73,14 @@ template <typename T> bool toInteger(const json& value, T& out)
 const char* expected(OptionType type)
 {
     switch (type) {
-    case OptionType::Bool: return "true or false";
-    case OptionType::Int: return "a whole number";
-    case OptionType::Double: return "a number";
-    default: return "a string";
+    case OptionType::Bool:
+        return "true or false";
+    case OptionType::Int:
+        return "a whole number";
+    case OptionType::Double:
+        return "a number";
+    default:
+        return "a string";
     }
 }
 
@@ -108,8 +112,9 @@ bool assign(TrainConfig& config, const OptionSpec& s, const json& value, const s
         {
             if (!value.is_string())
                 return false;
-            config.*m = detail::isPathOption(s.info) ? detail::resolvePathValue(s.info, value.get<std::string>(), baseDir)
-                                                     : value.get<std::string>();
+            config.*m = detail::isPathOption(s.info)
+                            ? detail::resolvePathValue(s.info, value.get<std::string>(), baseDir)
+                            : value.get<std::string>();
             return true;
         }
         bool operator()(std::optional<int> TrainConfig::*m) const
@@ -192,8 +197,9 @@ std::string flagValue(const json& value)
 
 std::string shellQuote(const std::string& word)
 {
-    const bool plain = !word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                                "0123456789-_=./:,+@%") == std::string::npos;
+    const bool plain =
+        !word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                "0123456789-_=./:,+@%") == std::string::npos;
     if (plain)
         return word;
     std::string out = "'";
@@ -255,12 +261,13 @@ ConfigResult fromJson(const json& object, const std::filesystem::path& baseDir)
             if (s->info.nullable)
                 unset(result.config, *s);
             else
-                result.issues.push_back({key, "must not be null: expected " + std::string(expected(s->info.type))});
+                result.issues.push_back(
+                    {key, "must not be null: expected " + std::string(expected(s->info.type))});
             continue;
         }
         if (!assign(result.config, *s, value, baseDir))
-            result.issues.push_back(
-                {key, std::string("wrong type: expected ") + expected(s->info.type) + ", got " + describe(value)});
+            result.issues.push_back({key, std::string("wrong type: expected ") + expected(s->info.type) +
+                                              ", got " + describe(value)});
     }
     return result;
 }
@@ -328,8 +335,9 @@ void applyFlags(TrainConfig& config, const std::vector<std::string>& args, std::
         const OptionSpec* s = detail::findSpec(key);
         if (!s) {
             const std::string suggestion = suggestKey(key);
-            issues.push_back({flag, suggestion.empty() ? "unknown option"
-                                                       : "unknown option; did you mean " + flagName(suggestion) + "?"});
+            issues.push_back({flag, suggestion.empty()
+                                        ? "unknown option"
+                                        : "unknown option; did you mean " + flagName(suggestion) + "?"});
             if (!inlineValue && i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0)
                 ++i; // skip its value so it is not reported a second time
             continue;
@@ -372,14 +380,16 @@ void applyFlags(TrainConfig& config, const std::vector<std::string>& args, std::
                     throw std::invalid_argument(text);
                 value = number;
             } catch (const std::exception&) {
-                issues.push_back({flag, std::string("expected ") + expected(s->info.type) + ", got '" + text + "'"});
+                issues.push_back(
+                    {flag, std::string("expected ") + expected(s->info.type) + ", got '" + text + "'"});
                 continue;
             }
         } else {
             value = text;
         }
         if (!assign(config, *s, value, baseDir))
-            issues.push_back({flag, std::string("expected ") + expected(s->info.type) + ", got '" + text + "'"});
+            issues.push_back(
+                {flag, std::string("expected ") + expected(s->info.type) + ", got '" + text + "'"});
     }
 }
 
@@ -391,7 +401,7 @@ std::vector<std::string> toFlags(const TrainConfig& config)
         const json value = valueToJson(config, s);
         if (s.info.key != "train_data" && value == valueToJson(defaults, s))
             continue;
-        const std::string name = s.info.key == "distillation" ? "--distllation"
+        const std::string name = s.info.key == "distillation"     ? "--distllation"
                                  : s.info.key == "kd_loss_weight" ? "--kd_loss_weight"
                                                                   : flagName(s.info.key);
         if (s.info.type == OptionType::Bool)
@@ -410,7 +420,9 @@ std::string toCommandLine(const TrainConfig& config, const std::string& program)
     for (const std::string& flag : toFlags(config)) {
         const size_t equals = flag.find('=');
         line += " \\\n    ";
-        line += equals == std::string::npos ? flag : flag.substr(0, equals + 1) + shellQuote(flag.substr(equals + 1));
+        line += equals == std::string::npos
+                    ? flag
+                    : flag.substr(0, equals + 1) + shellQuote(flag.substr(equals + 1));
     }
     return line;
 }

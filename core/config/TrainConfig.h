@@ -29,7 +29,7 @@ struct TrainConfig {
     int context_length = 52;             ///< text length in tokens, [CLS] and [SEP] included
 
     // ---- Model ----
-    std::string vision_model = "ViT-B-16";                  ///< shipped name or JSON path
+    std::string vision_model = "ViT-B-16";                   ///< shipped name or JSON path
     std::string text_model = "RoBERTa-wwm-ext-base-chinese"; ///< shipped name or JSON path
     bool use_flash_attention = false;
     bool grad_checkpointing = false;
@@ -46,12 +46,12 @@ struct TrainConfig {
     std::optional<double> beta1;
     std::optional<double> beta2;
     std::optional<double> eps;
-    int warmup = 500;                     ///< warm-up steps
-    std::optional<int64_t> max_steps;     ///< has priority over max_epochs
+    int warmup = 500;                 ///< warm-up steps
+    std::optional<int64_t> max_steps; ///< has priority over max_epochs
     std::optional<int64_t> max_epochs = 32;
-    int accum_freq = 1;                   ///< batches per optimizer step
-    std::string precision = "amp";        ///< amp, fp16, fp32, bf16
-    bool skip_scheduler = false;          ///< constant lr after warm-up
+    int accum_freq = 1;            ///< batches per optimizer step
+    std::string precision = "amp"; ///< amp, fp16, fp32, bf16
+    bool skip_scheduler = false;   ///< constant lr after warm-up
 
     // ---- Evaluation and saving ----
     std::optional<int64_t> valid_step_interval;      ///< unset: no validation between steps
@@ -78,10 +78,10 @@ struct TrainConfig {
 
     // ---- Run (seed is upstream's; device and keep_last_n are ours) ----
     int64_t seed = 123;
-    std::string logs = "./logs/";     ///< the seed notebook's alias: logsfan
+    std::string logs = "./logs/"; ///< the seed notebook's alias: logsfan
     std::string name = "train_clip";
-    std::string device = "auto";      ///< auto, cpu, cuda, cuda:N
-    std::optional<int> keep_last_n;   ///< keep only the newest N step/epoch checkpoints; unset keeps all
+    std::string device = "auto";    ///< auto, cpu, cuda, cuda:N
+    std::optional<int> keep_last_n; ///< keep only the newest N step/epoch checkpoints; unset keeps all
 
     bool operator==(const TrainConfig& other) const;
     bool operator!=(const TrainConfig& other) const { return !(*this == other); }
@@ -110,13 +110,14 @@ struct ConfigResult {
 enum class OptionType { Bool, Int, Double, String, Path, FolderPath, ModelName, Choice };
 
 struct OptionInfo {
-    std::string key;   ///< upstream name with underscores
-    std::string group; ///< Data, Model, Optimisation, Evaluation and saving, Resume, Distillation, Distributed, Run
+    std::string key; ///< upstream name with underscores
+    /// Data, Model, Optimisation, Evaluation and saving, Resume, Distillation, Distributed, Run
+    std::string group;
     OptionType type;
-    bool nullable;     ///< may be unset (JSON null)
-    std::string help;  ///< one or two sentences for tooltips
+    bool nullable;                    ///< may be unset (JSON null)
+    std::string help;                 ///< one or two sentences for tooltips
     std::vector<std::string> choices; ///< for Choice
-    double minimum;    ///< for Int/Double
+    double minimum;                   ///< for Int/Double
     double maximum;
 };
 
@@ -161,7 +162,8 @@ std::string toCommandLine(const TrainConfig& config, const std::string& program 
 std::vector<ConfigIssue> validate(const TrainConfig& config);
 /// Loads file (optional: none starts from the defaults), applies flags, validates:
 /// the whole path of `clipwb-cli config check` and `train`.
-ConfigResult resolveConfig(const std::optional<std::filesystem::path>& file, const std::vector<std::string>& flags,
+ConfigResult resolveConfig(const std::optional<std::filesystem::path>& file,
+                           const std::vector<std::string>& flags,
                            const std::filesystem::path& workingDir = std::filesystem::current_path());
 /// Throws clipwb::Error listing every issue (one per line) unless result.ok().
 const TrainConfig& requireValid(const ConfigResult& result);

@@ -41,8 +41,9 @@ private Q_SLOTS:
     void goodConfigPrintsResolvedJson()
     {
         const QString file = QStringLiteral(CLIPWB_TEST_FIXTURES "/train/fp32_bs8/config.json");
-        const Run run = cli({QStringLiteral("config"), QStringLiteral("check"), file, QStringLiteral("--batch-size"),
-                             QStringLiteral("16"), QStringLiteral("--use-augment")});
+        const Run run =
+            cli({QStringLiteral("config"), QStringLiteral("check"), file, QStringLiteral("--batch-size"),
+                 QStringLiteral("16"), QStringLiteral("--use-augment")});
         QVERIFY2(run.exitCode == 0, qPrintable(run.err));
         QVERIFY(run.err.isEmpty());
         const auto resolved = nlohmann::json::parse(run.out.toStdString());
@@ -60,17 +61,18 @@ private Q_SLOTS:
         const QString file = dir.filePath(QStringLiteral("bad.json"));
         write(file, R"({"train_data": "missing", "batchsize": 8, "batch_size": 0, "precision": "fp8",
                         "mask_ratio": 1.0, "max_epochs": null, "vision_model": "ViT-X"})");
-        const Run run = cli({QStringLiteral("config"), QStringLiteral("check"), file, QStringLiteral("--epochs=3")});
+        const Run run =
+            cli({QStringLiteral("config"), QStringLiteral("check"), file, QStringLiteral("--epochs=3")});
         QCOMPARE(run.exitCode, 1);
         QVERIFY(run.out.isEmpty());
         const QStringList lines = run.err.trimmed().split(QLatin1Char('\n'));
-        for (const char* expected : {"batchsize: unknown key; did you mean batch_size?",
-                                     "--epochs: unknown option; did you mean --max-epochs?",
-                                     "batch_size: out of range: 0 (must be >= 1)",
-                                     "mask_ratio: out of range: 1 (must be < 1)",
-                                     "precision: unknown precision 'fp8'", "train_data: folder not found",
-                                     "vision_model: unknown model config 'ViT-X'",
-                                     "max_steps: neither max_steps nor max_epochs is set"})
+        for (const char* expected :
+             {"batchsize: unknown key; did you mean batch_size?",
+              "--epochs: unknown option; did you mean --max-epochs?",
+              "batch_size: out of range: 0 (must be >= 1)", "mask_ratio: out of range: 1 (must be < 1)",
+              "precision: unknown precision 'fp8'", "train_data: folder not found",
+              "vision_model: unknown model config 'ViT-X'",
+              "max_steps: neither max_steps nor max_epochs is set"})
             QVERIFY2(run.err.contains(QString::fromUtf8(expected)), qPrintable(expected + (": " + run.err)));
         QCOMPARE(lines.size(), 8);
     }
@@ -78,7 +80,8 @@ private Q_SLOTS:
     void unreadableFiles()
     {
         QTemporaryDir dir;
-        Run run = cli({QStringLiteral("config"), QStringLiteral("check"), dir.filePath(QStringLiteral("none.json"))});
+        Run run = cli(
+            {QStringLiteral("config"), QStringLiteral("check"), dir.filePath(QStringLiteral("none.json"))});
         QCOMPARE(run.exitCode, 1);
         QVERIFY(run.err.contains(QStringLiteral("none.json")));
         const QString broken = dir.filePath(QStringLiteral("broken.json"));
@@ -93,11 +96,12 @@ private Q_SLOTS:
 
     void flagsAndPresets()
     {
-        Run run = cli({QStringLiteral("config"), QStringLiteral("flags"), QStringLiteral("-"),
-                       QStringLiteral("--train-data"), QStringLiteral("lmdb/lmdb/train"), QStringLiteral("--vision-model"),
-                       QStringLiteral("Tiny-ViT"), QStringLiteral("--text-model"), QStringLiteral("Tiny-BERT"),
-                       QStringLiteral("--grad-checkpointing")},
-                      QStringLiteral(CLIPWB_TEST_FIXTURES));
+        Run run =
+            cli({QStringLiteral("config"), QStringLiteral("flags"), QStringLiteral("-"),
+                 QStringLiteral("--train-data"), QStringLiteral("lmdb/lmdb/train"),
+                 QStringLiteral("--vision-model"), QStringLiteral("Tiny-ViT"), QStringLiteral("--text-model"),
+                 QStringLiteral("Tiny-BERT"), QStringLiteral("--grad-checkpointing")},
+                QStringLiteral(CLIPWB_TEST_FIXTURES));
         QVERIFY2(run.exitCode == 0, qPrintable(run.err));
         QVERIFY(run.out.startsWith(QStringLiteral("clipwb-cli train")));
         QVERIFY(run.out.contains(QStringLiteral("--grad-checkpointing")));
@@ -107,8 +111,8 @@ private Q_SLOTS:
         QCOMPARE(run.exitCode, 0);
         QVERIFY(run.out.contains(QStringLiteral("demo\t")));
         QVERIFY(run.out.contains(QStringLiteral("low-memory\t")));
-        run = cli({QStringLiteral("config"), QStringLiteral("preset"), QStringLiteral("demo"), QStringLiteral("--base"),
-                   QStringLiteral("/data/demo")});
+        run = cli({QStringLiteral("config"), QStringLiteral("preset"), QStringLiteral("demo"),
+                   QStringLiteral("--base"), QStringLiteral("/data/demo")});
         QCOMPARE(run.exitCode, 0);
         QCOMPARE(nlohmann::json::parse(run.out.toStdString())["train_data"].get<std::string>(),
                  std::string("/data/demo/lmdb/train"));

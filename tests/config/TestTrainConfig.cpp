@@ -21,7 +21,8 @@ const fs::path kFixtures = CLIPWB_TEST_FIXTURES;
 /// The issue naming key, or nullptr.
 const ConfigIssue* issueFor(const std::vector<ConfigIssue>& issues, const std::string& key)
 {
-    const auto it = std::find_if(issues.begin(), issues.end(), [&](const ConfigIssue& i) { return i.key == key; });
+    const auto it =
+        std::find_if(issues.begin(), issues.end(), [&](const ConfigIssue& i) { return i.key == key; });
     return it == issues.end() ? nullptr : &*it;
 }
 
@@ -166,8 +167,11 @@ private Q_SLOTS:
 
     void nullUnsetsNullableOptions()
     {
-        const ConfigResult r = fromJson(json{{"max_epochs", nullptr}, {"max_steps", 100}, {"val_data", nullptr},
-                                             {"valid_epoch_interval", nullptr}, {"_description", "a note"}},
+        const ConfigResult r = fromJson(json{{"max_epochs", nullptr},
+                                             {"max_steps", 100},
+                                             {"val_data", nullptr},
+                                             {"valid_epoch_interval", nullptr},
+                                             {"_description", "a note"}},
                                         "/base");
         QVERIFY2(r.ok(), r.errorText().c_str());
         QVERIFY(!r.config.max_epochs && !r.config.val_data && !r.config.valid_epoch_interval);
@@ -176,10 +180,9 @@ private Q_SLOTS:
 
     void everyReadingErrorAtOnce()
     {
-        const json bad = {{"batchsize", 8},        {"max_epoch", 3},      {"zzzz_qqq", 1},
-                          {"lr", "big"},           {"use_augment", 1},    {"batch_size", 2.5},
-                          {"precision", nullptr},  {"name", 7},           {"batch-size", 4},
-                          {"num_workers", 1e12},   {"seed", -1.0e30}};
+        const json bad = {{"batchsize", 8},   {"max_epoch", 3},      {"zzzz_qqq", 1},        {"lr", "big"},
+                          {"use_augment", 1}, {"batch_size", 2.5},   {"precision", nullptr}, {"name", 7},
+                          {"batch-size", 4},  {"num_workers", 1e12}, {"seed", -1.0e30}};
         const ConfigResult r = fromJson(bad, "/base");
         QCOMPARE(int(r.issues.size()), 11);
         VERIFY_ISSUE(r.issues, "batchsize", "did you mean batch_size?");
@@ -232,15 +235,30 @@ private Q_SLOTS:
         TrainConfig c = validConfig();
         std::vector<ConfigIssue> issues;
         // The arguments of upstream run_scripts/muge_finetune_vit-b-16_rbt-base.sh, pasted as they are.
-        const std::vector<std::string> args = {
-            "--train-data=/d/datasets/MUGE/lmdb/train", "--val-data=/d/datasets/MUGE/lmdb/valid",
-            "--resume=/d/pretrained_weights/clip_cn_vit-b-16.pt", "--reset-data-offset", "--reset-optimizer",
-            "--logs=/d/experiments/", "--name=muge_finetune_vit-b-16_roberta-base_bs128_8gpu",
-            "--save-step-frequency=999999", "--save-epoch-frequency=1", "--log-interval=1",
-            "--report-training-batch-acc", "--context-length=52", "--warmup=100", "--batch-size=128",
-            "--valid-batch-size=128", "--valid-step-interval=150", "--valid-epoch-interval=1", "--accum-freq=1",
-            "--lr=5e-5", "--wd=0.001", "--max-epochs=3", "--vision-model=ViT-B-16", "--use-augment",
-            "--text-model=RoBERTa-wwm-ext-base-chinese"};
+        const std::vector<std::string> args = {"--train-data=/d/datasets/MUGE/lmdb/train",
+                                               "--val-data=/d/datasets/MUGE/lmdb/valid",
+                                               "--resume=/d/pretrained_weights/clip_cn_vit-b-16.pt",
+                                               "--reset-data-offset",
+                                               "--reset-optimizer",
+                                               "--logs=/d/experiments/",
+                                               "--name=muge_finetune_vit-b-16_roberta-base_bs128_8gpu",
+                                               "--save-step-frequency=999999",
+                                               "--save-epoch-frequency=1",
+                                               "--log-interval=1",
+                                               "--report-training-batch-acc",
+                                               "--context-length=52",
+                                               "--warmup=100",
+                                               "--batch-size=128",
+                                               "--valid-batch-size=128",
+                                               "--valid-step-interval=150",
+                                               "--valid-epoch-interval=1",
+                                               "--accum-freq=1",
+                                               "--lr=5e-5",
+                                               "--wd=0.001",
+                                               "--max-epochs=3",
+                                               "--vision-model=ViT-B-16",
+                                               "--use-augment",
+                                               "--text-model=RoBERTa-wwm-ext-base-chinese"};
         applyFlags(c, args, issues, "/cwd");
         QVERIFY2(issues.empty(), dump(issues).c_str());
         QCOMPARE(c.train_data, std::string("/d/datasets/MUGE/lmdb/train"));
@@ -275,8 +293,8 @@ private Q_SLOTS:
         TrainConfig c;
         std::vector<ConfigIssue> issues;
         applyFlags(c,
-                   {"--batchsize", "48", "--lr", "fast", "--warmup", "--epochs=3", "stray", "--use-augment=maybe",
-                    "--precision"},
+                   {"--batchsize", "48", "--lr", "fast", "--warmup", "--epochs=3", "stray",
+                    "--use-augment=maybe", "--precision"},
                    issues, "/cwd");
         QCOMPARE(int(issues.size()), 7);
         VERIFY_ISSUE(issues, "--batchsize", "did you mean --batch-size?");
@@ -310,7 +328,8 @@ private Q_SLOTS:
         QVERIFY(std::find(flags.begin(), flags.end(), "--distllation") != flags.end());
         QVERIFY(std::find(flags.begin(), flags.end(), "--lr=5e-05") != flags.end());
         // Defaults are left out.
-        QVERIFY(std::none_of(flags.begin(), flags.end(), [](const std::string& f) { return f.rfind("--wd", 0) == 0; }));
+        QVERIFY(std::none_of(flags.begin(), flags.end(),
+                             [](const std::string& f) { return f.rfind("--wd", 0) == 0; }));
         TrainConfig back;
         std::vector<ConfigIssue> issues;
         applyFlags(back, flags, issues, "/elsewhere");
@@ -482,9 +501,10 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const fs::path root = dir.path().toStdString();
         clipwb::writeFileAtomic(root / "other.json", "{\"hello\": 1}");
-        const ConfigResult r = fromJson(json{{"vision_model", (kFixtures / "model_configs/Tiny-ViT.json").string()},
-                                             {"text_model", "other.json"}},
-                                        root);
+        const ConfigResult r =
+            fromJson(json{{"vision_model", (kFixtures / "model_configs/Tiny-ViT.json").string()},
+                          {"text_model", "other.json"}},
+                     root);
         QVERIFY(r.ok());
         QCOMPARE(r.config.text_model, (root / "other.json").string());
         c = validConfig();
@@ -506,7 +526,8 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const fs::path file = fs::path(dir.path().toStdString()) / "c.json";
-        clipwb::writeFileAtomic(file, json{{"batchsize", 8}, {"precision", "fp8"}, {"train_data", "nope"}}.dump());
+        clipwb::writeFileAtomic(file,
+                                json{{"batchsize", 8}, {"precision", "fp8"}, {"train_data", "nope"}}.dump());
         const ConfigResult r = resolveConfig(file, {"--mask-ratio", "1.5", "--epochs", "2"});
         VERIFY_ISSUE(r.issues, "batchsize", "did you mean batch_size?");
         VERIFY_ISSUE(r.issues, "--epochs", "did you mean --max-epochs?");
@@ -521,7 +542,8 @@ private Q_SLOTS:
         }
         // Flags alone, from the defaults.
         const ConfigResult flagsOnly = resolveConfig(
-            std::nullopt, {"--train-data", "lmdb/lmdb/train", "--vision-model", "Tiny-ViT", "--text-model", "Tiny-BERT"},
+            std::nullopt,
+            {"--train-data", "lmdb/lmdb/train", "--vision-model", "Tiny-ViT", "--text-model", "Tiny-BERT"},
             kFixtures);
         QVERIFY2(flagsOnly.ok(), flagsOnly.errorText().c_str());
         QCOMPARE(requireValid(flagsOnly).train_data, (kFixtures / "lmdb/lmdb/train").string());

@@ -16,9 +16,9 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
-#include <QToolButton>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 
 #include <filesystem>
 
@@ -33,7 +33,10 @@ private:
     fs::path m_root;
 
     /// A copy of the fixtures the reference config points at (train/, lmdb/, model/, model_configs/).
-    QString fixtureConfig() const { return QString::fromStdString((m_root / "train/fp32_bs8/config.json").string()); }
+    QString fixtureConfig() const
+    {
+        return QString::fromStdString((m_root / "train/fp32_bs8/config.json").string());
+    }
 
     template <typename T> T* field(ConfigPage& page, const char* key)
     {
@@ -70,7 +73,8 @@ private Q_SLOTS:
         for (const clipwb::config::OptionInfo& info : clipwb::config::options()) {
             QWidget* editor = page.editor(QString::fromStdString(info.key));
             QVERIFY2(editor, info.key.c_str());
-            QVERIFY2(editor->parentWidget()->toolTip().contains(QString::fromStdString(info.key)), info.key.c_str());
+            QVERIFY2(editor->parentWidget()->toolTip().contains(QString::fromStdString(info.key)),
+                     info.key.c_str());
         }
         QCOMPARE(page.filePath(), QString());
         QVERIFY(!page.isModified());
@@ -105,7 +109,8 @@ private Q_SLOTS:
         QSignalSpy validity(&page, &ConfigPage::validityChanged);
 
         typeInto(field<QLineEdit>(page, "train_data"), QStringLiteral("/no/such/split"));
-        QTRY_VERIFY(page.errorText(QStringLiteral("train_data")).contains(QStringLiteral("folder not found: /no/such/split")));
+        QTRY_VERIFY(page.errorText(QStringLiteral("train_data"))
+                        .contains(QStringLiteral("folder not found: /no/such/split")));
         QVERIFY(page.findChild<QLabel*>(QStringLiteral("error_train_data"))->isVisibleTo(&page));
         QVERIFY(!page.isValid());
         QCOMPARE(validity.count(), 1);
@@ -113,7 +118,8 @@ private Q_SLOTS:
 
         // Unsetting max_steps leaves neither max_steps nor max_epochs.
         page.findChild<QCheckBox*>(QStringLiteral("set_max_steps"))->setChecked(false);
-        QTRY_VERIFY(page.errorText(QStringLiteral("max_steps")).contains(QStringLiteral("neither max_steps nor max_epochs")));
+        QTRY_VERIFY(page.errorText(QStringLiteral("max_steps"))
+                        .contains(QStringLiteral("neither max_steps nor max_epochs")));
         QVERIFY(!page.config().max_steps);
         page.findChild<QCheckBox*>(QStringLiteral("set_max_epochs"))->setChecked(true);
         QTRY_VERIFY(page.errorText(QStringLiteral("max_steps")).isEmpty());
@@ -121,11 +127,14 @@ private Q_SLOTS:
         field<QDoubleSpinBox>(page, "mask_ratio")->setValue(1.0);
         QTRY_VERIFY(page.errorText(QStringLiteral("mask_ratio")).contains(QStringLiteral("must be < 1")));
 
-        field<QComboBox>(page, "vision_model")->setCurrentText(QStringLiteral("RoBERTa-wwm-ext-base-chinese"));
-        QTRY_VERIFY(page.errorText(QStringLiteral("vision_model")).contains(QStringLiteral("not a vision model config")));
+        field<QComboBox>(page, "vision_model")
+            ->setCurrentText(QStringLiteral("RoBERTa-wwm-ext-base-chinese"));
+        QTRY_VERIFY(page.errorText(QStringLiteral("vision_model"))
+                        .contains(QStringLiteral("not a vision model config")));
 
         // Fixing the fields clears their errors.
-        typeInto(field<QLineEdit>(page, "train_data"), QString::fromStdString((m_root / "lmdb/lmdb/train").string()));
+        typeInto(field<QLineEdit>(page, "train_data"),
+                 QString::fromStdString((m_root / "lmdb/lmdb/train").string()));
         field<QDoubleSpinBox>(page, "mask_ratio")->setValue(0.5);
         field<QComboBox>(page, "vision_model")->setCurrentText(QStringLiteral("Tiny-ViT"));
         QVERIFY(page.isValid()); // at once: validation never lags behind an edit
@@ -141,13 +150,16 @@ private Q_SLOTS:
                                         "text_model": "Tiny-BERT", "max_epochs": null})");
         ConfigPage page;
         QVERIFY(page.loadFile(QString::fromStdString(bad.string())));
-        QVERIFY(page.bannerText().contains(QStringLiteral("batchsize: unknown key; did you mean batch_size?")));
+        QVERIFY(
+            page.bannerText().contains(QStringLiteral("batchsize: unknown key; did you mean batch_size?")));
         QVERIFY(page.bannerText().contains(QStringLiteral("lr: wrong type")));
         // Out-of-range values stay visible next to their error instead of being clamped away.
         QCOMPARE(field<QSpinBox>(page, "batch_size")->value(), 0);
-        QVERIFY(page.errorText(QStringLiteral("batch_size")).contains(QStringLiteral("out of range: 0 (must be >= 1)")));
+        QVERIFY(page.errorText(QStringLiteral("batch_size"))
+                    .contains(QStringLiteral("out of range: 0 (must be >= 1)")));
         QCOMPARE(field<QComboBox>(page, "precision")->currentText(), QStringLiteral("fp8"));
-        QVERIFY(page.errorText(QStringLiteral("precision")).contains(QStringLiteral("unknown precision 'fp8'")));
+        QVERIFY(
+            page.errorText(QStringLiteral("precision")).contains(QStringLiteral("unknown precision 'fp8'")));
         QVERIFY(page.errorText(QStringLiteral("max_steps")).contains(QStringLiteral("neither")));
         QVERIFY(page.errorText(QStringLiteral("train_data")).isEmpty());
         QCOMPARE(int(page.issues().size()), 3);
@@ -179,7 +191,8 @@ private Q_SLOTS:
         QCOMPARE(page.filePath(), out);
         QCOMPARE(page.recentFiles().value(0), out);
         const auto saved = nlohmann::json::parse(clipwb::readFile(out.toStdString()));
-        QCOMPARE(saved["train_data"].get<std::string>(), std::string("lmdb/lmdb/train")); // inside the file's folder: relative
+        QCOMPARE(saved["train_data"].get<std::string>(),
+                 std::string("lmdb/lmdb/train")); // inside the file's folder: relative
         QCOMPARE(saved["batch_size"].get<int>(), 16);
 
         ConfigPage reloaded;
@@ -208,12 +221,14 @@ private Q_SLOTS:
         QVERIFY(page.filePath().isEmpty());
         QVERIFY(page.isModified());
         QCOMPARE(page.config().vision_model, std::string("Tiny-ViT"));
-        QCOMPARE(field<QLineEdit>(page, "train_data")->text(), QString::fromStdString((m_root / "lmdb/lmdb/train").string()));
+        QCOMPARE(field<QLineEdit>(page, "train_data")->text(),
+                 QString::fromStdString((m_root / "lmdb/lmdb/train").string()));
         QVERIFY(page.isValid());
         QVERIFY(page.bannerText().contains(QStringLiteral("Preset")));
 
         page.setResume(m_root / "model/init.pt");
-        QCOMPARE(field<QLineEdit>(page, "resume")->text(), QString::fromStdString((m_root / "model/init.pt").string()));
+        QCOMPARE(field<QLineEdit>(page, "resume")->text(),
+                 QString::fromStdString((m_root / "model/init.pt").string()));
         QVERIFY(page.isValid());
         page.setResume(m_root / "model/missing.pt");
         QTRY_VERIFY(page.errorText(QStringLiteral("resume")).contains(QStringLiteral("file not found")));

@@ -37,8 +37,8 @@ private:
         progress(0.5, QStringLiteral("copying"));
         fs::create_directories(fs::path(folder.toStdString()) / "lmdb");
         for (const char* split : {"train", "valid"})
-            fs::copy(fs::path(CLIPWB_TEST_FIXTURES) / "lmdb/lmdb" / split, fs::path(folder.toStdString()) / "lmdb" / split,
-                     fs::copy_options::recursive);
+            fs::copy(fs::path(CLIPWB_TEST_FIXTURES) / "lmdb/lmdb" / split,
+                     fs::path(folder.toStdString()) / "lmdb" / split, fs::copy_options::recursive);
         progress(1.0, QStringLiteral("done"));
     }
 
@@ -133,7 +133,9 @@ private Q_SLOTS:
         QVERIFY(!QDir(folder).exists());
         QVERIFY(!QDir(folder + QStringLiteral(".partial")).exists());
         // The demo config is still shown; its errors say what is missing.
-        QVERIFY(window.configPage()->errorText(QStringLiteral("train_data")).contains(QStringLiteral("folder not found")));
+        QVERIFY(window.configPage()
+                    ->errorText(QStringLiteral("train_data"))
+                    .contains(QStringLiteral("folder not found")));
     }
 };
 
