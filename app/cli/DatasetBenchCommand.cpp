@@ -46,12 +46,14 @@ int runDatasetBench(const Args& rawArgs)
         .flag("augment", "measure the training augmentation (use_augment) instead of the eval transform")
         .flag("json", "print one JSON object per measurement instead of a table");
     parser.parse(args);
-    CLIPWB_CHECK(parser.positionals().size() == 1, "usage: clipwb-cli dataset bench LMDB_SPLIT_DIR [--resolution R] "
-                                                   "[--samples N] [--workers 0,1,2] [--batch-size B] [--augment] [--json]");
+    CLIPWB_CHECK(parser.positionals().size() == 1,
+                 "usage: clipwb-cli dataset bench LMDB_SPLIT_DIR [--resolution R] "
+                 "[--samples N] [--workers 0,1,2] [--batch-size B] [--augment] [--json]");
     data::LoaderBenchmarkOptions options;
     options.split = parser.positionals().front();
     options.resolution = static_cast<int>(parser.intValue("resolution", 224));
-    CLIPWB_CHECK(options.resolution > 0 && options.resolution <= 4096, "bad --resolution ", options.resolution);
+    CLIPWB_CHECK(options.resolution > 0 && options.resolution <= 4096, "bad --resolution ",
+                 options.resolution);
     options.samples = parser.intValue("samples", 2000);
     options.batchSize = parser.intValue("batch-size", 32);
     CLIPWB_CHECK(options.batchSize > 0, "bad --batch-size ", options.batchSize);
@@ -65,10 +67,11 @@ int runDatasetBench(const Args& rawArgs)
                     "samples/cpu-s");
     data::runLoaderBenchmark(options, tokenizer, [&](const data::LoaderBenchmarkResult& r) {
         if (json)
-            std::printf("{\"name\": \"%s\", \"workers\": %d, \"samples\": %lld, \"seconds\": %.6f, "
-                        "\"samples_per_second\": %.3f, \"cpu_seconds\": %.6f, \"resolution\": %d, \"augment\": %s}\n",
-                        r.name.c_str(), r.workers, static_cast<long long>(r.samples), r.seconds,
-                        r.samplesPerSecond(), r.cpuSeconds, options.resolution, options.augment ? "true" : "false");
+            std::printf(
+                "{\"name\": \"%s\", \"workers\": %d, \"samples\": %lld, \"seconds\": %.6f, "
+                "\"samples_per_second\": %.3f, \"cpu_seconds\": %.6f, \"resolution\": %d, \"augment\": %s}\n",
+                r.name.c_str(), r.workers, static_cast<long long>(r.samples), r.seconds, r.samplesPerSecond(),
+                r.cpuSeconds, options.resolution, options.augment ? "true" : "false");
         else
             std::printf("%-32s %10lld %10.3f %12.1f %14.1f\n", r.name.c_str(),
                         static_cast<long long>(r.samples), r.seconds, r.samplesPerSecond(),

@@ -79,12 +79,11 @@ struct DataLoader::Impl {
                     decodeImage(bytes, detail::concat("image ", pair.imageId, " (pair ", pairIndex, ") of ",
                                                       split->path().string()));
                 const auto ids = tokenizer->encode(text::preprocessText(pair.text), options.contextLength);
-                CLIPWB_CHECK(static_cast<int>(ids.size()) == options.contextLength,
-                             "tokenizer returned ", ids.size(), " ids for context length ",
-                             options.contextLength);
+                CLIPWB_CHECK(static_cast<int>(ids.size()) == options.contextLength, "tokenizer returned ",
+                             ids.size(), " ids for context length ", options.contextLength);
                 if (trainTransform)
-                    trainTransform->augmentInto(decoded, TrainTransform::sampleSeed(options.seed, sampleEpoch, position),
-                                                image);
+                    trainTransform->augmentInto(
+                        decoded, TrainTransform::sampleSeed(options.seed, sampleEpoch, position), image);
                 else
                     preprocessForEvalInto(decoded, options.resolution, image);
                 std::copy(ids.begin(), ids.end(), tokens);
@@ -162,7 +161,8 @@ DataLoader::DataLoader(LoaderOptions options, std::shared_ptr<const text::Tokeni
     impl_->options = options;
     impl_->tokenizer = std::move(tokenizer);
     impl_->split = std::make_unique<LmdbSplit>(options.split);
-    impl_->sampler = std::make_unique<EpochSampler>(impl_->split->numSamples(), options.batchSize, options.seed);
+    impl_->sampler =
+        std::make_unique<EpochSampler>(impl_->split->numSamples(), options.batchSize, options.seed);
     if (options.training && options.augment)
         impl_->trainTransform = std::make_unique<TrainTransform>(options.resolution);
     impl_->onCorrupt = [path = options.split.string()](int64_t pairIndex, const std::string& message) {

@@ -22,15 +22,15 @@ namespace clipwb::data {
 class LmdbSplit;
 
 struct LoaderOptions {
-    std::filesystem::path split;  ///< an LMDB split folder (imgs/ and pairs/)
-    int64_t batchSize = 128;      ///< global batch (world size 1)
-    int resolution = 224;         ///< the vision model's image_resolution
+    std::filesystem::path split; ///< an LMDB split folder (imgs/ and pairs/)
+    int64_t batchSize = 128;     ///< global batch (world size 1)
+    int resolution = 224;        ///< the vision model's image_resolution
     int contextLength = 52;
-    int numWorkers = 4;           ///< decoding threads; 0 decodes in the thread calling next()
-    bool augment = false;         ///< use_augment: timm's training transform (training only)
+    int numWorkers = 4;   ///< decoding threads; 0 decodes in the thread calling next()
+    bool augment = false; ///< use_augment: timm's training transform (training only)
     uint64_t seed = 123;
-    bool training = true;         ///< false: validation (always epoch 0's order, never augmented)
-    int prefetchPerWorker = 2;    ///< batches each worker may have ready ahead (PyTorch's prefetch_factor)
+    bool training = true;      ///< false: validation (always epoch 0's order, never augmented)
+    int prefetchPerWorker = 2; ///< batches each worker may have ready ahead (PyTorch's prefetch_factor)
 };
 
 struct Batch {
@@ -38,7 +38,7 @@ struct Batch {
     torch::Tensor texts;          ///< [B, contextLength] int64 token ids
     std::vector<int64_t> indices; ///< the pair index each row was read from
     int64_t epoch = 0;
-    int64_t batchIndex = 0;       ///< within the epoch
+    int64_t batchIndex = 0; ///< within the epoch
 };
 
 /// Called (from a worker thread) the first time a record cannot be read: the pair index and why.

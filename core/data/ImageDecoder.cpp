@@ -9,8 +9,8 @@
 
 #ifdef CLIPWB_HAVE_LIBJPEG
 #include <csetjmp>
-#include <jpeglib.h>
 #include <jerror.h>
+#include <jpeglib.h>
 #endif
 
 namespace clipwb::data {
@@ -180,8 +180,8 @@ DecodedImage decodeImage(std::string_view bytes, const std::string& what)
         // IMREAD_UNCHANGED keeps alpha and 16 bits and, like PIL, ignores EXIF orientation.
         raw = cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
     } catch (const cv::Exception& e) {
-        throw Error(detail::concat("cannot decode ", what, " (", imageFormatName(image.format),
-                                   "): ", e.what()));
+        throw Error(
+            detail::concat("cannot decode ", what, " (", imageFormatName(image.format), "): ", e.what()));
     }
     CLIPWB_CHECK(!raw.empty() && raw.rows > 0 && raw.cols > 0, "cannot decode ", what, ": corrupt ",
                  imageFormatName(image.format), " data (", bytes.size(), " bytes)");
@@ -215,8 +215,7 @@ DecodedImage decodeImage(std::string_view bytes, const std::string& what)
         cv::cvtColor(raw, image.pixels, keepAlpha ? cv::COLOR_BGRA2RGBA : cv::COLOR_BGRA2RGB);
         break;
     default:
-        throw Error(detail::concat("cannot decode ", what, ": unsupported channel count ",
-                                   raw.channels()));
+        throw Error(detail::concat("cannot decode ", what, ": unsupported channel count ", raw.channels()));
     }
     return image;
 }

@@ -29,9 +29,9 @@ double cpuSeconds(clockid_t clock)
 
 } // namespace
 
-std::vector<LoaderBenchmarkResult> runLoaderBenchmark(const LoaderBenchmarkOptions& options,
-                                                      std::shared_ptr<const text::Tokenizer> tokenizer,
-                                                      const std::function<void(const LoaderBenchmarkResult&)>& onResult)
+std::vector<LoaderBenchmarkResult>
+runLoaderBenchmark(const LoaderBenchmarkOptions& options, std::shared_ptr<const text::Tokenizer> tokenizer,
+                   const std::function<void(const LoaderBenchmarkResult&)>& onResult)
 {
     CLIPWB_CHECK(options.samples > 0, "dataset bench: --samples must be positive");
     std::vector<LoaderBenchmarkResult> results;

@@ -17,15 +17,15 @@ namespace clipwb::data {
 struct LoaderBenchmarkOptions {
     std::filesystem::path split;
     int resolution = 224;
-    int64_t samples = 2000;          ///< samples per measurement
+    int64_t samples = 2000;            ///< samples per measurement
     std::vector<int> workers{0, 1, 2}; ///< DataLoader num_workers values to measure
     int64_t batchSize = 32;
-    bool augment = false;            ///< measure the training augmentation instead of the eval transform
+    bool augment = false; ///< measure the training augmentation instead of the eval transform
 };
 
 struct LoaderBenchmarkResult {
-    std::string name;   ///< "decode+preprocess (1 thread)" or "DataLoader num_workers=N"
-    int workers = -1;   ///< -1 for the single-thread loop
+    std::string name; ///< "decode+preprocess (1 thread)" or "DataLoader num_workers=N"
+    int workers = -1; ///< -1 for the single-thread loop
     int64_t samples = 0;
     double seconds = 0;    ///< wall clock
     double cpuSeconds = 0; ///< CPU time of the measuring thread (1 thread) or of the process (loaders)

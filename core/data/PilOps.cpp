@@ -132,12 +132,8 @@ cv::Mat rotate(const cv::Mat& rgb, double degrees, Rgb fill)
     const double width = rgb.cols, height = rgb.rows;
     const double centerX = width / 2.0, centerY = height / 2.0;
     const double radians = -(angle * (M_PI / 180.0));
-    std::array<double, 6> m{roundTo15Decimals(std::cos(radians)),
-                            roundTo15Decimals(std::sin(radians)),
-                            0.0,
-                            roundTo15Decimals(-std::sin(radians)),
-                            roundTo15Decimals(std::cos(radians)),
-                            0.0};
+    std::array<double, 6> m{roundTo15Decimals(std::cos(radians)),  roundTo15Decimals(std::sin(radians)), 0.0,
+                            roundTo15Decimals(-std::sin(radians)), roundTo15Decimals(std::cos(radians)), 0.0};
     const double x = -centerX - 0.0, y = -centerY - 0.0;
     const double shiftX = m[0] * x + m[1] * y + m[2];
     const double shiftY = m[3] * x + m[4] * y + m[5];
@@ -265,8 +261,8 @@ cv::Mat blend(const cv::Mat& a, const cv::Mat& b, double alphaIn)
         const uint8_t* in2 = b.ptr<uint8_t>(y);
         uint8_t* o = out.ptr<uint8_t>(y);
         for (int x = 0; x < values; ++x) {
-            const float value = static_cast<float>(static_cast<int>(in1[x]) +
-                                                   alpha * (static_cast<int>(in2[x]) - static_cast<int>(in1[x])));
+            const float value = static_cast<float>(
+                static_cast<int>(in1[x]) + alpha * (static_cast<int>(in2[x]) - static_cast<int>(in1[x])));
             if (interpolate)
                 o[x] = static_cast<uint8_t>(value);
             else

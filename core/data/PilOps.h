@@ -20,15 +20,15 @@ cv::Mat shearY(const cv::Mat& rgb, double factor, Rgb fill);
 cv::Mat translateX(const cv::Mat& rgb, double pixels, Rgb fill);
 cv::Mat translateY(const cv::Mat& rgb, double pixels, Rgb fill);
 
-cv::Mat autoContrast(const cv::Mat& rgb);           ///< ImageOps.autocontrast(img)
-cv::Mat equalize(const cv::Mat& rgb);               ///< ImageOps.equalize(img)
-cv::Mat invert(const cv::Mat& rgb);                 ///< ImageOps.invert(img)
+cv::Mat autoContrast(const cv::Mat& rgb);            ///< ImageOps.autocontrast(img)
+cv::Mat equalize(const cv::Mat& rgb);                ///< ImageOps.equalize(img)
+cv::Mat invert(const cv::Mat& rgb);                  ///< ImageOps.invert(img)
 cv::Mat solarize(const cv::Mat& rgb, int threshold); ///< ImageOps.solarize(img, threshold)
 cv::Mat posterize(const cv::Mat& rgb, int bits);     ///< ImageOps.posterize(img, bits)
 
 /// Image.blend(a, b, alpha) (alpha as a C float; outside [0, 1] extrapolates with clipping).
 cv::Mat blend(const cv::Mat& a, const cv::Mat& b, double alpha);
-cv::Mat toGreyRgb(const cv::Mat& rgb);              ///< convert("L").convert("RGB")
+cv::Mat toGreyRgb(const cv::Mat& rgb);                 ///< convert("L").convert("RGB")
 cv::Mat color(const cv::Mat& rgb, double factor);      ///< ImageEnhance.Color(img).enhance(f)
 cv::Mat contrast(const cv::Mat& rgb, double factor);   ///< ImageEnhance.Contrast
 cv::Mat brightness(const cv::Mat& rgb, double factor); ///< ImageEnhance.Brightness

@@ -130,8 +130,8 @@ cv::Mat pilResampleBicubic(const cv::Mat& src, int width, int height)
 {
     CLIPWB_CHECK(src.depth() == CV_8U && (src.channels() == 1 || src.channels() == 3 || src.channels() == 4),
                  "pilResampleBicubic: expected an 8-bit image with 1, 3 or 4 channels");
-    CLIPWB_CHECK(width > 0 && height > 0 && !src.empty(), "pilResampleBicubic: bad size ", width, "x",
-                 height, " from ", src.cols, "x", src.rows);
+    CLIPWB_CHECK(width > 0 && height > 0 && !src.empty(), "pilResampleBicubic: bad size ", width, "x", height,
+                 " from ", src.cols, "x", src.rows);
     if (src.cols == width && src.rows == height)
         return src.clone();
 

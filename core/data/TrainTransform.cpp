@@ -138,7 +138,9 @@ TrainTransform::TrainTransform(Options options) : options_(options)
     CLIPWB_CHECK(options_.resolution > 0, "TrainTransform: bad resolution ", options_.resolution);
 }
 
-TrainTransform::TrainTransform(int resolution) : TrainTransform(Options{resolution}) {}
+TrainTransform::TrainTransform(int resolution) : TrainTransform(Options{resolution})
+{
+}
 
 uint64_t TrainTransform::sampleSeed(uint64_t seed, int64_t epoch, int64_t position)
 {

@@ -19,10 +19,10 @@ class TrainTransform {
 public:
     struct Options {
         int resolution = 224;
-        double scaleMin = 0.9, scaleMax = 1.0;     ///< RandomResizedCrop area fraction
+        double scaleMin = 0.9, scaleMax = 1.0; ///< RandomResizedCrop area fraction
         double ratioMin = 3.0 / 4.0, ratioMax = 4.0 / 3.0;
-        double horizontalFlip = 0.5;               ///< timm's default hflip
-        bool autoAugment = true;                   ///< AutoAugment 'original'
+        double horizontalFlip = 0.5; ///< timm's default hflip
+        bool autoAugment = true;     ///< AutoAugment 'original'
     };
 
     explicit TrainTransform(Options options);

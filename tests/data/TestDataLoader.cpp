@@ -180,7 +180,8 @@ private Q_SLOTS:
             const auto expectedImage =
                 preprocessForEval(decodeImage(images.at(imageId), std::to_string(imageId)), 64);
             QVERIFY(torch::equal(batch->images[row], expectedImage));
-            const auto ids = tokenizer()->encode(clipwb::text::preprocessText(pair.at("text").get<std::string>()), 52);
+            const auto ids =
+                tokenizer()->encode(clipwb::text::preprocessText(pair.at("text").get<std::string>()), 52);
             QVERIFY(torch::equal(batch->texts[row], torch::tensor(ids, torch::kInt64)));
             QCOMPARE(batch->texts[row][0].item<int64_t>(), int64_t(101)); // [CLS]
         }

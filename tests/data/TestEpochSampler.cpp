@@ -52,12 +52,12 @@ private Q_SLOTS:
         const uint64_t seed = 987654321;
         const int64_t epoch = 3;
         QProcess python;
-        python.start(QStringLiteral("/usr/bin/python3"),
-                     {QStringLiteral("-c"),
-                      QStringLiteral("import torch,json; print(json.dumps(torch.randperm(%1, "
-                                     "generator=torch.Generator().manual_seed(%2)).tolist()))")
-                          .arg(n)
-                          .arg(seed + epoch)});
+        python.start(
+            QStringLiteral("/usr/bin/python3"),
+            {QStringLiteral("-c"), QStringLiteral("import torch,json; print(json.dumps(torch.randperm(%1, "
+                                                  "generator=torch.Generator().manual_seed(%2)).tolist()))")
+                                       .arg(n)
+                                       .arg(seed + epoch)});
         QVERIFY(python.waitForFinished(60000));
         QCOMPARE(python.exitCode(), 0);
         const auto expected = nlohmann::json::parse(python.readAllStandardOutput().toStdString());

@@ -111,7 +111,8 @@ private Q_SLOTS:
             }
             QCOMPARE(result.cols, c.at("width").get<int>());
             QCOMPARE(result.rows, c.at("height").get<int>());
-            const long diff = firstDifference(toBytes(result), readBinary(out / c.at("raw").get<std::string>()));
+            const long diff =
+                firstDifference(toBytes(result), readBinary(out / c.at("raw").get<std::string>()));
             if (diff >= 0)
                 QFAIL(qPrintable(QStringLiteral("%1 (mode %2, size %3): differs from PIL at byte %4")
                                      .arg(QString::fromStdString(name))
@@ -137,7 +138,8 @@ private Q_SLOTS:
         cv::Mat square(3, 3, CV_8UC3);
         cv::randu(square, 0, 256);
         const auto direct = preprocessForEval(square, 3);
-        auto bytes = torch::from_blob(square.data, {3, 3, 3}, torch::kUInt8).permute({2, 0, 1}).to(torch::kFloat32);
+        auto bytes =
+            torch::from_blob(square.data, {3, 3, 3}, torch::kUInt8).permute({2, 0, 1}).to(torch::kFloat32);
         auto reference = bytes.div(255);
         const auto mean = torch::tensor({kClipMean[0], kClipMean[1], kClipMean[2]}).view({3, 1, 1});
         const auto std = torch::tensor({kClipStd[0], kClipStd[1], kClipStd[2]}).view({3, 1, 1});

@@ -122,7 +122,8 @@ private Q_SLOTS:
         QVERIFY(TrainTransform::sampleSeed(101, 2, 17) != TrainTransform::sampleSeed(102, 2, 17));
         int distinct = 0;
         for (int position = 0; position < 20; ++position)
-            distinct += toBytes(transform.augment(image, TrainTransform::sampleSeed(101, 2, position))) != toBytes(a);
+            distinct +=
+                toBytes(transform.augment(image, TrainTransform::sampleSeed(101, 2, position))) != toBytes(a);
         QVERIFY(distinct >= 18);
     }
 
