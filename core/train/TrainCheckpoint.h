@@ -1,0 +1,54 @@
+#pragma once
+// Checkpoints as upstream writes them (epoch, step, name, state_dict with the
+// `module.` prefix, optimizer in PyTorch's state_dict layout), plus a
+// "clipwb_state" entry that upstream ignores: the data position inside the
+// epoch, the RNG states and the loss scaler, so a resume continues exactly.
+#include "model/Clip.h"
+#include "train/ParameterGroups.h"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace clipwb::train {
+
+struct ExactState {
+    int64_t epoch = 0;        // 0-based epoch to continue
+    int64_t batch = 0;        // loader batches of that epoch already consumed
+    double lossScale = 0;     // 0: no scaler
+    int64_t growthTracker = 0;
+    torch::Tensor cpuRng;     // default CPU generator state (uint8)
+    torch::Tensor cudaRng;    // default CUDA generator state, undefined on CPU
+};
+
+struct OptimizerSnapshot {
+    struct Entry {
+        double step = 0;
+        torch::Tensor expAvg;
+        torch::Tensor expAvgSq;
+    };
+    std::map<int64_t, Entry> state;  // by parameter index (group 0 then group 1)
+    std::vector<int64_t> groupSizes; // parameters per group
+};
+
+struct TrainCheckpoint {
+    std::optional<int64_t> epoch;
+    std::optional<int64_t> step;
+    std::string name;
+    model::NamedTensors stateDict; // keys as stored
+    std::optional<OptimizerSnapshot> optimizer;
+    std::optional<ExactState> exact;
+};
+
+TrainCheckpoint readTrainCheckpoint(const std::filesystem::path& path);
+
+/// Writes atomically; throws clipwb::Error naming the path (the previous file is kept).
+void writeTrainCheckpoint(const std::filesystem::path& path, int64_t epoch, int64_t step, const std::string& name,
+                          model::Clip& model, const torch::optim::AdamW& optimizer, const ParameterGroups& groups,
+                          const ExactState& exact);
+
+OptimizerSnapshot snapshotOptimizer(const torch::optim::AdamW& optimizer, const ParameterGroups& groups);
+/// Restores exp_avg/exp_avg_sq/step per parameter; throws when shapes or counts differ.
+void restoreOptimizer(torch::optim::AdamW& optimizer, const ParameterGroups& groups, const OptimizerSnapshot& snapshot);
+
+} // namespace clipwb::train
