@@ -1,0 +1,244 @@
+// `clipwb-cli train` against upstream's train() (tests/fixtures/train/fp32_bs8:
+// per-step loss, accuracies and lr, validation results, final parameter norms),
+// and exact resume: a run resumed from a mid-epoch checkpoint (what a kill -9
+// after that checkpoint leaves) or stopped on request continues step for step
+// as the uninterrupted run.
+#include "config/TrainConfig.h"
+#include "train/TrainCheckpoint.h"
+#include "train/Trainer.h"
+
+#include "common/AtomicFile.h"
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Copies the fixtures the training config refers to, keeping their relative layout.
+fs::path copyFixtures(const QTemporaryDir& dir)
+{
+    const fs::path root = dir.path().toStdString();
+    const fs::path src = CLIPWB_TEST_FIXTURES;
+    for (const char* sub : {"lmdb/lmdb", "model_configs", "train/fp32_bs8"}) {
+        fs::create_directories(root / sub);
+        fs::copy(src / sub, root / sub, fs::copy_options::recursive);
+    }
+    fs::create_directories(root / "model");
+    fs::copy_file(src / "model/init.pt", root / "model/init.pt");
+    fs::remove(root / "train/fp32_bs8/final.pt");
+    return root / "train/fp32_bs8/config.json";
+}
+
+struct RunResult {
+    int exitCode = -1;
+    QString stderrText;
+};
+
+RunResult runCli(const QStringList& args)
+{
+    QProcess process;
+    process.start(QStringLiteral(CLIPWB_BIN_DIR "/clipwb-cli"), args);
+    RunResult r;
+    if (!process.waitForFinished(240000)) {
+        process.kill();
+        process.waitForFinished();
+        return r;
+    }
+    r.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    r.stderrText = QString::fromUtf8(process.readAllStandardError());
+    return r;
+}
+
+std::vector<nlohmann::json> readRecords(const fs::path& metrics, const std::string& type)
+{
+    std::istringstream in(clipwb::readFile(metrics));
+    std::vector<nlohmann::json> out;
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto j = nlohmann::json::parse(line);
+        if (j["type"] == type)
+            out.push_back(j);
+    }
+    return out;
+}
+
+bool relativelyClose(double a, double b, double rel)
+{
+    return std::abs(a - b) <= rel * std::max(std::abs(a), std::abs(b));
+}
+
+} // namespace
+
+class TestTrainerParity : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    fs::path m_config;
+    fs::path m_runA; // the uninterrupted reference run, saving every 5 steps
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_config = copyFixtures(m_dir);
+        m_runA = fs::path(m_dir.path().toStdString()) / "runs" / "fp32_bs8";
+        const RunResult r = runCli({QStringLiteral("train"), QStringLiteral("--config"),
+                                    QString::fromStdString(m_config.string()), QStringLiteral("--logs"),
+                                    m_dir.filePath(QStringLiteral("runs")), QStringLiteral("--device"),
+                                    QStringLiteral("cpu"), QStringLiteral("--save-step-frequency"), QStringLiteral("5")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.stderrText));
+    }
+
+    void stepsMatchUpstream()
+    {
+        const auto expected = nlohmann::json::parse(clipwb::readFile(CLIPWB_TEST_FIXTURES "/train/fp32_bs8/expected.json"));
+        const auto steps = readRecords(m_runA / "metrics.jsonl", "train");
+        QCOMPARE(steps.size(), expected["steps"].size());
+        for (size_t i = 0; i < steps.size(); ++i) {
+            const auto& e = expected["steps"][i];
+            const auto& s = steps[i];
+            const QByteArray where = QByteArray("step ") + QByteArray::number(int(i + 1));
+            QCOMPARE(s["step"].get<int>(), e["step"].get<int>());
+            QVERIFY2(relativelyClose(s["loss"].get<double>(), e["loss"].get<double>(), 1e-4), where);
+            QVERIFY2(s["lr"].get<double>() == e["lr"].get<double>(), where);
+            QVERIFY2(s["i2t"].get<double>() == e["i2t"].get<double>(), where);
+            QVERIFY2(s["t2i"].get<double>() == e["t2i"].get<double>(), where);
+            QVERIFY(s.contains("samples_per_s") && s.contains("data_wait_s") && s.contains("step_time_s"));
+        }
+    }
+
+    void validationMatchesUpstream()
+    {
+        const auto expected = nlohmann::json::parse(clipwb::readFile(CLIPWB_TEST_FIXTURES "/train/fp32_bs8/expected.json"));
+        const auto val = readRecords(m_runA / "metrics.jsonl", "val");
+        QCOMPARE(val.size(), expected["validation"].size());
+        for (size_t i = 0; i < val.size(); ++i) {
+            const auto& e = expected["validation"][i];
+            QCOMPARE(val[i]["step"].get<int>(), e["steps"].get<int>());
+            // expected.json keeps six decimals of upstream's log line.
+            QVERIFY(std::abs(val[i]["loss"].get<double>() - e["loss"].get<double>()) <= 2e-6 + 1e-4 * e["loss"].get<double>());
+            QVERIFY(std::abs(val[i]["i2t"].get<double>() - e["i2t"].get<double>()) <= 1e-6);
+            QVERIFY(std::abs(val[i]["t2i"].get<double>() - e["t2i"].get<double>()) <= 1e-6);
+        }
+    }
+
+    void finalParametersMatchUpstream()
+    {
+        const auto expected = nlohmann::json::parse(clipwb::readFile(CLIPWB_TEST_FIXTURES "/train/fp32_bs8/expected.json"));
+        for (const char* name : {"epoch1.pt", "epoch2.pt", "epoch_latest.pt", "epoch_1_5.pt", "epoch_2_20.pt"})
+            QVERIFY2(fs::exists(m_runA / "checkpoints" / name), name);
+        const auto ckpt = clipwb::train::readTrainCheckpoint(m_runA / "checkpoints" / "epoch2.pt");
+        QCOMPARE(ckpt.epoch.value_or(-1), int64_t(2));
+        QCOMPARE(ckpt.step.value_or(-1), int64_t(24));
+        QVERIFY(ckpt.optimizer.has_value());
+        size_t compared = 0;
+        for (const auto& [key, tensor] : ckpt.stateDict) {
+            QVERIFY2(key.rfind("module.", 0) == 0, key.c_str());
+            const std::string name = key.substr(7);
+            if (!expected["final_param_norms"].contains(name))
+                continue;
+            const double norm = tensor.to(torch::kDouble).norm().item<double>();
+            QVERIFY2(relativelyClose(norm, expected["final_param_norms"][name].get<double>(), 1e-4), name.c_str());
+            if (name == "logit_scale")
+                QVERIFY(relativelyClose(tensor.item<double>(), expected["final_logit_scale"].get<double>(), 1e-5));
+            ++compared;
+        }
+        QCOMPARE(compared, expected["final_param_norms"].size());
+    }
+
+    void resumeFromMidEpochCheckpointContinuesExactly()
+    {
+        // What a kill -9 after step 10 leaves: epoch_latest.pt == epoch_1_10.pt.
+        const fs::path logs = fs::path(m_dir.path().toStdString()) / "resumed";
+        fs::create_directories(logs / "fp32_bs8" / "checkpoints");
+        fs::copy_file(m_runA / "checkpoints" / "epoch_1_10.pt", logs / "fp32_bs8" / "checkpoints" / "epoch_latest.pt");
+        // The same config without resume (so epoch_latest.pt is picked up, as upstream) and resets.
+        auto config = nlohmann::json::parse(clipwb::readFile(m_config));
+        config["resume"] = nullptr;
+        config["reset_data_offset"] = false;
+        config["reset_optimizer"] = false;
+        const fs::path resumeConfig = m_config.parent_path() / "config_resume.json";
+        clipwb::writeFileAtomic(resumeConfig, config.dump(2));
+        const RunResult r = runCli({QStringLiteral("train"), QStringLiteral("--config"),
+                                    QString::fromStdString(resumeConfig.string()), QStringLiteral("--logs"),
+                                    QString::fromStdString(logs.string()), QStringLiteral("--device"),
+                                    QStringLiteral("cpu")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.stderrText));
+        const auto a = readRecords(m_runA / "metrics.jsonl", "train");
+        const auto b = readRecords(logs / "fp32_bs8" / "metrics.jsonl", "train");
+        QCOMPARE(b.size(), size_t(14));
+        for (size_t i = 0; i < b.size(); ++i) {
+            const auto& ref = a[10 + i];
+            QCOMPARE(b[i]["step"].get<int>(), ref["step"].get<int>());
+            QCOMPARE(b[i]["loss"].get<double>(), ref["loss"].get<double>());
+            QCOMPARE(b[i]["lr"].get<double>(), ref["lr"].get<double>());
+            QCOMPARE(b[i]["i2t"].get<double>(), ref["i2t"].get<double>());
+            QCOMPARE(b[i]["t2i"].get<double>(), ref["t2i"].get<double>());
+        }
+        const auto valA = readRecords(m_runA / "metrics.jsonl", "val");
+        const auto valB = readRecords(logs / "fp32_bs8" / "metrics.jsonl", "val");
+        QCOMPARE(valB.size(), size_t(2)); // steps 16 and 24
+        QCOMPARE(valB.back()["loss"].get<double>(), valA.back()["loss"].get<double>());
+    }
+
+    void stopOnRequestThenResumeContinuesExactly()
+    {
+        auto result = clipwb::config::resolveConfig(m_config, {"--device", "cpu", "--logs",
+                                                              m_dir.filePath(QStringLiteral("stopped")).toStdString()});
+        clipwb::config::TrainConfig cfg = clipwb::config::requireValid(result);
+        struct StopAt7 : clipwb::train::TrainerObserver {
+            clipwb::train::Trainer* trainer = nullptr;
+            bool finishedStopped = false;
+            void onStep(const clipwb::train::StepMetrics& m) override
+            {
+                if (m.step == 7)
+                    trainer->requestStop();
+            }
+            void onFinished(bool stopped) override { finishedStopped = stopped; }
+        } observer;
+        {
+            clipwb::train::Trainer trainer(cfg, &observer);
+            observer.trainer = &trainer;
+            trainer.run();
+        }
+        QVERIFY(observer.finishedStopped);
+        const fs::path runDir = clipwb::config::runFolder(cfg);
+        QCOMPARE(readRecords(runDir / "metrics.jsonl", "train").size(), size_t(7));
+        const auto latest = clipwb::train::readTrainCheckpoint(runDir / "checkpoints" / "epoch_latest.pt");
+        QVERIFY(latest.exact.has_value());
+        QCOMPARE(latest.exact->batch, int64_t(7));
+
+        cfg.resume.reset(); // automatic resume from epoch_latest.pt, as upstream
+        cfg.reset_data_offset = false;
+        cfg.reset_optimizer = false;
+        clipwb::train::Trainer resumed(cfg, nullptr);
+        resumed.run();
+        const auto a = readRecords(m_runA / "metrics.jsonl", "train");
+        const auto b = readRecords(runDir / "metrics.jsonl", "train");
+        QCOMPARE(b.size(), a.size());
+        for (size_t i = 0; i < a.size(); ++i) {
+            QCOMPARE(b[i]["step"].get<int>(), a[i]["step"].get<int>());
+            QCOMPARE(b[i]["loss"].get<double>(), a[i]["loss"].get<double>());
+        }
+    }
+
+    void badConfigFailsWithOneLine()
+    {
+        const RunResult r = runCli({QStringLiteral("train"), QStringLiteral("--config"),
+                                    QString::fromStdString(m_config.string()), QStringLiteral("--batch-size"),
+                                    QStringLiteral("zero")});
+        QVERIFY(r.exitCode != 0);
+        QVERIFY2(r.stderrText.contains(QStringLiteral("batch_size")), qPrintable(r.stderrText));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTrainerParity)
+#include "TestTrainerParity.moc"
