@@ -16,7 +16,7 @@
 #include "train/TrainCheckpoint.h"
 #include "train/TrainLog.h"
 
-#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
 #include <nlohmann/json.hpp>
 #include <torch/version.h>
 
@@ -28,13 +28,6 @@
 #include <regex>
 #include <sstream>
 
-#ifdef __has_include
-#if __has_include(<ATen/cuda/CUDAGeneratorImpl.h>)
-#include <ATen/cuda/CUDAContext.h>
-#include <ATen/cuda/CUDAGeneratorImpl.h>
-#define CLIPWB_HAVE_CUDA_GENERATOR 1
-#endif
-#endif
 
 namespace clipwb::train {
 namespace {
@@ -63,6 +56,21 @@ std::string formatDouble(double v, int precision = 6)
     out.precision(precision);
     out << v;
     return out.str();
+}
+
+/// The default generator of a device (torch.get_rng_state / torch.cuda.get_rng_state).
+torch::Tensor generatorState(torch::Device device)
+{
+    at::Generator generator = at::globalContext().defaultGenerator(device);
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    return generator.get_state();
+}
+
+void setGeneratorState(torch::Device device, const torch::Tensor& state)
+{
+    at::Generator generator = at::globalContext().defaultGenerator(device);
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    generator.set_state(state);
 }
 
 } // namespace
@@ -326,11 +334,9 @@ struct Trainer::Impl {
         if (!pendingExact)
             return;
         if (pendingExact->cpuRng.defined())
-            at::detail::getDefaultCPUGenerator().set_state(pendingExact->cpuRng);
-#ifdef CLIPWB_HAVE_CUDA_GENERATOR
+            setGeneratorState(torch::Device(torch::kCPU), pendingExact->cpuRng);
         if (pendingExact->cudaRng.defined() && device.is_cuda())
-            at::cuda::detail::getDefaultCUDAGenerator(device.index()).set_state(pendingExact->cudaRng);
-#endif
+            setGeneratorState(device, pendingExact->cudaRng);
         if (pendingExact->lossScale > 0 && scaler->enabled())
             scaler->restore(pendingExact->lossScale, pendingExact->growthTracker);
         pendingExact.reset();
@@ -343,11 +349,9 @@ struct Trainer::Impl {
         s.batch = position.batch;
         s.lossScale = scaler->enabled() ? scaler->currentScale() : 0;
         s.growthTracker = scaler->growthTracker();
-        s.cpuRng = at::detail::getDefaultCPUGenerator().get_state();
-#ifdef CLIPWB_HAVE_CUDA_GENERATOR
+        s.cpuRng = generatorState(torch::Device(torch::kCPU));
         if (device.is_cuda())
-            s.cudaRng = at::cuda::detail::getDefaultCUDAGenerator(device.index()).get_state();
-#endif
+            s.cudaRng = generatorState(device);
         return s;
     }
 
