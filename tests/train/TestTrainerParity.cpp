@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <csignal>
+#include <sys/types.h>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -228,6 +230,56 @@ private Q_SLOTS:
             QCOMPARE(b[i]["step"].get<int>(), a[i]["step"].get<int>());
             QCOMPARE(b[i]["loss"].get<double>(), a[i]["loss"].get<double>());
         }
+    }
+
+    void killedRunResumesExactly()
+    {
+        // A real kill -9 in the middle of a run saving every 3 steps, then the same command again.
+        auto config = nlohmann::json::parse(clipwb::readFile(m_config));
+        config["save_step_frequency"] = 3;
+        const fs::path killConfig = m_config.parent_path() / "config_kill.json";
+        clipwb::writeFileAtomic(killConfig, config.dump(2));
+        const QString logs = m_dir.filePath(QStringLiteral("killed"));
+        const QStringList args{QStringLiteral("train"), QStringLiteral("--config"),
+                               QString::fromStdString(killConfig.string()), QStringLiteral("--logs"), logs,
+                               QStringLiteral("--device"), QStringLiteral("cpu")};
+        const fs::path metrics = fs::path(logs.toStdString()) / "fp32_bs8" / "metrics.jsonl";
+        QProcess process;
+        process.start(QStringLiteral(CLIPWB_BIN_DIR "/clipwb-cli"), args);
+        QVERIFY(process.waitForStarted());
+        bool killed = false;
+        for (int i = 0; i < 120000 && process.state() != QProcess::NotRunning; ++i) {
+            if (fs::exists(metrics) && readRecords(metrics, "train").size() >= 8) {
+                ::kill(static_cast<pid_t>(process.processId()), SIGKILL);
+                killed = true;
+                break;
+            }
+            QTest::qWait(2);
+        }
+        process.waitForFinished();
+        if (!killed)
+            QSKIP("the run ended before it could be killed");
+        const auto latest = clipwb::train::readTrainCheckpoint(fs::path(logs.toStdString()) / "fp32_bs8" /
+                                                               "checkpoints" / "epoch_latest.pt");
+        QVERIFY(latest.step.value_or(0) >= 6);
+        QVERIFY(latest.exact.has_value());
+
+        // Same command, with the resume that upstream would pick itself.
+        config["resume"] = nullptr;
+        config["reset_data_offset"] = false;
+        config["reset_optimizer"] = false;
+        clipwb::writeFileAtomic(killConfig, config.dump(2));
+        const RunResult r = runCli(args);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.stderrText));
+        const auto a = readRecords(m_runA / "metrics.jsonl", "train");
+        const auto b = readRecords(metrics, "train");
+        QCOMPARE(b.size(), a.size());
+        for (size_t i = 0; i < a.size(); ++i) {
+            QCOMPARE(b[i]["step"].get<int>(), a[i]["step"].get<int>());
+            QCOMPARE(b[i]["loss"].get<double>(), a[i]["loss"].get<double>());
+            QCOMPARE(b[i]["i2t"].get<double>(), a[i]["i2t"].get<double>());
+        }
+        QCOMPARE(readRecords(metrics, "val").size(), size_t(3));
     }
 
     void badConfigFailsWithOneLine()
