@@ -7,6 +7,7 @@
 #include "train/ParameterGroups.h"
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -40,7 +41,13 @@ struct TrainCheckpoint {
     std::optional<ExactState> exact;
 };
 
+/// Reads a torch.save checkpoint without executing pickled code (an allow-list of globals).
 TrainCheckpoint readTrainCheckpoint(const std::filesystem::path& path);
+
+/// Copies a state dict (keys with or without `module.`) into the model's parameters and
+/// buffers; strict: every model tensor must be present with the same shape.
+void loadModelWeights(model::ClipImpl& model, const model::NamedTensors& stateDict, bool strict,
+                      const std::string& what);
 
 /// Writes atomically; throws clipwb::Error naming the path (the previous file is kept).
 void writeTrainCheckpoint(const std::filesystem::path& path, int64_t epoch, int64_t step, const std::string& name,

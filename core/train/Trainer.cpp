@@ -5,7 +5,6 @@
 #include "data/DataLoader.h"
 #include "model/Clip.h"
 #include "model/ModelConfig.h"
-#include "model/TorchCheckpoint.h"
 #include "text/Tokenizer.h"
 #include "train/AutocastScope.h"
 #include "train/ContrastiveLoss.h"
@@ -176,15 +175,9 @@ struct Trainer::Impl {
         modelConfig = model::loadModelConfig(cfg.vision_model, cfg.text_model);
         torch::manual_seed(static_cast<uint64_t>(cfg.seed));
         model = model::Clip(modelConfig);
-        if (cfg.clip_weight_path || cfg.bert_weight_path) {
-            for (const auto& path : {cfg.clip_weight_path, cfg.bert_weight_path}) {
-                if (!path)
-                    continue;
-                const model::TorchCheckpoint weights = model::readTorchCheckpoint(*path);
-                model::loadClipWeights(*model, weights.stateDict, false);
-                logLine(LogLevel::Info, "loaded initial weights from " + *path);
-            }
-        }
+        CLIPWB_CHECK(!cfg.clip_weight_path && !cfg.bert_weight_path,
+                     "clip_weight_path / bert_weight_path are not supported yet: start from a Chinese-CLIP "
+                     "checkpoint with resume (and reset_data_offset, reset_optimizer)");
         if (cfg.grad_checkpointing) {
             model->setGradCheckpointing(true);
             logLine(LogLevel::Info, "Grad-checkpointing activated.");
@@ -240,8 +233,8 @@ struct Trainer::Impl {
             }
         }
         teacher = model::Clip(model::loadModelConfig(vision, textModel));
-        const model::TorchCheckpoint ckpt = model::readTorchCheckpoint(teacherPath);
-        model::loadClipWeights(*teacher, ckpt.stateDict, true);
+        const TrainCheckpoint ckpt = readTrainCheckpoint(teacherPath);
+        loadModelWeights(*teacher, ckpt.stateDict, true, teacherPath.string());
         for (auto& p : teacher->parameters())
             p.set_requires_grad(false);
         teacher->eval();
@@ -305,7 +298,7 @@ struct Trainer::Impl {
         for (auto& [key, tensor] : ckpt.stateDict)
             if (key.find("bert.pooler") == std::string::npos)
                 sd.emplace_back(key, tensor);
-        model::loadClipWeights(*model, sd, true);
+        loadModelWeights(*model, sd, true, path->string());
         if (!cfg.reset_data_offset) {
             start.epoch = ckpt.epoch.value_or(0);
             steps = ckpt.step.value_or(0);
