@@ -156,6 +156,37 @@ private Q_SLOTS:
         QCOMPARE(compared, expected["final_param_norms"].size());
     }
 
+    void checkpointLoadsInPyTorch()
+    {
+        // Upstream's torch.load reads the checkpoint: the same keys, tensors and optimizer layout.
+        const QString script = QStringLiteral(
+            "import sys, torch\n"
+            "c = torch.load(sys.argv[1], map_location='cpu')\n"
+            "assert c['epoch'] == 2 and c['step'] == 24 and c['name'] == 'fp32_bs8', (c['epoch'], c['step'])\n"
+            "sd = c['state_dict']\n"
+            "assert all(k.startswith('module.') for k in sd)\n"
+            "o = c['optimizer']\n"
+            "assert len(o['param_groups']) == 2 and o['param_groups'][1]['weight_decay'] == 0.2\n"
+            "assert float(o['state'][0]['step']) == 24.0\n"
+            "print(float(sd['module.logit_scale']), float(sd['module.visual.proj'].norm()))\n");
+        QProcess python;
+        python.start(QStringLiteral("/usr/bin/python3"),
+                     {QStringLiteral("-c"), script,
+                      QString::fromStdString((m_runA / "checkpoints" / "epoch2.pt").string())});
+        if (!python.waitForStarted())
+            QSKIP("/usr/bin/python3 is not available");
+        QVERIFY(python.waitForFinished(120000));
+        const QString err = QString::fromUtf8(python.readAllStandardError());
+        if (err.contains(QStringLiteral("No module named 'torch'")))
+            QSKIP("python3-torch is not installed");
+        QVERIFY2(python.exitCode() == 0, qPrintable(err));
+        const QStringList values = QString::fromUtf8(python.readAllStandardOutput()).trimmed().split(QLatin1Char(' '));
+        QCOMPARE(values.size(), 2);
+        const auto expected = nlohmann::json::parse(clipwb::readFile(CLIPWB_TEST_FIXTURES "/train/fp32_bs8/expected.json"));
+        QVERIFY(relativelyClose(values[0].toDouble(), expected["final_logit_scale"].get<double>(), 1e-5));
+        QVERIFY(relativelyClose(values[1].toDouble(), expected["final_param_norms"]["visual.proj"].get<double>(), 1e-4));
+    }
+
     void resumeFromMidEpochCheckpointContinuesExactly()
     {
         // What a kill -9 after step 10 leaves: epoch_latest.pt == epoch_1_10.pt.
