@@ -49,7 +49,13 @@ private Q_SLOTS:
             clipwb::readFile(CLIPWB_TEST_FIXTURES "/train/fp32_bs8/expected.json"));
         for (const auto& step : expected["steps"]) {
             const int64_t s = step["step"].get<int64_t>() - 1;
-            QCOMPARE(clipwb::train::cosineLearningRate(3e-4, 5, 24, s), step["lr"].get<double>());
+            // Bit-exact in the warm-up; the cosine within 1 ulp (numpy's cos is SVML on AVX-512 CPUs).
+            const double lr = clipwb::train::cosineLearningRate(3e-4, 5, 24, s);
+            const double expected = step["lr"].get<double>();
+            if (s < 5)
+                QVERIFY(lr == expected);
+            else
+                QVERIFY(std::abs(lr - expected) <= 4e-16 * expected);
         }
         QCOMPARE(clipwb::train::cosineLearningRate(1.0, 0, 10, 10), 0.0);
     }
