@@ -149,8 +149,11 @@ private Q_SLOTS:
             const std::string name = key.substr(7);
             if (!expected["final_param_norms"].contains(name))
                 continue;
-            const double norm = tensor.to(torch::kDouble).norm().item<double>();
-            QVERIFY2(relativelyClose(norm, expected["final_param_norms"][name].get<double>(), 1e-4), name.c_str());
+            // Norms as upstream computed them (float32); the key biases get no gradient in theory and
+            // hold rounding noise near 1e-8, hence the absolute floor.
+            const double norm = tensor.norm().item<double>();
+            const double want = expected["final_param_norms"][name].get<double>();
+            QVERIFY2(relativelyClose(norm, want, 1e-4) || std::abs(norm - want) < 1e-6, name.c_str());
             if (name == "logit_scale")
                 QVERIFY(relativelyClose(tensor.item<double>(), expected["final_logit_scale"].get<double>(), 1e-5));
             ++compared;
@@ -321,7 +324,9 @@ private Q_SLOTS:
                                     QString::fromStdString(m_config.string()), QStringLiteral("--batch-size"),
                                     QStringLiteral("zero")});
         QVERIFY(r.exitCode != 0);
-        QVERIFY2(r.stderrText.contains(QStringLiteral("batch_size")), qPrintable(r.stderrText));
+        QVERIFY2(r.stderrText.contains(QStringLiteral("batch-size")) || r.stderrText.contains(QStringLiteral("batch_size")),
+                 qPrintable(r.stderrText));
+        QVERIFY(!r.stderrText.contains(QStringLiteral("Exception raised from")));
     }
 };
 
