@@ -105,8 +105,9 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("threads");
         QTest::addColumn<int>("workers");
+        // One compute thread each: the shared 2-core build machine makes more threads measure
+        // the neighbours rather than the code.
         QTest::newRow("1 thread, 1 loader worker") << 1 << 1;
-        QTest::newRow("2 threads, 2 loader workers") << 2 << 2;
     }
 
     void cpuStepAgainstUpstreamPython()
