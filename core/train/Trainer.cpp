@@ -256,6 +256,9 @@ struct Trainer::Impl {
         train.seed = static_cast<uint64_t>(cfg.seed);
         train.training = true;
         trainLoader = std::make_unique<data::DataLoader>(train, tokenizer);
+        trainLoader->setCorruptRecordHandler([this](int64_t pairIndex, const std::string& message) {
+            logLine(LogLevel::Warning, "skipped unreadable pair " + std::to_string(pairIndex) + ": " + message);
+        });
         if (cfg.val_data) {
             data::LoaderOptions valid = train;
             valid.split = *cfg.val_data;
@@ -710,8 +713,8 @@ struct Trainer::Impl {
         info.stepsPerEpoch = stepsPerEpoch;
         info.startStep = steps;
         info.startEpoch = start.epoch;
-        info.trainSamples = trainLoader->numSamples();
-        info.validSamples = validLoader ? validLoader->numSamples() : 0;
+        info.trainSamples = trainLoader->splitSamples();
+        info.validSamples = validLoader ? validLoader->splitSamples() : 0;
         info.globalBatchSize = static_cast<int64_t>(cfg.batch_size) * cfg.accum_freq;
         for (const auto& p : model->parameters()) {
             info.parameterCount += p.numel();
