@@ -1,4 +1,5 @@
 // clipwb: the desktop workbench.
+#include "ui/DatasetPage.h"
 #include "ui/DemoProject.h"
 #include "ui/MainWindow.h"
 #include "ui/TrainingPage.h"
@@ -36,7 +37,11 @@ int main(int argc, char** argv)
     const QCommandLineOption runOption(QStringLiteral("run"),
         QApplication::translate("main", "Open the run folder DIR on the training dashboard."), QStringLiteral("DIR"));
     parser.addOption(runOption);
+    const QCommandLineOption datasetOption(QStringLiteral("dataset"),
+        QApplication::translate("main", "Open the LMDB split (or dataset folder) DIR in the Dataset page."),
+        QStringLiteral("DIR"));
     parser.addOption(pageOption);
+    parser.addOption(datasetOption);
     parser.addOption(screenshotOption);
     parser.addOption(sizeOption);
     parser.process(app);
@@ -47,6 +52,8 @@ int main(int argc, char** argv)
         if (parts.size() == 2)
             window.resize(parts[0].toInt(), parts[1].toInt());
     }
+    if (parser.isSet(datasetOption))
+        window.datasetPage()->openPath(parser.value(datasetOption)); // a failure shows in the page
     if (parser.isSet(pageOption) && !window.showPage(parser.value(pageOption))) {
         std::fprintf(stderr, "clipwb: no page '%s'\n", qPrintable(parser.value(pageOption)));
         return 2;
