@@ -200,7 +200,6 @@ void DatasetPage::buildToolbar()
         const QString path = m_splitBox->itemData(index).toString();
         if (path.isEmpty() || path == m_currentPath)
             return;
-        m_followingConfig = path == cleanAbsolute(m_configTrain) || path == cleanAbsolute(m_configVal);
         openSplit(path);
     });
     bar->addWidget(m_splitBox);
@@ -263,7 +262,6 @@ void DatasetPage::chooseFolder()
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Open an LMDB split or dataset folder"), start);
     if (dir.isEmpty())
         return;
-    m_followingConfig = false;
     openPath(dir);
 }
 
@@ -330,9 +328,9 @@ void DatasetPage::refreshSplitSwitcher(const QStringList& siblings)
         m_splitBox->setItemData(m_splitBox->count() - 1, QDir::toNativeSeparators(path), Qt::ToolTipRole);
     };
     if (!m_configTrain.isEmpty())
-        add(tr("train_data (config)"), cleanAbsolute(m_configTrain));
+        add(tr("train_data (config)"), m_configTrain);
     if (!m_configVal.isEmpty())
-        add(tr("val_data (config)"), cleanAbsolute(m_configVal));
+        add(tr("val_data (config)"), m_configVal);
     for (const QString& sibling : siblings)
         add(QFileInfo(sibling).fileName(), sibling);
     if (!m_currentPath.isEmpty())
@@ -350,21 +348,25 @@ QStringList DatasetPage::availableSplits() const
 
 void DatasetPage::setConfigData(const QString& trainData, const QString& valData)
 {
-    if (trainData == m_configTrain && valData == m_configVal)
+    // The configuration changes on every keystroke in its path fields: only folders that are
+    // splits are offered or opened, and a half-typed path is not an error here (the
+    // Configuration page reports it).
+    const QString train = isSplitDir(trainData) ? cleanAbsolute(trainData) : QString();
+    const QString val = isSplitDir(valData) ? cleanAbsolute(valData) : QString();
+    if (train == m_configTrain && val == m_configVal)
         return;
-    m_configTrain = trainData;
-    m_configVal = valData;
+    // A new train_data is followed; otherwise a split the user picked stays open.
+    const bool trainChanged = train != m_configTrain;
+    m_configTrain = train;
+    m_configVal = val;
     refreshSplitSwitcher(m_siblingSplits);
-    if (!m_followingConfig && !m_currentPath.isEmpty())
-        return;
-    const QString target = !trainData.isEmpty() ? trainData : valData;
-    if (target.isEmpty() || cleanAbsolute(target) == m_currentPath)
-        return;
-    if (isSplitDir(cleanAbsolute(target)))
-        openSplit(cleanAbsolute(target));
-    else
-        showError(tr("The configuration's data folder %1 is not an LMDB split (no imgs/ and pairs/ inside).")
-                      .arg(QDir::toNativeSeparators(target)));
+    QString target;
+    if (trainChanged && !train.isEmpty())
+        target = train;
+    else if (m_currentPath.isEmpty())
+        target = !train.isEmpty() ? train : val;
+    if (!target.isEmpty() && target != m_currentPath)
+        openSplit(target);
 }
 
 void DatasetPage::setContextLength(int contextLength)

@@ -56,7 +56,8 @@ public:
     QString errorMessage() const;
 
     /// Follows the configuration: offers train_data and val_data in the split switcher and opens
-    /// train_data unless the user opened another split by hand.
+    /// train_data whenever it changes (a split picked by hand stays open otherwise). Paths that are
+    /// not splits are ignored.
     void setConfigData(const QString& trainData, const QString& valData);
     void setContextLength(int contextLength);
 
@@ -103,7 +104,6 @@ private:
     QString m_currentPath;
     QString m_configTrain;
     QString m_configVal;
-    bool m_followingConfig = true;
     QStringList m_siblingSplits;
 
     ThumbnailCache* m_thumbnails;

@@ -86,6 +86,13 @@ DatasetStatistics computeDatasetStatistics(const data::LmdbSplit& split, const t
     std::vector<int64_t> imageIds;
     try {
         imageIds = split.imageIds();
+        std::sort(imageIds.begin(), imageIds.end());
+        for (size_t i = 0; i < stats.pairsByImage.size(); ++i) {
+            const int64_t id = stats.pairsByImage[i].first;
+            if ((i == 0 || id != stats.pairsByImage[i - 1].first) &&
+                !std::binary_search(imageIds.begin(), imageIds.end(), id))
+                ++stats.missingImages;
+        }
     } catch (const std::exception&) {
         // Without the image list the sample falls back to the images pairs refer to.
         for (size_t i = 0; i < stats.pairsByImage.size(); ++i)

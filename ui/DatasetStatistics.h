@@ -37,7 +37,8 @@ struct DatasetStatistics {
     /// Width and height of the images examined (all, or an even sample of a big split).
     std::vector<std::pair<int, int>> imageSizes;
     int64_t imagesExamined = 0;
-    int64_t unreadableImages = 0; ///< missing, or a header that is not an image
+    int64_t unreadableImages = 0; ///< examined images whose bytes are not an image
+    int64_t missingImages = 0;    ///< image ids that pairs refer to but imgs lacks
     std::map<std::string, int64_t> imageFormats;
 
     /// (image id, pair index), sorted: every pair of an image by binary search.

@@ -77,6 +77,12 @@ DatasetStatsView::DatasetStatsView(QWidget* parent) : QWidget(parent)
     m_sizePlot = new QCustomPlot;
     m_sizePlot->setObjectName(QStringLiteral("imageSizePlot"));
     stylePlot(m_sizePlot, tr("Image size"), tr("pixels"));
+    for (QCustomPlot* plot : {m_tokenPlot, m_sizePlot}) {
+        QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
+        ticker->setTickStep(1);
+        ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+        plot->xAxis->setTicker(ticker);
+    }
 
     auto* left = new QVBoxLayout;
     left->addWidget(m_progress);
@@ -148,6 +154,7 @@ void DatasetStatsView::setStatistics(std::shared_ptr<const DatasetStatistics> st
     html += row(s.imagesExamined < s.numImages ? tr("images examined (sample)") : tr("images examined"),
                 QString::number(s.imagesExamined));
     html += row(tr("unreadable images"), QString::number(s.unreadableImages));
+    html += row(tr("images missing from imgs"), QString::number(s.missingImages));
     html += row(tr("formats"), formats.trimmed().toHtmlEscaped());
     html += QStringLiteral("</table>");
     m_summary->setText(html);
@@ -182,9 +189,9 @@ void DatasetStatsView::drawTokenLengths(const DatasetStatistics& s)
     line->point2->setCoords(cut, 1);
     line->setPen(QPen(QColor(0xB0, 0x00, 0x20), 1.5, Qt::DashLine));
     auto* label = new QCPItemText(m_tokenPlot);
-    label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
-    label->position->setCoords(cut, top * 1.05);
-    label->setText(tr(" context_length %1").arg(s.contextLength));
+    label->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
+    label->position->setCoords(cut, top * 1.12);
+    label->setText(tr("context_length %1 cuts here ").arg(s.contextLength));
     label->setColor(QColor(0xB0, 0x00, 0x20));
 
     const double maxKey = keys.isEmpty() ? 10 : keys.last();

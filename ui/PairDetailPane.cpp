@@ -36,7 +36,8 @@ PairDetailPane::PairDetailPane(QWidget* parent) : QWidget(parent)
     m_imageLabel = new QLabel;
     m_imageLabel->setObjectName(QStringLiteral("pairImage"));
     m_imageLabel->setAlignment(Qt::AlignCenter);
-    m_imageLabel->setMinimumHeight(180);
+    m_imageLabel->setMinimumHeight(120);
+    m_imageLabel->setMaximumHeight(248);
     m_imageLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_imageLabel->setStyleSheet(QStringLiteral("QLabel { background: #20242a; color: #c8ccd2; }"));
     m_imageInfo = new QLabel;
@@ -53,7 +54,7 @@ PairDetailPane::PairDetailPane(QWidget* parent) : QWidget(parent)
 
     m_texts = new QListWidget;
     m_texts->setObjectName(QStringLiteral("imageTexts"));
-    m_texts->setMaximumHeight(120);
+    m_texts->setMaximumHeight(m_texts->fontMetrics().lineSpacing() * 6);
     m_texts->setAlternatingRowColors(true);
     m_textsNote = new QLabel;
     m_textsNote->setObjectName(QStringLiteral("imageTextsNote"));
@@ -87,7 +88,7 @@ PairDetailPane::PairDetailPane(QWidget* parent) : QWidget(parent)
     auto* content = new QWidget;
     auto* layout = new QVBoxLayout(content);
     layout->addWidget(m_title);
-    layout->addWidget(m_imageLabel, 1);
+    layout->addWidget(m_imageLabel);
     layout->addWidget(m_imageInfo);
     layout->addWidget(sectionTitle(tr("Caption")));
     layout->addWidget(m_caption);
@@ -226,7 +227,7 @@ void PairDetailPane::showScaledImage()
 {
     if (m_image.isNull())
         return;
-    const QSize box(std::max(64, m_imageLabel->width() - 8), std::max(64, std::min(360, m_imageLabel->width())));
+    const QSize box(std::max(64, m_imageLabel->width() - 8), std::max(64, std::min(240, m_imageLabel->width())));
     QImage shown = m_image;
     // Small images are enlarged without smoothing so that their pixels stay visible.
     const Qt::TransformationMode mode =
@@ -255,6 +256,8 @@ void PairDetailPane::refreshTexts()
     }
     const std::vector<int64_t> pairs = m_statistics->pairsOfImage(m_record->imageId);
     m_textsNote->setText(tr("%n pair(s) share this image.", nullptr, int(pairs.size())));
+    const int shownRows = std::clamp(int(pairs.size()), 1, 5);
+    m_texts->setFixedHeight(m_texts->fontMetrics().lineSpacing() * shownRows + 2 * m_texts->frameWidth() + 6);
     for (int64_t pairIndex : pairs) {
         QString text;
         try {
@@ -322,6 +325,7 @@ void PairDetailPane::refreshTokens()
                    QString::number(m_tokenizer->tokenToId(pieces[i])), cutColour, false);
     }
     m_tokens->resizeColumnsToContents();
+    m_tokens->resizeRowsToContents();
     const size_t padding = ids.size() > kept + 2 ? ids.size() - kept - 2 : 0;
     if (kept < pieces.size())
         m_tokenSummary->setText(tr("%1 wordpieces; context_length %2 keeps %3 and cuts %4.")

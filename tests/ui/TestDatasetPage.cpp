@@ -26,6 +26,7 @@
 #include <QSpinBox>
 #include <QTableView>
 #include <QTableWidget>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -420,7 +421,8 @@ private Q_SLOTS:
         }
         QVERIFY(waitForStatistics(page));
         QCOMPARE(page.statistics()->brokenRecords, 1);
-        QCOMPARE(page.statistics()->unreadableImages, 2);
+        QCOMPARE(page.statistics()->unreadableImages, 1);
+        QCOMPARE(page.statistics()->missingImages, 1);
         QCOMPARE(runSearch(page, PairSearchField::Text, dump[3].text.left(4)) >= 0, true);
     }
 
@@ -432,9 +434,46 @@ private Q_SLOTS:
         QVERIFY(page.findChild<QComboBox*>(QStringLiteral("splitSwitcher"))->itemText(0).contains(QStringLiteral("train_data")));
         page.setConfigData(validDir, trainDir);
         QCOMPARE(QFileInfo(page.currentSplitPath()).fileName(), QStringLiteral("valid"));
-        page.setConfigData(QStringLiteral("/no/such/split"), QString());
-        QVERIFY(page.errorMessage().contains(QStringLiteral("/no/such/split")));
+        // A path being typed in the Configuration page is not a split yet: nothing changes.
+        page.setConfigData(QStringLiteral("/no/such/spl"), QString());
+        QVERIFY(page.errorMessage().isEmpty());
         QCOMPARE(QFileInfo(page.currentSplitPath()).fileName(), QStringLiteral("valid"));
+        QVERIFY(!page.availableSplits().contains(QStringLiteral("/no/such/spl")));
+        // A split picked by hand stays open until train_data changes.
+        page.setConfigData(validDir, trainDir);
+        QCOMPARE(QFileInfo(page.currentSplitPath()).fileName(), QStringLiteral("valid"));
+        auto* switcher = page.findChild<QComboBox*>(QStringLiteral("splitSwitcher"));
+        const int other = switcher->findData(QDir::cleanPath(QFileInfo(trainDir).absoluteFilePath()));
+        QVERIFY(other >= 0);
+        Q_EMIT switcher->activated(other);
+        QCOMPARE(QFileInfo(page.currentSplitPath()).fileName(), QStringLiteral("train"));
+        page.setConfigData(validDir, QString());
+        QCOMPARE(QFileInfo(page.currentSplitPath()).fileName(), QStringLiteral("train"));
+        page.setConfigData(trainDir, validDir);
+        QCOMPARE(QFileInfo(page.currentSplitPath()).fileName(), QStringLiteral("train"));
+        page.setConfigData(validDir, validDir);
+        QCOMPARE(QFileInfo(page.currentSplitPath()).fileName(), QStringLiteral("valid"));
+    }
+
+    void everyTabDraws()
+    {
+        DatasetPage page;
+        page.resize(1280, 820);
+        page.show();
+        QVERIFY(page.openPath(trainDir));
+        QVERIFY(waitForStatistics(page));
+        QVERIFY(page.jumpToPair(10));
+        QTRY_VERIFY_WITH_TIMEOUT(!page.detailPane()->isLoadingImage(), 10000);
+        // CLIPWB_SCREENSHOT_DIR keeps pictures of each tab for a look by eye.
+        const QString shots = qEnvironmentVariable("CLIPWB_SCREENSHOT_DIR");
+        for (int tab = 0; tab < page.tabs()->count(); ++tab) {
+            page.tabs()->setCurrentIndex(tab);
+            QTest::qWait(50);
+            const QImage picture = page.grab().toImage();
+            QVERIFY(!picture.isNull());
+            if (!shots.isEmpty())
+                picture.save(QDir(shots).filePath(QStringLiteral("dataset-tab%1.png").arg(tab)));
+        }
     }
 
     void imageHeadersGiveSizeAndFormat()

@@ -81,6 +81,8 @@ private Q_SLOTS:
         page.resize(1280, 820);
         page.show();
         QVERIFY(QTest::qWaitForWindowExposed(&page));
+        if (qEnvironmentVariableIsSet("CHUNK"))
+            page.pairModel()->setFetchChunk(qEnvironmentVariableIntValue("CHUNK"));
         QElapsedTimer timer;
         timer.start();
         QVERIFY(page.openPath(m_split));
@@ -133,10 +135,10 @@ private Q_SLOTS:
         QCOMPARE(page.gridView()->currentIndex().data(PairListModel::PairIndexRole).toLongLong(), 123456);
         QSignalSpy searched(&page, &DatasetPage::searchFinished);
         timer.restart();
-        page.search(PairSearchField::Text, QStringLiteral("第12345条"));
+        page.search(PairSearchField::Text, QStringLiteral("第12345"));
         QVERIFY(searched.wait(60000));
         qInfo("text search over %lld pairs: %lld ms", qlonglong(kPairs), qlonglong(timer.elapsed()));
-        // 第12345条 and 第123450..123459条
+        // 第12345条 and 第123450条 .. 第123459条
         QCOMPARE(searched.last().at(0).toInt(), 11);
     }
 };
