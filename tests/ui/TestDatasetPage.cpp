@@ -22,6 +22,7 @@
 #include <QLabel>
 #include <QListView>
 #include <QListWidget>
+#include <QPainter>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTableView>
@@ -184,6 +185,39 @@ private Q_SLOTS:
                                   std::abs(a.blue() - b.blue())});
             }
         QVERIFY2(worst <= 2, qPrintable(QStringLiteral("largest channel difference %1").arg(worst)));
+    }
+
+    void bigImagesBecomeSmallThumbnailsOfTheSameLook()
+    {
+        QTemporaryDir dir;
+        const QString split = dir.filePath(QStringLiteral("big"));
+        std::vector<std::pair<int64_t, QByteArray>> images;
+        for (const char* format : {"JPEG", "PNG"}) {
+            QImage image(1024, 768, QImage::Format_RGB888);
+            image.fill(QColor(30, 60, 200));
+            QPainter painter(&image);
+            painter.fillRect(QRect(0, 0, 512, 768), QColor(220, 40, 40));
+            painter.end();
+            QByteArray bytes;
+            QBuffer buffer(&bytes);
+            buffer.open(QIODevice::WriteOnly);
+            QVERIFY(image.save(&buffer, format, 90));
+            images.emplace_back(int64_t(images.size()) + 7, bytes);
+        }
+        testing::writeSplit(split, 2, [](int64_t i) { return testing::SplitPair{7 + i, i, "大图"}; }, images);
+        ThumbnailCache cache;
+        cache.setThumbnailSize(112);
+        cache.setSplit(std::make_shared<const data::LmdbSplit>(split.toStdString()));
+        for (int64_t id : {7, 8}) {
+            cache.thumbnail(id);
+            QTRY_VERIFY_WITH_TIMEOUT(cache.contains(id), 10000);
+            const QImage thumbnail = cache.thumbnail(id).toImage();
+            QCOMPARE(thumbnail.size(), QSize(112, 84));
+            const QColor left = thumbnail.pixelColor(20, 40);
+            const QColor right = thumbnail.pixelColor(90, 40);
+            QVERIFY2(left.red() > 180 && left.blue() < 80, qPrintable(left.name()));
+            QVERIFY2(right.blue() > 160 && right.red() < 80, qPrintable(right.name()));
+        }
     }
 
     void thumbnailRequestsOutOfViewAreDropped()
