@@ -103,6 +103,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(m_configPage, &ConfigPage::modifiedChanged, this, updateTitle);
     connect(m_configPage, &ConfigPage::filePathChanged, this, updateTitle);
     updateTitle();
+    // The Dataset page follows the configuration's train_data / val_data and context_length.
+    const auto followConfig = [this] {
+        const config::TrainConfig config = m_configPage->config();
+        m_datasetPage->setConfigData(QString::fromStdString(config.train_data),
+                                     QString::fromStdString(config.val_data.value_or(std::string())));
+        m_datasetPage->setContextLength(config.context_length);
+    };
+    connect(m_configPage, &ConfigPage::configChanged, this, followConfig);
+    followConfig();
     statusBar()->showMessage(tr("Ready"));
     resize(1280, 820);
     restoreLayout();
