@@ -2,6 +2,8 @@
 
 #include "data/LmdbSplit.h"
 #include "text/Tokenizer.h"
+#include "ui/BuildLmdbDialog.h"
+#include "ui/DatasetCheckView.h"
 #include "ui/DatasetStatsView.h"
 #include "ui/PairDetailPane.h"
 #include "ui/PairListModel.h"
@@ -122,6 +124,7 @@ DatasetPage::DatasetPage(QWidget* parent) : QWidget(parent)
     m_table->setWordWrap(false);
 
     m_statsView = new DatasetStatsView;
+    m_checkView = new DatasetCheckView;
     m_detail = new PairDetailPane;
     m_detail->setObjectName(QStringLiteral("pairDetail"));
     m_detail->setMinimumWidth(300);
@@ -131,6 +134,7 @@ DatasetPage::DatasetPage(QWidget* parent) : QWidget(parent)
     m_tabs->addTab(m_grid, tr("Grid"));
     m_tabs->addTab(m_table, tr("Table"));
     m_tabs->addTab(m_statsView, tr("Statistics"));
+    m_tabs->addTab(m_checkView, tr("Check"));
 
     auto* splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(m_tabs);
@@ -161,6 +165,12 @@ DatasetPage::DatasetPage(QWidget* parent) : QWidget(parent)
     connect(m_grid->verticalScrollBar(), &QScrollBar::valueChanged, m_visibleDelay,
             qOverload<>(&QTimer::start));
     connect(m_pairs, &QAbstractItemModel::modelReset, m_visibleDelay, qOverload<>(&QTimer::start));
+    connect(m_checkView, &DatasetCheckView::jumpRequested, this, [this](qint64 pairIndex, qint64 imageId) {
+        if (pairIndex >= 0)
+            jumpToPair(pairIndex);
+        else if (imageId >= 0)
+            search(PairSearchField::ImageId, QString::number(imageId));
+    });
     connect(m_detail, &PairDetailPane::pairActivated, this, [this](qint64 pairIndex) { jumpToPair(pairIndex); });
     connect(&m_statisticsWatcher, &QFutureWatcher<DatasetStatistics>::progressValueChanged, this,
             [this](int value) { m_statsView->showProgress(value / 1000.0); });
@@ -224,6 +234,12 @@ void DatasetPage::buildToolbar()
     bar->addWidget(m_searchField);
     bar->addWidget(m_searchEdit, 1);
     bar->addWidget(m_searchStatus);
+    auto* build = new QToolButton;
+    build->setObjectName(QStringLiteral("buildLmdbButton"));
+    build->setText(tr("Build LMDB…"));
+    build->setToolTip(tr("Build LMDB splits from {split}_imgs.tsv and {split}_texts.jsonl"));
+    connect(build, &QToolButton::clicked, this, &DatasetPage::showBuildLmdbDialog);
+    bar->addWidget(build);
     static_cast<QVBoxLayout*>(layout())->addLayout(bar);
 }
 
@@ -306,6 +322,7 @@ bool DatasetPage::openSplit(const QString& splitDir)
     m_pairs->setSplit(split);
     m_detail->setTokenizer(tokenizer());
     m_detail->setSplit(split);
+    m_checkView->setSplit(split);
     refreshSplitSwitcher(splitsIn(QFileInfo(splitDir).path()));
     updateInfo();
     startStatistics();
@@ -533,6 +550,24 @@ void DatasetPage::onCurrentRowChanged(int row)
     }
     m_syncingSelection = false;
     m_detail->showPair(row >= 0 ? m_pairs->pairIndexAt(row) : -1);
+}
+
+void DatasetPage::showBuildLmdbDialog()
+{
+    auto* dialog = new BuildLmdbDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setObjectName(QStringLiteral("buildLmdbDialog"));
+    // A split at DIR/lmdb/<split> was most likely built from the raw files in DIR.
+    if (!m_currentPath.isEmpty()) {
+        const QDir lmdbDir = QFileInfo(m_currentPath).dir();
+        dialog->setDataDir(lmdbDir.dirName() == QLatin1String("lmdb") ? QFileInfo(lmdbDir.path()).path()
+                                                                       : lmdbDir.path());
+    }
+    connect(dialog, &BuildLmdbDialog::finished, this, [this](bool ok, const QString& lmdbDir) {
+        if (ok)
+            openPath(lmdbDir);
+    });
+    dialog->show();
 }
 
 void DatasetPage::updateVisibleThumbnails()

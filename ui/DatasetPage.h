@@ -31,6 +31,7 @@ class Tokenizer;
 
 namespace clipwb::ui {
 
+class DatasetCheckView;
 class DatasetStatsView;
 class PairDetailPane;
 class PairListModel;
@@ -74,6 +75,9 @@ public:
     QTableView* tableView() const { return m_table; }
     PairDetailPane* detailPane() const { return m_detail; }
     DatasetStatsView* statsView() const { return m_statsView; }
+    DatasetCheckView* checkView() const { return m_checkView; }
+    /// Opens the Build-LMDB dialog (raw tsv + jsonl to LMDB); the built splits open when it ends.
+    void showBuildLmdbDialog();
     std::shared_ptr<const DatasetStatistics> statistics() const { return m_statistics; }
     QTabWidget* tabs() const { return m_tabs; }
 
@@ -124,6 +128,7 @@ private:
     QTableView* m_table;
     PairDetailPane* m_detail;
     DatasetStatsView* m_statsView;
+    DatasetCheckView* m_checkView;
     bool m_syncingSelection = false;
 
     QFutureWatcher<DatasetStatistics> m_statisticsWatcher;

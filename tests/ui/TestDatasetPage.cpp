@@ -3,6 +3,8 @@
 
 #include "data/LmdbSplit.h"
 #include "text/Tokenizer.h"
+#include "ui/BuildLmdbDialog.h"
+#include "ui/DatasetCheckView.h"
 #include "ui/DatasetPage.h"
 #include "ui/DatasetStatistics.h"
 #include "ui/DatasetStatsView.h"
@@ -458,6 +460,89 @@ private Q_SLOTS:
         QCOMPARE(page.statistics()->unreadableImages, 1);
         QCOMPARE(page.statistics()->missingImages, 1);
         QCOMPARE(runSearch(page, PairSearchField::Text, dump[3].text.left(4)) >= 0, true);
+    }
+
+    void checkReportListsProblemsAndJumpsToThem()
+    {
+        QTemporaryDir dir;
+        const QString split = dir.filePath(QStringLiteral("train"));
+        copySplit(trainDir, split);
+        const auto dump = readDump(QStringLiteral("train"));
+        testing::overwriteValue(split, "pairs", "3", QByteArray("\x80\x04garbage", 9));
+        testing::deleteKey(split, "imgs", std::to_string(dump[7].imageId));
+
+        DatasetPage page;
+        QVERIFY(page.openPath(split));
+        DatasetCheckView* check = page.checkView();
+        QSignalSpy finished(check, &DatasetCheckView::checkFinished);
+        check->runCheck();
+        QVERIFY(finished.wait(30000));
+        QVERIFY(finished.last().at(0).toInt() >= 2);
+        int badPickleRow = -1;
+        bool missingImage = false;
+        for (int row = 0; row < check->problems().size(); ++row) {
+            const auto& problem = check->problems()[row];
+            if (problem.pairIndex == 3 && problem.kind.contains(QStringLiteral("pickle"), Qt::CaseInsensitive))
+                badPickleRow = row;
+            if (problem.imageId == dump[7].imageId)
+                missingImage = true;
+        }
+        QVERIFY(badPickleRow >= 0);
+        QVERIFY(missingImage);
+        QCOMPARE(check->table()->rowCount(), int(check->problems().size()));
+        Q_EMIT check->table()->cellActivated(badPickleRow, 0);
+        QCOMPARE(page.detailPane()->currentPairIndex(), 3);
+
+        // The reference split is clean.
+        QVERIFY(page.openPath(trainDir));
+        check->runCheck();
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(finished.last().at(0).toInt(), 0);
+        QVERIFY(check->summaryText().contains(QStringLiteral("No problems")));
+    }
+
+    void buildLmdbDialogBuildsAndOpensTheSplit()
+    {
+        QTemporaryDir dir;
+        for (const char* name : {"train_imgs.tsv", "train_texts.jsonl"})
+            QVERIFY(QFile::copy(fixture(QStringLiteral("lmdb/") + QLatin1String(name)), dir.filePath(QLatin1String(name))));
+        DatasetPage page;
+        page.showBuildLmdbDialog();
+        auto* dialog = page.findChild<BuildLmdbDialog*>(QStringLiteral("buildLmdbDialog"));
+        QVERIFY(dialog);
+        dialog->setDataDir(dir.path());
+        QCOMPARE(dialog->selectedSplits(), QStringList{QStringLiteral("train")});
+        QSignalSpy finished(dialog, &BuildLmdbDialog::finished);
+        QSignalSpy opened(&page, &DatasetPage::splitOpened);
+        dialog->start();
+        QVERIFY(finished.wait(60000));
+        QVERIFY2(finished.last().at(0).toBool(), qPrintable(dialog->log()));
+        QCOMPARE(opened.size(), 1);
+        QCOMPARE(page.currentSplitPath(), QDir::cleanPath(dir.filePath(QStringLiteral("lmdb/train"))));
+        const auto dump = readDump(QStringLiteral("train"));
+        QCOMPARE(page.pairModel()->rowCount(), int(dump.size()));
+        for (const DumpPair& pair : dump) {
+            QCOMPARE(page.pairModel()->index(int(pair.index)).data(PairListModel::ImageIdRole).toLongLong(), pair.imageId);
+            QCOMPARE(page.pairModel()->index(int(pair.index)).data().toString(), pair.text);
+        }
+        dialog->close();
+
+        // A bad line is reported with its file and line; nothing is opened.
+        QFile texts(dir.filePath(QStringLiteral("train_texts.jsonl")));
+        QVERIFY(texts.open(QIODevice::Append));
+        texts.write("{\"text_id\": oops}\n");
+        texts.close();
+        page.showBuildLmdbDialog();
+        auto* again = page.findChildren<BuildLmdbDialog*>(QStringLiteral("buildLmdbDialog")).last();
+        again->setDataDir(dir.path());
+        again->setOutputDir(dir.filePath(QStringLiteral("out")));
+        QSignalSpy failed(again, &BuildLmdbDialog::finished);
+        again->start();
+        QVERIFY(failed.wait(60000));
+        QVERIFY(!failed.last().at(0).toBool());
+        QVERIFY2(again->log().contains(QStringLiteral("train_texts.jsonl")), qPrintable(again->log()));
+        QVERIFY(!QFileInfo::exists(dir.filePath(QStringLiteral("out/train"))));
+        QCOMPARE(opened.size(), 1);
     }
 
     void followsConfigurationData()
