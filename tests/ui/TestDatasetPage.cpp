@@ -125,7 +125,7 @@ private Q_SLOTS:
 
     void captionsAndIdsEqualUpstreamDump()
     {
-        for (const QString split : {QStringLiteral("train"), QStringLiteral("valid")}) {
+        for (const QString& split : {QStringLiteral("train"), QStringLiteral("valid")}) {
             DatasetPage page;
             QVERIFY(page.openPath(fixture(QStringLiteral("lmdb/lmdb/") + split)));
             const auto dump = readDump(split);
