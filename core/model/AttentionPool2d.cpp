@@ -6,14 +6,15 @@
 
 namespace clipwb::model {
 
-AttentionPool2dImpl::AttentionPool2dImpl(int64_t spatialDim, int64_t embedDim, int64_t heads, int64_t outputDim)
+AttentionPool2dImpl::AttentionPool2dImpl(int64_t spatialDim, int64_t embedDim, int64_t heads,
+                                         int64_t outputDim)
     : m_heads(heads)
 {
     TORCH_CHECK(heads > 0 && embedDim % heads == 0, "attention pool width ", embedDim,
                 " is not a multiple of ", heads, " heads");
-    positionalEmbedding = register_parameter(
-        "positional_embedding",
-        torch::randn({spatialDim * spatialDim + 1, embedDim}) / std::sqrt(static_cast<double>(embedDim)));
+    positionalEmbedding =
+        register_parameter("positional_embedding", torch::randn({spatialDim * spatialDim + 1, embedDim}) /
+                                                       std::sqrt(static_cast<double>(embedDim)));
     kProj = register_module("k_proj", torch::nn::Linear(embedDim, embedDim));
     qProj = register_module("q_proj", torch::nn::Linear(embedDim, embedDim));
     vProj = register_module("v_proj", torch::nn::Linear(embedDim, embedDim));

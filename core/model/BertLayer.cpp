@@ -24,7 +24,8 @@ BertLayerImpl::BertLayerImpl(const BertOptions& options) : m_options(options)
     m_attentionDense = attentionOutput->register_module("dense", torch::nn::Linear(hidden, hidden));
     m_attentionNorm = attentionOutput->register_module("LayerNorm", norm());
     auto intermediate = register_module("intermediate", std::make_shared<torch::nn::Module>());
-    m_intermediate = intermediate->register_module("dense", torch::nn::Linear(hidden, options.intermediateSize));
+    m_intermediate =
+        intermediate->register_module("dense", torch::nn::Linear(hidden, options.intermediateSize));
     auto output = register_module("output", std::make_shared<torch::nn::Module>());
     m_outputDense = output->register_module("dense", torch::nn::Linear(options.intermediateSize, hidden));
     m_outputNorm = output->register_module("LayerNorm", norm());
@@ -53,8 +54,9 @@ torch::Tensor BertLayerImpl::forward(const torch::Tensor& hidden, const torch::T
     const auto split = [&](const torch::Tensor& x) {
         return x.view({batch, length, heads, headDim}).transpose(1, 2);
     };
-    auto context = scaledDotProductAttention(split(m_query(hidden)), split(m_key(hidden)), split(m_value(hidden)),
-                                             additiveMask, m_options.attentionProbsDropoutProb, is_training());
+    auto context =
+        scaledDotProductAttention(split(m_query(hidden)), split(m_key(hidden)), split(m_value(hidden)),
+                                  additiveMask, m_options.attentionProbsDropoutProb, is_training());
     context = context.transpose(1, 2).reshape({batch, length, m_options.hiddenSize});
     const double dropout = m_options.hiddenDropoutProb;
     const auto attended =

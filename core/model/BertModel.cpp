@@ -42,9 +42,9 @@ torch::Tensor BertModelImpl::forward(const torch::Tensor& ids, const torch::Tens
     for (auto& layer : m_layers) {
         if (m_gradCheckpointing && checkpointingUseful(*layer, hidden)) {
             auto* raw = layer.get();
-            hidden = runCheckpointed(
-                [raw](const torch::Tensor& in, const torch::Tensor& extra) { return raw->forward(in, extra); },
-                hidden, additiveMask, layer->parameters());
+            hidden = runCheckpointed([raw](const torch::Tensor& in,
+                                           const torch::Tensor& extra) { return raw->forward(in, extra); },
+                                     hidden, additiveMask, layer->parameters());
         } else {
             hidden = layer(hidden, additiveMask);
         }

@@ -76,8 +76,8 @@ ClipImpl::ClipImpl(ClipModelConfig config) : m_config(std::move(config))
     torch::NoGradGuard noGrad;
     if (m_resnet) {
         const double std = std::pow(static_cast<double>(m_resnet->attnpool->cProj->weight.size(1)), -0.5);
-        for (auto* linear : {&m_resnet->attnpool->qProj, &m_resnet->attnpool->kProj, &m_resnet->attnpool->vProj,
-                             &m_resnet->attnpool->cProj})
+        for (auto* linear : {&m_resnet->attnpool->qProj, &m_resnet->attnpool->kProj,
+                             &m_resnet->attnpool->vProj, &m_resnet->attnpool->cProj})
             (*linear)->weight.normal_(0.0, std);
         for (auto& weight : m_resnet->bn3Weights())
             weight.zero_();
@@ -130,6 +130,9 @@ ClipImpl::forward(const torch::Tensor& images, const torch::Tensor& texts, doubl
     return {imageFeatures, textFeatures, m_logitScale.exp()};
 }
 
-NamedTensors ClipImpl::stateDict() const { return moduleStateDict(*this); }
+NamedTensors ClipImpl::stateDict() const
+{
+    return moduleStateDict(*this);
+}
 
 } // namespace clipwb::model

@@ -33,9 +33,8 @@ public:
     /// texts [batch, length] int64 token ids, 0 = [PAD] -> [batch, embed_dim], not normalised.
     torch::Tensor encodeText(const torch::Tensor& texts);
     /// L2-normalised image features, text features, and logit_scale.exp().
-    std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> forward(const torch::Tensor& images,
-                                                                    const torch::Tensor& texts,
-                                                                    double maskRatio = 0.0);
+    std::tuple<torch::Tensor, torch::Tensor, torch::Tensor>
+    forward(const torch::Tensor& images, const torch::Tensor& texts, double maskRatio = 0.0);
 
     /// Checkpoints every transformer block (ViT and BERT); a no-op for the ResNet, as upstream.
     void setGradCheckpointing(bool enabled);

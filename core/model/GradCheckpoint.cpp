@@ -35,8 +35,9 @@ void setRngState(at::Generator& generator, const torch::Tensor& state)
 
 class CheckpointFunction : public torch::autograd::Function<CheckpointFunction> {
 public:
-    static torch::Tensor forward(torch::autograd::AutogradContext* ctx, c10::intrusive_ptr<BlockHolder> holder,
-                                 const torch::Tensor& input, at::TensorList parameters)
+    static torch::Tensor forward(torch::autograd::AutogradContext* ctx,
+                                 c10::intrusive_ptr<BlockHolder> holder, const torch::Tensor& input,
+                                 at::TensorList parameters)
     {
         // The CPU generator drives dropout on CPU; on a GPU the device's own.
         holder->generator = generatorFor(input);

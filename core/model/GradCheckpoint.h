@@ -13,7 +13,8 @@ namespace clipwb::model {
 
 /// A block of the network: output = block(input, extra). `extra` (an attention
 /// mask, say) gets no gradient and may be undefined.
-using CheckpointedBlock = std::function<torch::Tensor(const torch::Tensor& input, const torch::Tensor& extra)>;
+using CheckpointedBlock =
+    std::function<torch::Tensor(const torch::Tensor& input, const torch::Tensor& extra)>;
 
 /// Runs block(input, extra) with checkpointing; `parameters` are the block's
 /// parameters (they receive their gradients in the backward).

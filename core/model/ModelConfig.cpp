@@ -236,7 +236,8 @@ ClipModelConfig parseModelConfig(const nlohmann::json& merged, const std::string
         positive("vision_patch_size", config.visionPatchSize);
         if (config.visionPatchSize > 0 && config.imageResolution % config.visionPatchSize != 0)
             read.problem("'image_resolution' " + std::to_string(config.imageResolution) +
-                         " is not a multiple of 'vision_patch_size' " + std::to_string(config.visionPatchSize));
+                         " is not a multiple of 'vision_patch_size' " +
+                         std::to_string(config.visionPatchSize));
         if (config.visionHeadWidth > 0 && config.visionWidth % config.visionHeadWidth != 0)
             read.problem("'vision_width' " + std::to_string(config.visionWidth) +
                          " is not a multiple of the head width " + std::to_string(config.visionHeadWidth));
@@ -303,8 +304,14 @@ ClipModelConfig loadModelConfig(const std::string& visionNameOrPath, const std::
     return config;
 }
 
-std::vector<std::string> shippedVisionModels() { return shippedWithKey("vision_layers"); }
+std::vector<std::string> shippedVisionModels()
+{
+    return shippedWithKey("vision_layers");
+}
 
-std::vector<std::string> shippedTextModels() { return shippedWithKey("vocab_size"); }
+std::vector<std::string> shippedTextModels()
+{
+    return shippedWithKey("vocab_size");
+}
 
 } // namespace clipwb::model

@@ -7,8 +7,7 @@ ModifiedResNetImpl::ModifiedResNetImpl(const ModifiedResNetOptions& options)
     TORCH_CHECK(options.layers.size() == 4, "a ModifiedResNet has four stages, not ", options.layers.size());
     const int64_t width = options.width;
     const auto conv = [](int64_t in, int64_t out, int64_t stride) {
-        return torch::nn::Conv2d(
-            torch::nn::Conv2dOptions(in, out, 3).stride(stride).padding(1).bias(false));
+        return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).stride(stride).padding(1).bias(false));
     };
     m_conv1 = register_module("conv1", conv(3, width / 2, 2));
     m_bn1 = register_module("bn1", torch::nn::BatchNorm2d(width / 2));

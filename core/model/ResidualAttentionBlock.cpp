@@ -31,10 +31,10 @@ torch::Tensor ResidualAttentionBlockImpl::attention(const torch::Tensor& x)
     const int64_t batch = x.size(0);
     const int64_t tokens = x.size(1);
     const int64_t headDim = m_width / m_heads;
-    const auto qkv = torch::nn::functional::linear(x, m_inProjWeight.to(x.scalar_type()),
-                                                   m_inProjBias.to(x.scalar_type()))
-                         .view({batch, tokens, 3, m_heads, headDim})
-                         .permute({2, 0, 3, 1, 4}); // [3, batch, heads, tokens, headDim]
+    const auto qkv =
+        torch::nn::functional::linear(x, m_inProjWeight.to(x.scalar_type()), m_inProjBias.to(x.scalar_type()))
+            .view({batch, tokens, 3, m_heads, headDim})
+            .permute({2, 0, 3, 1, 4}); // [3, batch, heads, tokens, headDim]
     auto context = scaledDotProductAttention(qkv[0], qkv[1], qkv[2], torch::Tensor(), 0.0, is_training());
     context = context.transpose(1, 2).reshape({batch, tokens, m_width});
     return m_outProj(context);

@@ -17,14 +17,24 @@ namespace {
 std::atomic<bool> g_fusedEnabled{true};
 }
 
-bool fusedAttentionCompiledIn() { return CLIPWB_HAS_FUSED_ATTENTION != 0; }
+bool fusedAttentionCompiledIn()
+{
+    return CLIPWB_HAS_FUSED_ATTENTION != 0;
+}
 
-void setFusedAttentionEnabled(bool enabled) { g_fusedEnabled = enabled; }
+void setFusedAttentionEnabled(bool enabled)
+{
+    g_fusedEnabled = enabled;
+}
 
-bool fusedAttentionEnabled() { return fusedAttentionCompiledIn() && g_fusedEnabled.load(); }
+bool fusedAttentionEnabled()
+{
+    return fusedAttentionCompiledIn() && g_fusedEnabled.load();
+}
 
-torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                        const torch::Tensor& additiveMask, double dropout, bool training)
+torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k,
+                                        const torch::Tensor& v, const torch::Tensor& additiveMask,
+                                        double dropout, bool training)
 {
     const double dropoutP = training ? dropout : 0.0;
 #if CLIPWB_HAS_FUSED_ATTENTION

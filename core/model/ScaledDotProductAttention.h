@@ -9,8 +9,9 @@ namespace clipwb::model {
 /// q, k, v: [batch, heads, length, headDim]. additiveMask: undefined or broadcastable to
 /// [batch, heads, length, length] and added to the scores. Dropout on the probabilities
 /// applies only when training is true.
-torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                        const torch::Tensor& additiveMask, double dropout, bool training);
+torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Tensor& k,
+                                        const torch::Tensor& v, const torch::Tensor& additiveMask,
+                                        double dropout, bool training);
 
 /// Whether this build can use the fused kernel (compiled against LibTorch >= 2.0).
 bool fusedAttentionCompiledIn();

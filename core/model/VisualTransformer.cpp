@@ -17,10 +17,10 @@ VisualTransformerImpl::VisualTransformerImpl(const VisualTransformerOptions& opt
     positionalEmbedding =
         register_parameter("positional_embedding", scale * torch::randn({tokens, options.width}));
     proj = register_parameter("proj", scale * torch::randn({options.width, options.outputDim}));
-    m_conv1 = register_module(
-        "conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, options.width, options.patchSize)
-                                       .stride(options.patchSize)
-                                       .bias(false)));
+    m_conv1 = register_module("conv1",
+                              torch::nn::Conv2d(torch::nn::Conv2dOptions(3, options.width, options.patchSize)
+                                                    .stride(options.patchSize)
+                                                    .bias(false)));
     m_lnPre = register_module("ln_pre", Fp32LayerNorm(options.width));
     m_transformer = register_module("transformer", std::make_shared<torch::nn::Module>());
     auto resblocks = m_transformer->register_module("resblocks", torch::nn::ModuleList());
@@ -38,7 +38,8 @@ torch::Tensor VisualTransformerImpl::randomMasking(const torch::Tensor& tokens, 
     const int64_t width = tokens.size(2);
     const auto keep = static_cast<int64_t>(static_cast<double>(length - 1) * (1.0 - maskRatio));
     const auto noise = torch::rand({batch, length - 1}, tokens.options().dtype(torch::kFloat32));
-    const auto shuffle = torch::argsort(noise, /*dim=*/1, /*descending=*/false) + 1; // patch indices after the class token
+    const auto shuffle =
+        torch::argsort(noise, /*dim=*/1, /*descending=*/false) + 1; // patch indices after the class token
     const auto kept = shuffle.slice(1, 0, keep);
     const auto masked = torch::gather(tokens, 1, kept.unsqueeze(-1).repeat({1, 1, width}));
     return torch::cat({tokens.slice(1, 0, 1), masked}, 1);
@@ -57,8 +58,9 @@ torch::Tensor VisualTransformerImpl::forward(const torch::Tensor& images, double
     for (auto& block : m_blocks) {
         if (m_gradCheckpointing && checkpointingUseful(*block, x)) {
             auto* raw = block.get();
-            x = runCheckpointed([raw](const torch::Tensor& in, const torch::Tensor&) { return raw->forward(in); },
-                                x, torch::Tensor(), block->parameters());
+            x = runCheckpointed(
+                [raw](const torch::Tensor& in, const torch::Tensor&) { return raw->forward(in); }, x,
+                torch::Tensor(), block->parameters());
         } else {
             x = block(x);
         }

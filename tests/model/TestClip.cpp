@@ -12,12 +12,13 @@ using model::loadModelConfig;
 
 namespace {
 
-void compareWithUpstream(const std::vector<std::string>& ours, const nlohmann::json& upstream, const char* what)
+void compareWithUpstream(const std::vector<std::string>& ours, const nlohmann::json& upstream,
+                         const char* what)
 {
     const auto expected = upstream.get<std::vector<std::string>>();
     for (size_t i = 0; i < std::min(ours.size(), expected.size()); ++i)
-        QVERIFY2(ours[i] == expected[i], (std::string(what) + ": ours '" + ours[i] + "', upstream '" +
-                                          expected[i] + "'").c_str());
+        QVERIFY2(ours[i] == expected[i],
+                 (std::string(what) + ": ours '" + ours[i] + "', upstream '" + expected[i] + "'").c_str());
     QCOMPARE(ours.size(), expected.size());
 }
 
@@ -74,7 +75,8 @@ private Q_SLOTS:
         Clip clip(loadModelConfig("Tiny-ViT", "Tiny-BERT"));
         clip->eval();
         const auto images = torch::randn({3, 3, 64, 64});
-        const auto texts = torch::tensor({{101, 2345, 102, 0, 0}, {101, 33, 44, 55, 102}, {101, 102, 0, 0, 0}});
+        const auto texts =
+            torch::tensor({{101, 2345, 102, 0, 0}, {101, 33, 44, 55, 102}, {101, 102, 0, 0, 0}});
         const auto [imageFeatures, textFeatures, scale] = clip->forward(images, texts);
         QCOMPARE(imageFeatures.sizes().vec(), (std::vector<int64_t>{3, 32}));
         QCOMPARE(textFeatures.sizes().vec(), (std::vector<int64_t>{3, 32}));
@@ -143,8 +145,9 @@ private Q_SLOTS:
             const auto [img, txt, scale] = clip->forward(images, texts);
             const auto logits = scale * torch::matmul(img, txt.t());
             const auto labels = torch::arange(4);
-            const auto loss = (torch::cross_entropy_loss(logits, labels) +
-                               torch::cross_entropy_loss(logits.t(), labels)) / 2;
+            const auto loss =
+                (torch::cross_entropy_loss(logits, labels) + torch::cross_entropy_loss(logits.t(), labels)) /
+                2;
             loss.backward();
             std::vector<torch::Tensor> grads;
             for (const auto& p : clip->parameters())
@@ -173,7 +176,8 @@ private Q_SLOTS:
         clip->setGradCheckpointing(true);
         for (auto& p : clip->visual()->parameters())
             p.set_requires_grad(false);
-        const auto [img, txt, scale] = clip->forward(torch::randn({2, 3, 64, 64}), torch::randint(103, 2000, {2, 8}));
+        const auto [img, txt, scale] =
+            clip->forward(torch::randn({2, 3, 64, 64}), torch::randint(103, 2000, {2, 8}));
         (img * txt).sum().backward();
         for (const auto& p : clip->visual()->parameters())
             QVERIFY(!p.grad().defined());

@@ -27,9 +27,9 @@ private Q_SLOTS:
         model::Clip clip(model::loadModelConfig(vision.toStdString(), text.toStdString()));
         const bool checkVision = text == QLatin1String("Tiny-BERT");
         const auto ours = test::describedStateDict(clip, "visual.", !checkVision);
-        const auto expected = (checkVision ? upstream["vision"][vision.toStdString()]
-                                           : upstream["text"][text.toStdString()])
-                                  .get<std::vector<std::string>>();
+        const auto expected =
+            (checkVision ? upstream["vision"][vision.toStdString()] : upstream["text"][text.toStdString()])
+                .get<std::vector<std::string>>();
         QCOMPARE(ours.size(), expected.size());
         for (size_t i = 0; i < ours.size(); ++i)
             QVERIFY2(ours[i] == expected[i], (ours[i] + " vs " + expected[i]).c_str());

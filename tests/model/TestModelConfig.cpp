@@ -20,8 +20,8 @@ private Q_SLOTS:
                                                       "ViT-H-14", "ViT-L-14-336", "ViT-L-14"};
         for (const auto& name : expectedVision)
             QVERIFY2(std::count(vision.begin(), vision.end(), name) == 1, name.c_str());
-        for (const auto& name : {"RBT3-chinese", "RoBERTa-wwm-ext-base-chinese", "RoBERTa-wwm-ext-large-chinese",
-                                 "Tiny-BERT"})
+        for (const auto& name :
+             {"RBT3-chinese", "RoBERTa-wwm-ext-base-chinese", "RoBERTa-wwm-ext-large-chinese", "Tiny-BERT"})
             QVERIFY2(std::count(text.begin(), text.end(), name) == 1, name);
         QCOMPARE(vision.size() + text.size(), size_t(11));
     }
@@ -69,9 +69,11 @@ private Q_SLOTS:
         nlohmann::json merged = c.toJson();
         QVERIFY(merged["vision_layers"].is_array());
         merged["vision_layers"] = "[2, 2, 2, 2]";
-        QCOMPARE(clipwb::model::parseModelConfig(merged, "x").visionLayers, (std::vector<int64_t>{2, 2, 2, 2}));
+        QCOMPARE(clipwb::model::parseModelConfig(merged, "x").visionLayers,
+                 (std::vector<int64_t>{2, 2, 2, 2}));
         merged["vision_layers"] = nlohmann::json::array({1, 2, 3, 4});
-        QCOMPARE(clipwb::model::parseModelConfig(merged, "x").visionLayers, (std::vector<int64_t>{1, 2, 3, 4}));
+        QCOMPARE(clipwb::model::parseModelConfig(merged, "x").visionLayers,
+                 (std::vector<int64_t>{1, 2, 3, 4}));
     }
 
     void configFromJsonPath()
