@@ -516,10 +516,10 @@ TorchObject extractTorchObject(const pickle::Value& subtree, const std::vector<t
     return out;
 }
 
-TorchCheckpoint readTorchCheckpoint(const std::filesystem::path& path)
+TorchCheckpoint readTorchCheckpoint(const std::filesystem::path& path, bool loadData)
 {
     const std::string what = "checkpoint " + path.string();
-    const TorchObject file = readTorchFile(path, true);
+    const TorchObject file = readTorchFile(path, loadData);
     CLIPWB_CHECK(file.value.is(Type::Dict), what, ": holds a ", file.value.typeName(),
                  ", not a dict (a checkpoint or a state dict)");
     TorchCheckpoint checkpoint;

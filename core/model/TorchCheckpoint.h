@@ -38,7 +38,8 @@ struct TorchCheckpoint {
 
 /// Reads a checkpoint or a bare state dict; tensors on the CPU. Throws clipwb::Error naming
 /// the file and what is wrong (not a torch.save file, truncated, refused global, bad storage).
-TorchCheckpoint readTorchCheckpoint(const std::filesystem::path& path);
+/// With loadData false no storage is read: tensors are meta tensors (shape and dtype only).
+TorchCheckpoint readTorchCheckpoint(const std::filesystem::path& path, bool loadData = true);
 
 /// Writes a checkpoint Python's torch.load reads (zip, data.pkl protocol 2), atomically.
 /// Writes a bare state dict instead when checkpoint.bareStateDict is set.
