@@ -78,9 +78,9 @@ void guessConfigs(CheckpointSummary& summary)
         const std::string name = stripModulePrefix(tensor.name);
         shapes[name] = tensor.shape;
         if (name.rfind("visual.transformer.resblocks.", 0) == 0 && name.size() > 29)
-            visionBlocks = std::max(visionBlocks, std::stoll(name.substr(29)) + 1);
+            visionBlocks = std::max<int64_t>(visionBlocks, std::stoll(name.substr(29)) + 1);
         if (name.rfind("bert.encoder.layer.", 0) == 0 && name.size() > 19)
-            textLayers = std::max(textLayers, std::stoll(name.substr(19)) + 1);
+            textLayers = std::max<int64_t>(textLayers, std::stoll(name.substr(19)) + 1);
         if (name.rfind("visual.layer1.", 0) == 0)
             resnet = true;
     }

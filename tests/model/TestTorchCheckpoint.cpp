@@ -115,7 +115,7 @@ private Q_SLOTS:
         QCOMPARE(checkpoint.step, std::optional<int64_t>(0));
         QCOMPARE(checkpoint.name, std::string("refgen"));
         QVERIFY(!checkpoint.bareStateDict);
-        QCOMPARE(checkpoint.stateDict.size(), size_t(76));
+        QCOMPARE(checkpoint.stateDict.size(), size_t(71));
         QCOMPARE(checkpoint.stateDict[0].first, std::string("module.text_projection"));
         QCOMPARE(checkpoint.stateDict[0].second.sizes().vec(), (std::vector<int64_t>{64, 32}));
         QCOMPARE(checkpoint.stateDict[1].first, std::string("module.logit_scale"));
