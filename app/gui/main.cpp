@@ -2,10 +2,13 @@
 #include "ui/DatasetPage.h"
 #include "ui/DemoProject.h"
 #include "ui/MainWindow.h"
+#include "ui/RetrievalPage.h"
 #include "ui/TrainingPage.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QLineEdit>
+#include <QListWidget>
 #include <QTimer>
 
 #include <cstdio>
@@ -40,6 +43,11 @@ int main(int argc, char** argv)
     const QCommandLineOption datasetOption(QStringLiteral("dataset"),
         QApplication::translate("main", "Open the LMDB split (or dataset folder) DIR in the Dataset page."),
         QStringLiteral("DIR"));
+    const QCommandLineOption checkpointOption(QStringLiteral("checkpoint"),
+        QApplication::translate("main", "Open FILE in the retrieval browser and extract features on the split of "
+                                        "its run's config.json (the screenshot then shows a query)."),
+        QStringLiteral("FILE"));
+    parser.addOption(checkpointOption);
     parser.addOption(pageOption);
     parser.addOption(datasetOption);
     parser.addOption(screenshotOption);
@@ -86,6 +94,24 @@ int main(int argc, char** argv)
             QObject::connect(demo, &clipwb::ui::DemoProject::failed, &window, [&] { screenshotLater(800); });
         }
         QTimer::singleShot(0, demo, &clipwb::ui::DemoProject::open);
+    } else if (parser.isSet(checkpointOption)) {
+        clipwb::ui::RetrievalPage* page = window.retrievalPage();
+        window.showPage(QStringLiteral("retrieval"));
+        page->openCheckpoint(parser.value(checkpointOption));
+        if (parser.isSet(screenshotOption)) {
+            QObject::connect(page, &clipwb::ui::RetrievalPage::ready, &window, [&, page] {
+                const QStringList texts = page->splitTexts();
+                if (!texts.isEmpty()) {
+                    page->queryEdit()->setText(texts.first());
+                    page->runTextQuery();
+                    if (QListWidgetItem* first = page->imageResults()->item(0))
+                        page->showImageTexts(first);
+                }
+                screenshotLater(800);
+            });
+            QObject::connect(page, &clipwb::ui::RetrievalPage::failed, &window, [&] { screenshotLater(800); });
+        }
+        QTimer::singleShot(0, page, &clipwb::ui::RetrievalPage::startExtraction);
     } else if (parser.isSet(screenshotOption)) {
         screenshotLater(1500);
     }

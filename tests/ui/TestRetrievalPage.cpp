@@ -1,0 +1,103 @@
+// The retrieval browser on the reference checkpoint and LMDB split: extraction in the
+// background, a text query, an image query, and recall equal to upstream's output.json.
+#include "ui/RetrievalPage.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+using clipwb::ui::RetrievalPage;
+
+namespace {
+QString fixture(const char* relative) { return QStringLiteral(CLIPWB_TEST_FIXTURES "/") + QLatin1String(relative); }
+} // namespace
+
+class TestRetrievalPage : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void cancelStopsExtraction()
+    {
+        QTemporaryDir cache;
+        RetrievalPage page;
+        page.setCacheRoot(cache.path());
+        page.openCheckpoint(fixture("train/fp32_bs8/final.pt"));
+        QSignalSpy failed(&page, &RetrievalPage::failed);
+        page.startExtraction();
+        QVERIFY(page.isExtracting());
+        page.cancelExtraction();
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isExtracting(), 60000);
+        QCOMPARE(failed.count(), 1);
+        QVERIFY(!page.isReady());
+        QVERIFY(!page.queryEdit()->isEnabled());
+    }
+
+    void extractQueryAndEvaluate()
+    {
+        QTemporaryDir cache;
+        RetrievalPage page;
+        page.resize(1200, 800);
+        page.show();
+        page.setCacheRoot(cache.path());
+        // Models and split come from the run's config.json next to the checkpoint.
+        page.openCheckpoint(fixture("train/fp32_bs8/final.pt"));
+        QSignalSpy ready(&page, &RetrievalPage::ready);
+        QSignalSpy failed(&page, &RetrievalPage::failed);
+        page.startExtraction();
+        QVERIFY(page.isExtracting());
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isExtracting(), 90000);
+        QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+        QCOMPARE(ready.count(), 1);
+        QVERIFY(page.queryEdit()->isEnabled());
+
+        // Recall equals upstream's evaluation of the same features.
+        QFile outputFile(fixture("eval/output.json"));
+        QVERIFY(outputFile.open(QIODevice::ReadOnly));
+        const QJsonObject expected =
+            QJsonDocument::fromJson(outputFile.readAll()).object().value(QLatin1String("scoreJson")).toObject();
+        QTableWidget* table = page.recallTable();
+        const char* keys[] = {"r1", "r5", "r10", "mean_recall"};
+        for (int column = 0; column < 4; ++column) {
+            QVERIFY(table->item(0, column));
+            QVERIFY(qAbs(table->item(0, column)->data(Qt::UserRole).toDouble() -
+                         expected.value(QLatin1String(keys[column])).toDouble()) < 1e-6);
+            QVERIFY(table->item(1, column));
+        }
+        QVERIFY(page.failedQueries()->count() > 0);
+
+        // A split text: ten images, the ground truth marked with its rank.
+        const QStringList texts = page.splitTexts();
+        QVERIFY(!texts.isEmpty());
+        page.queryEdit()->setText(texts.first());
+        QTest::keyClick(page.queryEdit(), Qt::Key_Return);
+        QCOMPARE(page.imageResults()->count(), 10);
+        const QString gold = page.goldLabel()->text();
+        QVERIFY2(gold.startsWith(QLatin1String("Hit")) || gold.startsWith(QLatin1String("Miss")), qPrintable(gold));
+        QVERIFY(gold.contains(QLatin1String("rank")));
+        QVERIFY(!page.imageResults()->item(0)->icon().isNull());
+
+        // A failed query is a miss.
+        page.failedQueries()->setCurrentRow(0);
+        Q_EMIT page.failedQueries()->itemClicked(page.failedQueries()->item(0));
+        QVERIFY2(page.goldLabel()->text().startsWith(QLatin1String("Miss")), qPrintable(page.goldLabel()->text()));
+
+        // Clicking an image lists its closest texts, best first.
+        Q_EMIT page.imageResults()->itemClicked(page.imageResults()->item(0));
+        QCOMPARE(page.textResults()->count(), 10);
+
+        // Free text has no ground truth.
+        page.queryEdit()->setText(QStringLiteral("一只猫"));
+        QTest::keyClick(page.queryEdit(), Qt::Key_Return);
+        QCOMPARE(page.imageResults()->count(), 10);
+        QVERIFY(page.goldLabel()->text().startsWith(QLatin1String("Free")));
+    }
+};
+
+QTEST_MAIN(TestRetrievalPage)
+#include "TestRetrievalPage.moc"
