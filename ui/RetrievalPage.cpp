@@ -196,7 +196,8 @@ RetrievalPage::~RetrievalPage()
     }
 }
 
-bool RetrievalPage::isExtracting() const { return m_watcher && m_watcher->isRunning(); }
+// Until the finished handler ran, so that results are in place when this turns false.
+bool RetrievalPage::isExtracting() const { return m_watcher != nullptr; }
 
 QString RetrievalPage::configuredModel(const QString& value) const
 {
