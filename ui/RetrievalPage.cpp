@@ -4,6 +4,7 @@
 #include "data/ImageDecoder.h"
 #include "data/LmdbSplit.h"
 #include "eval/RetrievalSession.h"
+#include "ui/RetrievalQuery.h"
 
 #include <QComboBox>
 #include <QDir>
@@ -26,10 +27,9 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableWidget>
+#include <QThreadPool>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
-
-#include <opencv2/imgproc.hpp>
 
 namespace clipwb::ui {
 namespace {
@@ -51,24 +51,6 @@ QComboBox* modelCombo(const QString& kind, const QString& fallback)
     }
     combo->setCurrentText(fallback);
     return combo;
-}
-
-QPixmap thumbnail(const data::LmdbSplit& split, std::int64_t imageId)
-{
-    try {
-        const std::string bytes = split.imageBytes(imageId);
-        cv::Mat rgb = data::decodeImageRgb(bytes, "image " + std::to_string(imageId));
-        const double scale = double(kThumbnail) / std::max(rgb.cols, rgb.rows);
-        cv::Mat small;
-        cv::resize(rgb, small, cv::Size(std::max(1, int(rgb.cols * scale)), std::max(1, int(rgb.rows * scale))),
-                   0, 0, cv::INTER_AREA);
-        QImage image(small.data, small.cols, small.rows, int(small.step), QImage::Format_RGB888);
-        return QPixmap::fromImage(image.copy());
-    } catch (const std::exception&) {
-        QPixmap empty(kThumbnail, kThumbnail);
-        empty.fill(Qt::darkGray);
-        return empty;
-    }
 }
 
 QString percent(double value) { return QString::number(value, 'f', 2); }
@@ -253,6 +235,9 @@ void RetrievalPage::startExtraction()
         options.cacheRoot = m_cacheRoot.toStdString();
 
     m_ready = false;
+    ++*m_latestTextQuery; // results of the previous session's queries are dropped
+    ++*m_latestImageQuery;
+    m_textQueryRunning = m_imageQueryRunning = false;
     m_queryEdit->setEnabled(false);
     m_imageResults->clear();
     m_textResults->clear();
@@ -369,58 +354,100 @@ void RetrievalPage::runTextQuery()
     m_imageResults->clear();
     m_textResults->clear();
     m_goldLabel->clear();
-    if (query.isEmpty())
+    const quint64 generation = ++*m_latestTextQuery;
+    if (query.isEmpty()) {
+        m_textQueryRunning = false;
         return;
-    std::vector<std::int64_t> gold;
-    const std::string queryText = query.toStdString();
-    for (const eval::RetrievalText& text : m_session->texts())
-        if (text.text == queryText)
-            gold = text.goldImageIds;
-    try {
-        // Ranking every image gives the gold's rank even when it is outside the grid.
-        const std::vector<eval::ImageHit> hits =
-            m_session->queryText(queryText, int(m_session->imageIds().size()));
-        int goldRank = 0;
-        for (std::size_t rank = 0; rank < hits.size(); ++rank) {
-            const bool isGold = std::find(gold.begin(), gold.end(), hits[rank].imageId) != gold.end();
-            if (isGold && goldRank == 0)
-                goldRank = int(rank) + 1;
-            if (rank >= std::size_t(kTopK))
-                continue;
-            auto* item = new QListWidgetItem(
-                QIcon(thumbnail(*m_split, hits[rank].imageId)),
-                tr("#%1 %2\n%3").arg(rank + 1).arg(hits[rank].imageId).arg(hits[rank].score, 0, 'f', 3));
-            item->setData(kImageIdRole, qlonglong(hits[rank].imageId));
-            if (isGold) {
-                item->setBackground(QColor(170, 230, 170));
-                item->setToolTip(tr("Ground truth"));
-            }
-            m_imageResults->addItem(item);
-        }
-        if (gold.empty())
-            m_goldLabel->setText(tr("Free text: no ground truth in the split."));
-        else if (goldRank >= 1 && goldRank <= kTopK)
-            m_goldLabel->setText(tr("Hit: ground truth at rank %1").arg(goldRank));
-        else
-            m_goldLabel->setText(tr("Miss: ground truth at rank %1").arg(goldRank));
-    } catch (const std::exception& e) {
-        m_goldLabel->setText(QString::fromStdString(e.what()));
     }
+    m_textQueryRunning = true;
+    m_goldLabel->setText(tr("Searching…"));
+    // The model encodes the query on the thread pool; only the newest query's result is shown.
+    auto session = m_session;
+    auto split = m_split;
+    auto latest = m_latestTextQuery;
+    QPointer<RetrievalPage> self(this);
+    QThreadPool::globalInstance()->start([self, session, split, latest, generation, query] {
+        if (latest->load() != generation)
+            return; // a newer query was typed before this one started
+        auto result = std::make_shared<TextQueryResult>(ui::runTextQuery(*session, *split, query, kTopK, kThumbnail));
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, latest, generation, result] {
+                if (self && latest->load() == generation)
+                    self->showTextQueryResult(*result);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void RetrievalPage::showTextQueryResult(const TextQueryResult& result)
+{
+    m_textQueryRunning = false;
+    m_imageResults->clear();
+    if (!result.error.isEmpty()) {
+        m_goldLabel->setText(result.error);
+        Q_EMIT queryFinished();
+        return;
+    }
+    for (int rank = 0; rank < std::min<int>(kTopK, int(result.ranking.size())); ++rank) {
+        const std::int64_t imageId = result.ranking[std::size_t(rank)];
+        auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(result.thumbnails.value(imageId))),
+                                         tr("#%1 %2\n%3").arg(rank + 1).arg(imageId).arg(
+                                             result.scores[std::size_t(rank)], 0, 'f', 3));
+        item->setData(kImageIdRole, qlonglong(imageId));
+        if (std::find(result.gold.begin(), result.gold.end(), imageId) != result.gold.end()) {
+            item->setBackground(QColor(170, 230, 170));
+            item->setToolTip(tr("Ground truth"));
+        }
+        m_imageResults->addItem(item);
+    }
+    if (result.gold.empty())
+        m_goldLabel->setText(tr("Free text: no ground truth in the split."));
+    else if (result.goldRank >= 1 && result.goldRank <= kTopK)
+        m_goldLabel->setText(tr("Hit: ground truth at rank %1").arg(result.goldRank));
+    else
+        m_goldLabel->setText(tr("Miss: ground truth at rank %1").arg(result.goldRank));
+    Q_EMIT queryFinished();
 }
 
 void RetrievalPage::showImageTexts(QListWidgetItem* item)
 {
     m_textResults->clear();
+    const quint64 generation = ++*m_latestImageQuery;
     if (!m_ready || !item)
         return;
     const std::int64_t imageId = item->data(kImageIdRole).toLongLong();
-    try {
-        for (const eval::TextHit& hit : m_session->queryImage(imageId, kTopK))
-            m_textResults->addItem(
-                tr("%1  %2").arg(hit.score, 0, 'f', 3).arg(QString::fromStdString(hit.text)));
-    } catch (const std::exception& e) {
-        m_textResults->addItem(QString::fromStdString(e.what()));
-    }
+    auto session = m_session;
+    auto latest = m_latestImageQuery;
+    QPointer<RetrievalPage> self(this);
+    m_imageQueryRunning = true;
+    QThreadPool::globalInstance()->start([self, session, latest, generation, imageId] {
+        if (latest->load() != generation)
+            return;
+        auto result = std::make_shared<ImageQueryResult>(runImageQuery(*session, imageId));
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, latest, generation, result] {
+                if (!self || latest->load() != generation)
+                    return;
+                self->m_imageQueryRunning = false;
+                if (!result->error.isEmpty())
+                    self->m_textResults->addItem(result->error);
+                for (int rank = 0; rank < std::min<int>(kTopK, int(result->ranking.size())); ++rank) {
+                    const std::int64_t textId = result->ranking[std::size_t(rank)];
+                    auto* text = new QListWidgetItem(self->tr("%1  %2")
+                                                         .arg(result->scores[std::size_t(rank)], 0, 'f', 3)
+                                                         .arg(result->texts.value(textId)));
+                    if (std::find(result->gold.begin(), result->gold.end(), textId) != result->gold.end()) {
+                        text->setBackground(QColor(170, 230, 170));
+                        text->setToolTip(self->tr("Ground truth"));
+                    }
+                    self->m_textResults->addItem(text);
+                }
+                Q_EMIT self->imageTextsFinished();
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 } // namespace clipwb::ui

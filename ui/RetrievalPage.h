@@ -28,6 +28,8 @@ class LmdbSplit;
 
 namespace clipwb::ui {
 
+struct TextQueryResult;
+
 class RetrievalPage : public QWidget {
     Q_OBJECT
 public:
@@ -40,6 +42,8 @@ public:
     void setModels(const QString& visionModel, const QString& textModel);
     bool isReady() const { return m_ready; }
     bool isExtracting() const;
+    /// A text or image query is being answered in the background.
+    bool isQuerying() const { return m_textQueryRunning || m_imageQueryRunning; }
 
     QLineEdit* queryEdit() const { return m_queryEdit; }
     QListWidget* imageResults() const { return m_imageResults; }
@@ -62,10 +66,15 @@ public Q_SLOTS:
 Q_SIGNALS:
     void ready();
     void failed(const QString& message);
+    /// The newest text query's results are shown (older ones are dropped unseen).
+    void queryFinished();
+    /// The clicked image's closest texts are shown.
+    void imageTextsFinished();
 
 private:
     void onExtractionFinished();
     void fillEvaluation();
+    void showTextQueryResult(const TextQueryResult& result);
     QString configuredModel(const QString& value) const;
 
     QLineEdit* m_checkpointEdit = nullptr;
@@ -90,6 +99,10 @@ private:
     std::shared_ptr<data::LmdbSplit> m_split;
     std::shared_ptr<std::atomic<bool>> m_cancel;
     QFutureWatcher<QString>* m_watcher = nullptr;
+    std::shared_ptr<std::atomic<quint64>> m_latestTextQuery = std::make_shared<std::atomic<quint64>>(0);
+    std::shared_ptr<std::atomic<quint64>> m_latestImageQuery = std::make_shared<std::atomic<quint64>>(0);
+    bool m_textQueryRunning = false;
+    bool m_imageQueryRunning = false;
 };
 
 } // namespace clipwb::ui
