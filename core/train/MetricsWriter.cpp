@@ -79,10 +79,19 @@ void MetricsWriter::writeStep(const StepMetrics& m)
 
 void MetricsWriter::writeValidation(const ValidationMetrics& m)
 {
-    const nlohmann::json j = {{"type", "val"},       {"step", m.step},     {"epoch", m.epoch},
+    nlohmann::json j = {{"type", "val"},       {"step", m.step},     {"epoch", m.epoch},
                               {"loss", m.loss},      {"i2t", m.i2t},       {"t2i", m.t2i},
                               {"time", unixSeconds()}, {"num_samples", m.numSamples},
                               {"seconds", m.seconds}};
+    if (m.hasRecall) {
+        j["t2i_r1"] = m.t2iR1;
+        j["t2i_r5"] = m.t2iR5;
+        j["t2i_r10"] = m.t2iR10;
+        j["i2t_r1"] = m.i2tR1;
+        j["i2t_r5"] = m.i2tR5;
+        j["i2t_r10"] = m.i2tR10;
+        j["mean_recall"] = m.meanRecall;
+    }
     writeLine(j.dump());
 }
 

@@ -14,6 +14,7 @@
 #include "train/ParameterGroups.h"
 #include "train/TrainCheckpoint.h"
 #include "train/TrainLog.h"
+#include "train/ValidationRecall.h"
 
 #include <ATen/Context.h>
 #include <nlohmann/json.hpp>
@@ -97,6 +98,7 @@ struct Trainer::Impl {
     std::shared_ptr<const text::Tokenizer> tokenizer;
     std::unique_ptr<data::DataLoader> trainLoader;
     std::unique_ptr<data::DataLoader> validLoader;
+    std::unique_ptr<ValidationRecall> validRecall;
     std::unique_ptr<MetricsWriter> metrics;
     std::unique_ptr<TrainLog> log;
     std::filesystem::path runDir;
@@ -267,6 +269,7 @@ struct Trainer::Impl {
             valid.augment = false;
             valid.training = false;
             validLoader = std::make_unique<data::DataLoader>(valid, tokenizer);
+            validRecall = std::make_unique<ValidationRecall>(valid.split);
         }
         batchesPerEpoch = trainLoader->batchesPerEpoch();
         stepsPerEpoch = batchesPerEpoch / cfg.accum_freq;
@@ -434,10 +437,12 @@ struct Trainer::Impl {
         int64_t i2tCorrect = 0, t2iCorrect = 0, numElements = 0;
         torch::Tensor lossSum = torch::zeros({}, torch::TensorOptions().device(device));
         validLoader->startEpoch(0);
+        validRecall->begin();
         while (auto batch = validLoader->next()) {
             const torch::Tensor images = batch->images.to(device, true);
             const torch::Tensor texts = batch->texts.to(device, true);
             auto [imageFeatures, textFeatures, logitScale] = model->forward(images, texts, 0.0);
+            validRecall->add(batch->indices, imageFeatures, textFeatures);
             const auto out = contrastiveLoss(imageFeatures, textFeatures, logitScale, true);
             const int64_t batchSize = images.size(0);
             lossSum += out.loss * static_cast<double>(batchSize);
@@ -456,6 +461,7 @@ struct Trainer::Impl {
             v.i2t = static_cast<double>(static_cast<float>(i2tCorrect) / static_cast<float>(numElements));
             v.t2i = static_cast<double>(static_cast<float>(t2iCorrect) / static_cast<float>(numElements));
         }
+        validRecall->finish(v);
         v.seconds = secondsSince(t0);
         logLine(LogLevel::Info, "Validation Result (epoch " + std::to_string(epoch + 1) + " @ " +
                                     std::to_string(stepNumber) + " steps) | Valid Loss: " + formatDouble(v.loss) +

@@ -54,6 +54,11 @@ struct ValidationMetrics {
     double t2i = 0;
     int64_t numSamples = 0;
     double seconds = 0;
+    // Retrieval recall over the split in percent (as upstream's evaluation), when computed.
+    bool hasRecall = false;
+    double t2iR1 = 0, t2iR5 = 0, t2iR10 = 0;
+    double i2tR1 = 0, i2tR5 = 0, i2tR10 = 0;
+    double meanRecall = 0;
 };
 
 enum class LogLevel { Info, Warning, Error };
