@@ -4,6 +4,7 @@
 #include "data/ImageDecoder.h"
 #include "data/LmdbSplit.h"
 #include "eval/RetrievalSession.h"
+#include "ui/RetrievalCompareView.h"
 #include "ui/RetrievalQuery.h"
 
 #include <QComboBox>
@@ -26,6 +27,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QThreadPool>
 #include <QVBoxLayout>
@@ -142,7 +144,20 @@ RetrievalPage::RetrievalPage(QWidget* parent) : QWidget(parent)
     splitter->addWidget(evalPane);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
-    layout->addWidget(splitter, 1);
+    m_tabs = new QTabWidget;
+    m_tabs->addTab(splitter, tr("Browse"));
+    m_compareView = new RetrievalCompareView;
+    m_tabs->addTab(m_compareView, tr("A/B comparison"));
+    layout->addWidget(m_tabs, 1);
+    // The comparison uses the models and the split chosen above.
+    const auto followSettings = [this] {
+        m_compareView->setModels(m_visionCombo->currentText(), m_textCombo->currentText());
+        m_compareView->setSplit(m_splitEdit->text());
+    };
+    connect(m_visionCombo, &QComboBox::currentTextChanged, this, followSettings);
+    connect(m_textCombo, &QComboBox::currentTextChanged, this, followSettings);
+    connect(m_splitEdit, &QLineEdit::textChanged, this, followSettings);
+    followSettings();
 
     connect(browseCheckpoint, &QPushButton::clicked, this, [this] {
         const QString file = QFileDialog::getOpenFileName(this, tr("Open checkpoint"), m_checkpointEdit->text(),
@@ -190,6 +205,7 @@ QString RetrievalPage::configuredModel(const QString& value) const
 void RetrievalPage::openCheckpoint(const QString& path)
 {
     m_checkpointEdit->setText(path);
+    m_compareView->setCheckpoint(RetrievalCompareView::B, path);
     QFile configFile(QFileInfo(path).dir().filePath(QStringLiteral("config.json")));
     if (!configFile.open(QIODevice::ReadOnly))
         return;
@@ -206,6 +222,17 @@ void RetrievalPage::openCheckpoint(const QString& path)
 }
 
 void RetrievalPage::setSplit(const QString& splitDir) { m_splitEdit->setText(splitDir); }
+
+void RetrievalPage::setCacheRoot(const QString& directory)
+{
+    m_cacheRoot = directory;
+    m_compareView->setCacheRoot(directory);
+}
+
+void RetrievalPage::showComparison(bool show)
+{
+    m_tabs->setCurrentIndex(show ? 1 : 0);
+}
 
 void RetrievalPage::setModels(const QString& visionModel, const QString& textModel)
 {

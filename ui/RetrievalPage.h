@@ -15,6 +15,7 @@ class QListWidget;
 class QListWidgetItem;
 class QProgressBar;
 class QPushButton;
+class QTabWidget;
 class QTableWidget;
 template <typename T> class QFutureWatcher;
 
@@ -29,6 +30,7 @@ class LmdbSplit;
 namespace clipwb::ui {
 
 struct TextQueryResult;
+class RetrievalCompareView;
 
 class RetrievalPage : public QWidget {
     Q_OBJECT
@@ -37,7 +39,7 @@ public:
     ~RetrievalPage() override;
 
     /// Where extracted features are cached; empty: RetrievalSession's default.
-    void setCacheRoot(const QString& directory) { m_cacheRoot = directory; }
+    void setCacheRoot(const QString& directory);
     void setSplit(const QString& splitDir);
     void setModels(const QString& visionModel, const QString& textModel);
     bool isReady() const { return m_ready; }
@@ -52,6 +54,9 @@ public:
     QListWidget* failedQueries() const { return m_failedQueries; }
     QLabel* goldLabel() const { return m_goldLabel; }
     QLabel* statusLabel() const { return m_statusLabel; }
+    /// The A/B tab: B follows openCheckpoint(), models and split follow this page's settings.
+    RetrievalCompareView* compareView() const { return m_compareView; }
+    void showComparison(bool show);
     /// The split's texts (valid after extraction), for tests and the screenshot.
     QStringList splitTexts() const;
 
@@ -91,6 +96,8 @@ private:
     QListWidget* m_textResults = nullptr;
     QTableWidget* m_recallTable = nullptr;
     QListWidget* m_failedQueries = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    RetrievalCompareView* m_compareView = nullptr;
 
     QString m_cacheRoot;
     bool m_ready = false;

@@ -2,6 +2,7 @@
 #include "ui/DatasetPage.h"
 #include "ui/DemoProject.h"
 #include "ui/MainWindow.h"
+#include "ui/RetrievalCompareView.h"
 #include "ui/RetrievalPage.h"
 #include "ui/TrainingPage.h"
 
@@ -12,6 +13,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
 
 int main(int argc, char** argv)
 {
@@ -48,6 +50,11 @@ int main(int argc, char** argv)
                                         "its run's config.json (the screenshot then shows a query)."),
         QStringLiteral("FILE"));
     parser.addOption(checkpointOption);
+    const QCommandLineOption compareOption(QStringLiteral("compare"),
+        QApplication::translate("main", "With --checkpoint: open the retrieval browser's A/B comparison with FILE as "
+                                        "the baseline (A) and the checkpoint as B."),
+        QStringLiteral("FILE"));
+    parser.addOption(compareOption);
     parser.addOption(pageOption);
     parser.addOption(datasetOption);
     parser.addOption(screenshotOption);
@@ -94,6 +101,38 @@ int main(int argc, char** argv)
             QObject::connect(demo, &clipwb::ui::DemoProject::failed, &window, [&] { screenshotLater(800); });
         }
         QTimer::singleShot(0, demo, &clipwb::ui::DemoProject::open);
+    } else if (parser.isSet(checkpointOption) && parser.isSet(compareOption)) {
+        clipwb::ui::RetrievalPage* page = window.retrievalPage();
+        window.showPage(QStringLiteral("retrieval"));
+        page->openCheckpoint(parser.value(checkpointOption));
+        page->showComparison(true);
+        clipwb::ui::RetrievalCompareView* view = page->compareView();
+        view->setCheckpoint(clipwb::ui::RetrievalCompareView::A, parser.value(compareOption));
+        if (parser.isSet(screenshotOption)) {
+            using View = clipwb::ui::RetrievalCompareView;
+            // The screenshot shows a split text (the first whose ground truth B ranks higher) and its image's texts.
+            auto texts = std::make_shared<QStringList>();
+            QObject::connect(view, &View::ready, &window, [view, texts] {
+                *texts = view->splitTexts();
+                if (texts->isEmpty())
+                    return;
+                view->queryEdit()->setText(texts->takeFirst());
+                view->runTextQuery();
+            });
+            QObject::connect(view, &View::queryFinished, &window, [view, texts] {
+                const bool improved = view->goldRank(View::B) < view->goldRank(View::A) &&
+                                      view->goldRank(View::B) <= 5;
+                if (!improved && !texts->isEmpty()) {
+                    view->queryEdit()->setText(texts->takeFirst());
+                    view->runTextQuery();
+                } else if (QListWidgetItem* first = view->imageResults(View::B)->item(0)) {
+                    view->runImageQuery(first->data(View::IdRole).toLongLong());
+                }
+            });
+            QObject::connect(view, &View::imageQueryFinished, &window, [&] { screenshotLater(800); });
+            QObject::connect(view, &View::failed, &window, [&] { screenshotLater(800); });
+        }
+        QTimer::singleShot(0, view, &clipwb::ui::RetrievalCompareView::startExtraction);
     } else if (parser.isSet(checkpointOption)) {
         clipwb::ui::RetrievalPage* page = window.retrievalPage();
         window.showPage(QStringLiteral("retrieval"));
@@ -101,14 +140,22 @@ int main(int argc, char** argv)
         if (parser.isSet(screenshotOption)) {
             QObject::connect(page, &clipwb::ui::RetrievalPage::ready, &window, [&, page] {
                 const QStringList texts = page->splitTexts();
-                if (!texts.isEmpty()) {
-                    page->queryEdit()->setText(texts.first());
-                    page->runTextQuery();
-                    if (QListWidgetItem* first = page->imageResults()->item(0))
-                        page->showImageTexts(first);
+                if (texts.isEmpty()) {
+                    screenshotLater(800);
+                    return;
                 }
-                screenshotLater(800);
+                page->queryEdit()->setText(texts.first());
+                page->runTextQuery();
             });
+            // Queries answer in the background: the image's texts once the grid is there.
+            QObject::connect(page, &clipwb::ui::RetrievalPage::queryFinished, &window, [&, page] {
+                if (QListWidgetItem* first = page->imageResults()->item(0))
+                    page->showImageTexts(first);
+                else
+                    screenshotLater(800);
+            });
+            QObject::connect(page, &clipwb::ui::RetrievalPage::imageTextsFinished, &window,
+                             [&] { screenshotLater(800); });
             QObject::connect(page, &clipwb::ui::RetrievalPage::failed, &window, [&] { screenshotLater(800); });
         }
         QTimer::singleShot(0, page, &clipwb::ui::RetrievalPage::startExtraction);
