@@ -17,7 +17,9 @@ int runConvertCheckpoint(const Args& args)
               "print what the checkpoint IN holds (keys, shapes, dtypes, parameter count, epoch, step)")
         .flag("json", "with --summary: one JSON object instead of text")
         .flag("strip-optimizer", "drop the optimizer state (a slim export for inference or fine-tuning)")
-        .flag("fp16", "store the floating-point weights in fp16");
+        .flag("fp16", "store in fp16 what upstream's convert_weights() makes half: Conv/Linear weights and "
+                      "biases, attention in_proj, all of BERT, text_projection, visual.proj (LayerNorm, "
+                      "BatchNorm, class/positional embeddings and logit_scale stay fp32)");
     parser.parse(args);
     const auto& positionals = parser.positionals();
     if (parser.has("summary")) {

@@ -235,7 +235,7 @@ void convertCheckpoint(const std::filesystem::path& in, const std::filesystem::p
         checkpoint.optimizer.reset();
     if (fp16) {
         for (auto& [name, tensor] : checkpoint.stateDict)
-            if (tensor.is_floating_point())
+            if (tensor.is_floating_point() && upstreamConvertsToHalf(name))
                 tensor = tensor.to(torch::kFloat16);
     }
     writeTorchCheckpoint(out, checkpoint);

@@ -52,7 +52,10 @@ struct CheckpointSummary {
 CheckpointSummary readCheckpointSummary(const std::filesystem::path& path);
 
 /// Rewrites a checkpoint: without the optimizer state (a slim export), and/or with the
-/// floating-point state-dict tensors in fp16. Epoch, step, name and extra keys are kept.
+/// state-dict tensors that upstream's convert_weights() makes half in fp16 (see
+/// upstreamConvertsToHalf in ClipWeights.h; LayerNorm, BatchNorm, the ViT's class and
+/// positional embeddings and logit_scale keep their dtype). Epoch, step, name and extra keys
+/// are kept; the optimizer state, when kept, is not converted.
 /// The output is written atomically; in and out may be the same file.
 void convertCheckpoint(const std::filesystem::path& in, const std::filesystem::path& out, bool stripOptimizer,
                        bool fp16);

@@ -4,6 +4,7 @@
 #include "model/TorchCheckpoint.h"
 
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace clipwb::model {
@@ -38,6 +39,34 @@ bool isPooler(const std::string& key)
 std::string stripModulePrefix(const std::string& key)
 {
     return key.rfind("module.", 0) == 0 ? key.substr(7) : key;
+}
+
+bool upstreamConvertsToHalf(const std::string& rawKey)
+{
+    const std::string key = stripModulePrefix(rawKey);
+    if (key.rfind("bert.", 0) == 0 || key == "text_projection" || key == "visual.proj")
+        return true;
+    const size_t dot = key.rfind('.');
+    if (dot == std::string::npos)
+        return false;
+    const std::string leaf = key.substr(dot + 1);
+    static const std::set<std::string> attentionTensors = {"in_proj_weight", "in_proj_bias",  "q_proj_weight",
+                                                           "k_proj_weight",  "v_proj_weight", "bias_k",
+                                                           "bias_v"};
+    if (attentionTensors.count(leaf))
+        return true;
+    if (leaf != "weight" && leaf != "bias")
+        return false;
+    const std::string owner = key.substr(0, dot);
+    const std::string ownerLeaf = owner.substr(owner.rfind('.') + 1);
+    static const std::set<std::string> convOrLinear = {"conv1",    "conv2",  "conv3",  "c_fc",  "c_proj",
+                                                       "out_proj", "q_proj", "k_proj", "v_proj"};
+    if (convOrLinear.count(ownerLeaf))
+        return true;
+    // The ResNet shortcut: downsample.0 is its convolution, downsample.1 its BatchNorm.
+    const std::string shortcut = ".downsample.0";
+    return owner.size() > shortcut.size() &&
+           owner.compare(owner.size() - shortcut.size(), shortcut.size(), shortcut) == 0;
 }
 
 torch::Tensor resizePositionalEmbedding(const torch::Tensor& embedding, int64_t grid)

@@ -41,6 +41,15 @@ LoadReport loadPretrainedWeights(Clip& clip, const std::optional<std::filesystem
 /// so its initial weights carry this rounding; call it to reproduce upstream's starting point.
 void roundLikeUpstreamConvertWeights(Clip& clip);
 
+/// Whether upstream's convert_weights() turns this state-dict entry (with or without `module.`)
+/// to fp16: the weights and biases of every Conv2d and Linear (attention out_proj and the
+/// attention pool's q/k/v/c_proj included), MultiheadAttention's in_proj_weight/in_proj_bias,
+/// every BERT tensor (its LayerNorms and embeddings too), text_projection and visual.proj.
+/// The rest stays fp32: the ViT's class and positional embeddings, ln_pre/ln_post/ln_1/ln_2,
+/// BatchNorm weights and running statistics, the attention pool's positional embedding and
+/// logit_scale. Decided by name, so a checkpoint converts without knowing its config.
+bool upstreamConvertsToHalf(const std::string& key);
+
 /// `module.` removed from the front of a key, if there.
 std::string stripModulePrefix(const std::string& key);
 

@@ -1,6 +1,7 @@
 // Checkpoint summaries and conversion, in the core and through clipwb-cli.
 #include "common/AtomicFile.h"
 #include "model/CheckpointInfo.h"
+#include "model/ClipWeights.h"
 #include "model/TorchCheckpoint.h"
 
 #include <QProcess>
@@ -60,7 +61,8 @@ private Q_SLOTS:
         const std::string text = summary.toText();
         const size_t line = text.find("module.visual.positional_embedding ");
         QVERIFY(line != std::string::npos);
-        QVERIFY(text.substr(line, text.find('\n', line) - line).find(" [17, 64] float32") != std::string::npos);
+        QVERIFY(text.substr(line, text.find('\n', line) - line).find(" [17, 64] float32") !=
+                std::string::npos);
         QCOMPARE(summary.toJson()["tensors"].size(), size_t(71));
     }
 
@@ -86,11 +88,35 @@ private Q_SLOTS:
         QCOMPARE(converted.name, withOptimizer.name);
         QCOMPARE(converted.stateDict.size(), withOptimizer.stateDict.size());
         for (size_t i = 0; i < converted.stateDict.size(); ++i) {
-            QCOMPARE(converted.stateDict[i].first, withOptimizer.stateDict[i].first);
-            QCOMPARE(converted.stateDict[i].second.scalar_type(), torch::kHalf);
-            QVERIFY(torch::equal(converted.stateDict[i].second,
-                                 withOptimizer.stateDict[i].second.to(torch::kHalf)));
+            const std::string& name = converted.stateDict[i].first;
+            QCOMPARE(name, withOptimizer.stateDict[i].first);
+            // As upstream's convert_weights(): LayerNorms, embeddings of the image tower and
+            // logit_scale stay fp32.
+            const bool half = model::upstreamConvertsToHalf(name);
+            QCOMPARE(converted.stateDict[i].second.scalar_type(), half ? torch::kHalf : torch::kFloat);
+            QVERIFY(torch::equal(
+                converted.stateDict[i].second,
+                withOptimizer.stateDict[i].second.to(converted.stateDict[i].second.scalar_type())));
         }
+        const auto dtypeOf = [&](const std::string& key) {
+            for (const auto& [name, tensor] : converted.stateDict)
+                if (name == key)
+                    return tensor.scalar_type();
+            return torch::kBool;
+        };
+        QCOMPARE(dtypeOf("module.visual.transformer.resblocks.0.attn.in_proj_weight"), torch::kHalf);
+        QCOMPARE(dtypeOf("module.visual.transformer.resblocks.0.attn.out_proj.bias"), torch::kHalf);
+        QCOMPARE(dtypeOf("module.visual.transformer.resblocks.0.mlp.c_fc.weight"), torch::kHalf);
+        QCOMPARE(dtypeOf("module.visual.conv1.weight"), torch::kHalf);
+        QCOMPARE(dtypeOf("module.visual.proj"), torch::kHalf);
+        QCOMPARE(dtypeOf("module.text_projection"), torch::kHalf);
+        QCOMPARE(dtypeOf("module.bert.encoder.layer.0.attention.output.LayerNorm.weight"), torch::kHalf);
+        QCOMPARE(dtypeOf("module.bert.embeddings.word_embeddings.weight"), torch::kHalf);
+        QCOMPARE(dtypeOf("module.visual.transformer.resblocks.0.ln_1.weight"), torch::kFloat);
+        QCOMPARE(dtypeOf("module.visual.positional_embedding"), torch::kFloat);
+        QCOMPARE(dtypeOf("module.visual.class_embedding"), torch::kFloat);
+        QCOMPARE(dtypeOf("module.visual.ln_post.bias"), torch::kFloat);
+        QCOMPARE(dtypeOf("module.logit_scale"), torch::kFloat);
         QVERIFY(std::filesystem::file_size(out) * 3 < std::filesystem::file_size(big));
         // Strip only, in place.
         model::convertCheckpoint(big, big, true, false);

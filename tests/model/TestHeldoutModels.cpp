@@ -122,6 +122,35 @@ private Q_SLOTS:
         QVERIFY(std::abs(clip->logitScale().item<double>() - spec["logit_scale"].get<double>()) < 1e-6);
     }
 
+    // convert-checkpoint --fp16 decides by name which tensors go half; the model-based rounding
+    // (roundLikeUpstreamConvertWeights, by module type as upstream's convert_weights) must agree
+    // on every tensor of every family.
+    void halfPrecisionRuleMatchesModuleTypes_data() { featuresMatchUpstream_data(); }
+
+    void halfPrecisionRuleMatchesModuleTypes()
+    {
+        QFETCH(QString, name);
+        const auto& spec = entry("models", name.toStdString());
+        model::Clip clip(model::loadModelConfig(kHeldout + spec["vision"].get<std::string>(),
+                                                kHeldout + spec["text"].get<std::string>()));
+        torch::NoGradGuard noGrad;
+        std::vector<std::pair<std::string, torch::Tensor>> before;
+        for (auto& [key, tensor] : clip->stateDict()) {
+            if (tensor.is_floating_point())
+                tensor.copy_(torch::randn(tensor.sizes()) + 0.1); // values fp16 cannot hold exactly
+            before.emplace_back(key, tensor.clone());
+        }
+        model::roundLikeUpstreamConvertWeights(clip);
+        int halves = 0;
+        const auto after = clip->stateDict();
+        for (size_t i = 0; i < after.size(); ++i) {
+            const bool rounded = !torch::equal(after[i].second, before[i].second);
+            QVERIFY2(rounded == model::upstreamConvertsToHalf(after[i].first), after[i].first.c_str());
+            halves += rounded;
+        }
+        QVERIFY(halves > 0 && halves < static_cast<int>(after.size()));
+    }
+
     void positionalEmbeddingResizedAsUpstream_data()
     {
         QTest::addColumn<QString>("name");
