@@ -47,6 +47,28 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(clipwb::readFile(path)), QStringLiteral("kept"));
     }
 
+    void atomicWriteCreatesMissingFolders()
+    {
+        QTemporaryDir dir;
+        const std::filesystem::path path =
+            dir.filePath(QStringLiteral("feats/valid/a.jsonl")).toStdString();
+        clipwb::writeFileAtomic(path, "line\n");
+        QCOMPARE(QString::fromStdString(clipwb::readFile(path)), QStringLiteral("line\n"));
+    }
+
+    void atomicWriteUnderAFileNamesThePath()
+    {
+        QTemporaryDir dir;
+        const std::filesystem::path blocker = dir.filePath(QStringLiteral("plain")).toStdString();
+        clipwb::writeFileAtomic(blocker, "x");
+        try {
+            clipwb::writeFileAtomic(blocker / "out.json", "y");
+            QFAIL("no exception");
+        } catch (const clipwb::Error& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("plain/out.json")), e.what());
+        }
+    }
+
     void readMissingFileNamesIt()
     {
         try {
