@@ -1,6 +1,7 @@
 #include "ui/CheckpointsPage.h"
 
 #include "train/RunFolder.h"
+#include "ui/CheckpointRecallEvaluator.h"
 
 // Defined by ui/CMakeLists.txt once core/model/CheckpointInfo.cpp exists.
 #ifndef CLIPWB_HAVE_CHECKPOINT_INFO
@@ -21,6 +22,7 @@
 #include <QLocale>
 #include <QMessageBox>
 #include <QTableWidget>
+#include <QSet>
 #include <QToolBar>
 #include <QUrl>
 #include <QVBoxLayout>
@@ -56,6 +58,11 @@ CheckpointsPage::CheckpointsPage(QWidget* parent) : QWidget(parent)
                         tr("Open the checkpoints folder"));
     m_refreshAction = make(tr("Refresh"), QStyle::SP_BrowserReload, QKeySequence(QKeySequence::Refresh),
                            tr("Read the folder again"));
+    m_evaluateAllAction = make(tr("Evaluate &all checkpoints"), QStyle::SP_FileDialogContentsView,
+                               QKeySequence(tr("Ctrl+Alt+R")),
+                               tr("Retrieval recall of every checkpoint on the run's validation split, in the "
+                                  "background (cached); the dashboard plots it against the step"));
+    m_evaluateAllAction->setObjectName(QStringLiteral("evaluateAllAction"));
     m_resumeLatestAction->setObjectName(QStringLiteral("resumeLatestAction"));
     m_resumeSelectedAction->setObjectName(QStringLiteral("resumeSelectedAction"));
 
@@ -66,6 +73,8 @@ CheckpointsPage::CheckpointsPage(QWidget* parent) : QWidget(parent)
     toolbar->addSeparator();
     for (QAction* action : {m_slimAction, m_deleteAction, m_showAction, m_refreshAction})
         toolbar->addAction(action);
+    toolbar->addSeparator();
+    toolbar->addAction(m_evaluateAllAction);
 
     m_header = new QLabel(tr("No run open. Open a run folder on the Training page."));
     m_header->setObjectName(QStringLiteral("checkpointsHeader"));
@@ -97,7 +106,37 @@ CheckpointsPage::CheckpointsPage(QWidget* parent) : QWidget(parent)
     layout->addWidget(toolbar);
     layout->addWidget(m_header);
     layout->addWidget(m_table, 1);
+    m_evaluationLabel = new QLabel;
+    m_evaluationLabel->setObjectName(QStringLiteral("evaluationLabel"));
+    m_evaluationLabel->setVisible(false);
+    layout->addWidget(m_evaluationLabel);
     layout->addWidget(hint);
+
+    m_evaluator = new CheckpointRecallEvaluator(this);
+    connect(m_evaluateAllAction, &QAction::triggered, this, [this] {
+        QString error;
+        if (!evaluateAllCheckpoints(&error))
+            QMessageBox::warning(this, tr("Evaluate all checkpoints"), error);
+    });
+    connect(m_evaluator, &CheckpointRecallEvaluator::progress, this,
+            [this](int done, int total, const QString& checkpoint) {
+                m_evaluationLabel->setText(tr("Evaluating retrieval recall: %1 of %2 (%3)…")
+                                               .arg(done + 1)
+                                               .arg(total)
+                                               .arg(QFileInfo(checkpoint).fileName()));
+            });
+    connect(m_evaluator, &CheckpointRecallEvaluator::finished, this, [this](const QString& error) {
+        const auto& results = m_evaluator->results();
+        if (error.isEmpty())
+            m_evaluationLabel->setText(
+                tr("Retrieval recall of %n checkpoint(s) on the validation split: see the Training page's "
+                   "Retrieval recall chart.",
+                   nullptr, int(results.size())));
+        else
+            m_evaluationLabel->setText(error == QLatin1String("cancelled") ? tr("Evaluation cancelled.")
+                                                                           : tr("Evaluation failed: %1").arg(error));
+        updateButtons();
+    });
 
     connect(m_table, &QTableWidget::itemSelectionChanged, this, [this] {
         updateButtons();
@@ -254,6 +293,64 @@ void CheckpointsPage::updateButtons()
     m_slimAction->setEnabled(hasSelection && slimExportAvailable());
     m_showAction->setEnabled(m_run != nullptr);
     m_refreshAction->setEnabled(m_run != nullptr);
+    m_evaluateAllAction->setEnabled(m_run != nullptr && !latestCheckpoint().isEmpty() && !m_evaluator->isRunning());
+}
+
+QString CheckpointsPage::checkpointNearestStep(qint64 step) const
+{
+    QString best;
+    qint64 bestDistance = -1, bestStep = -1;
+    for (int row = 0; row < m_table->rowCount(); ++row) {
+        bool ok = false;
+        const qint64 rowStep = m_table->item(row, Step)->text().toLongLong(&ok);
+        if (!ok)
+            continue;
+        const qint64 distance = std::abs(rowStep - step);
+        if (bestDistance < 0 || distance < bestDistance || (distance == bestDistance && rowStep > bestStep)) {
+            best = m_table->item(row, File)->data(kPathRole).toString();
+            bestDistance = distance;
+            bestStep = rowStep;
+        }
+    }
+    return best;
+}
+
+bool CheckpointsPage::evaluateAllCheckpoints(QString* error)
+{
+    if (!m_run) {
+        if (error)
+            *error = tr("No run open.");
+        return false;
+    }
+    // One checkpoint per step: epoch_latest.pt repeats the newest state's step.
+    QList<CheckpointRecallEvaluator::Job> jobs;
+    QSet<qint64> steps;
+    for (int row = m_table->rowCount() - 1; row >= 0; --row) {
+        bool ok = false;
+        const qint64 step = m_table->item(row, Step)->text().toLongLong(&ok);
+        const QString path = m_table->item(row, File)->data(kPathRole).toString();
+        const bool isLatest = QFileInfo(path).fileName() == QLatin1String("epoch_latest.pt");
+        if (!ok || (steps.contains(step) && isLatest))
+            continue;
+        if (steps.contains(step))
+            for (auto& job : jobs)
+                if (job.step == step)
+                    job.checkpoint = path; // prefer the named checkpoint over epoch_latest.pt
+        if (!steps.contains(step))
+            jobs.append({path, step});
+        steps.insert(step);
+    }
+    if (jobs.isEmpty()) {
+        if (error)
+            *error = tr("No checkpoint with a known step.");
+        return false;
+    }
+    if (!m_evaluator->start(QString::fromStdString(m_run->configPath().string()), jobs, error))
+        return false;
+    m_evaluationLabel->setVisible(true);
+    m_evaluationLabel->setText(tr("Evaluating retrieval recall of %n checkpoint(s)…", nullptr, int(jobs.size())));
+    updateButtons();
+    return true;
 }
 
 void CheckpointsPage::resumeFrom(const QString& path)

@@ -16,6 +16,8 @@ class RunFolder;
 
 namespace clipwb::ui {
 
+class CheckpointRecallEvaluator;
+
 class CheckpointsPage : public QWidget {
     Q_OBJECT
 public:
@@ -42,6 +44,14 @@ public:
     bool exportSlim(const QString& path, const QString& output, QString* error = nullptr);
     static bool slimExportAvailable();
 
+    /// The checkpoint whose step is nearest to step (ties: the later one); empty when none has a step.
+    QString checkpointNearestStep(qint64 step) const;
+    /// Retrieval recall of every checkpoint (one per step) on the run's val_data, in the
+    /// background (for runs whose validation records carry none). False and error if it cannot start.
+    bool evaluateAllCheckpoints(QString* error = nullptr);
+    CheckpointRecallEvaluator* recallEvaluator() const { return m_evaluator; }
+    QAction* evaluateAllAction() const { return m_evaluateAllAction; }
+
     QAction* resumeLatestAction() const { return m_resumeLatestAction; }
     QAction* resumeSelectedAction() const { return m_resumeSelectedAction; }
 
@@ -67,6 +77,9 @@ private:
     QAction* m_slimAction = nullptr;
     QAction* m_showAction = nullptr;
     QAction* m_refreshAction = nullptr;
+    QAction* m_evaluateAllAction = nullptr;
+    CheckpointRecallEvaluator* m_evaluator = nullptr;
+    QLabel* m_evaluationLabel = nullptr;
 };
 
 } // namespace clipwb::ui

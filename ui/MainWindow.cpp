@@ -1,9 +1,11 @@
 #include "ui/MainWindow.h"
 
 #include "config/TrainConfig.h"
+#include "ui/CheckpointRecallEvaluator.h"
 #include "ui/CheckpointsPage.h"
 #include "ui/ConfigPage.h"
 #include "ui/DatasetPage.h"
+#include "ui/RecallChart.h"
 #include "ui/RetrievalPage.h"
 #include "ui/TrainingPage.h"
 
@@ -83,6 +85,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
                 showPage(QStringLiteral("training"));
                 m_trainingPage->start();
             });
+    // Recall of evaluated checkpoints is plotted on the dashboard; a click on a point of that
+    // chart browses retrieval with the checkpoint nearest to its step.
+    RecallChart* recallChart = m_trainingPage->recallChart();
+    connect(m_checkpointsPage->recallEvaluator(), &CheckpointRecallEvaluator::evaluated, recallChart,
+            [recallChart](const CheckpointRecall& recall) { recallChart->setCheckpointRecall(recall.step, recall.values); });
+    connect(m_trainingPage, &TrainingPage::runChanged, recallChart, &RecallChart::clearCheckpointRecall);
+    connect(recallChart, &RecallChart::stepClicked, this, &MainWindow::browseCheckpointAtStep);
     m_navigation->setCurrentRow(0);
 
     auto* central = new QWidget;
@@ -118,6 +127,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::browseCheckpointAtStep(qint64 step)
+{
+    const QString checkpoint = m_checkpointsPage->checkpointNearestStep(step);
+    if (checkpoint.isEmpty()) {
+        statusBar()->showMessage(tr("The run has no checkpoint to browse."), 5000);
+        return;
+    }
+    m_retrievalPage->openCheckpoint(checkpoint);
+    showPage(QStringLiteral("retrieval"));
+    m_retrievalPage->showComparison(false);
+    m_retrievalPage->startExtraction();
+}
 
 QStringList MainWindow::pageNames()
 {

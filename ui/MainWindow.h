@@ -32,6 +32,10 @@ public:
     CheckpointsPage* checkpointsPage() const { return m_checkpointsPage; }
     RetrievalPage* retrievalPage() const { return m_retrievalPage; }
 
+public Q_SLOTS:
+    /// Opens the Retrieval browser on the run's checkpoint nearest to step and extracts its features.
+    void browseCheckpointAtStep(qint64 step);
+
 protected:
     void closeEvent(QCloseEvent* event) override;
 

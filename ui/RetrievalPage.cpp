@@ -206,7 +206,11 @@ void RetrievalPage::openCheckpoint(const QString& path)
 {
     m_checkpointEdit->setText(path);
     m_compareView->setCheckpoint(RetrievalCompareView::B, path);
-    QFile configFile(QFileInfo(path).dir().filePath(QStringLiteral("config.json")));
+    // The run's config.json: next to the checkpoint, or above a run's checkpoints/ folder.
+    QDir configDir = QFileInfo(path).dir();
+    if (!configDir.exists(QStringLiteral("config.json")))
+        configDir.cdUp();
+    QFile configFile(configDir.filePath(QStringLiteral("config.json")));
     if (!configFile.open(QIODevice::ReadOnly))
         return;
     const QJsonObject config = QJsonDocument::fromJson(configFile.readAll()).object();
@@ -215,7 +219,7 @@ void RetrievalPage::openCheckpoint(const QString& path)
                   configuredModel(config.value(QLatin1String("text_model")).toString()));
     const QString valData = config.value(QLatin1String("val_data")).toString();
     if (!valData.isEmpty()) {
-        const QString split = QDir::cleanPath(QFileInfo(path).dir().absoluteFilePath(valData));
+        const QString split = QDir::cleanPath(configDir.absoluteFilePath(valData));
         if (QFileInfo(split).isDir())
             setSplit(split);
     }

@@ -1,6 +1,7 @@
 #include "ui/TrainingPage.h"
 
 #include "ui/MetricChart.h"
+#include "ui/RecallChart.h"
 #include "ui/RunData.h"
 #include "ui/TrainingWorker.h"
 
@@ -453,7 +454,9 @@ void TrainingPage::buildCharts()
     m_timingChart->addSeries(tr("step"), main(Table::Train, "step_time_s"), penOf(kBlue, 1.5));
     m_timingChart->addSeries(tr("waiting for data"), main(Table::Train, "data_wait_s"), penOf(kRed, 1.5));
 
-    m_evalChart = new MetricChart(tr("Retrieval recall"), tr("recall"));
+    m_recallChart = new RecallChart;
+    m_recallChart->setRunSource([this] { return m_run.get(); }, [this] { return m_byTime; });
+    m_evalChart = m_recallChart;
     m_evalChart->setVisible(false);
 
     m_charts = {m_lossChart, m_accuracyChart, m_lrChart, m_scaleChart, m_speedChart, m_timingChart, m_evalChart};
@@ -660,7 +663,7 @@ void TrainingPage::updateEvalChart()
     static const QColor colors[] = {kBlue, kOrange, kGreen, kRed, kPurple, kBrown, kGrey};
     for (const std::string& name : table.names()) {
         const QString column = QString::fromStdString(name);
-        if (skipped.contains(column) || m_evalColumns.contains(column))
+        if (skipped.contains(column) || m_evalColumns.contains(column) || RecallChart::isRecallColumn(column))
             continue;
         const QColor color = colors[m_evalColumns.size() % 7];
         m_evalColumns << column;
@@ -672,7 +675,7 @@ void TrainingPage::updateEvalChart()
         m_evalChart->seriesGraph(m_evalChart->seriesCount() - 1)
             ->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, color, color, 6));
     }
-    m_evalChart->setVisible(table.rows() > 0);
+    m_evalChart->setVisible(table.rows() > 0 || m_recallChart->hasPoints());
 }
 
 void TrainingPage::updateProgress()

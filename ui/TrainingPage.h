@@ -25,6 +25,7 @@ class QTimer;
 namespace clipwb::ui {
 
 class MetricChart;
+class RecallChart;
 class RunData;
 class TrainingWorker;
 
@@ -52,6 +53,8 @@ public:
     void refreshNow();
 
     QList<MetricChart*> charts() const { return m_charts; }
+    /// R@1/5/10 against the step (validation records, else evaluated checkpoints).
+    RecallChart* recallChart() const { return m_recallChart; }
     void setTimeAxis(bool byTime);
     void setLogScale(bool logarithmic);
     void setSmoothing(int percent);
@@ -115,6 +118,7 @@ private:
     MetricChart* m_speedChart = nullptr;
     MetricChart* m_timingChart = nullptr;
     MetricChart* m_evalChart = nullptr;
+    RecallChart* m_recallChart = nullptr;
     QList<int> m_overlaySeries[7];
     QWidget* m_chartArea = nullptr;
 

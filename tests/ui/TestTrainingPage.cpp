@@ -236,8 +236,11 @@ private Q_SLOTS:
         QTRY_COMPARE(loaded.count(), 1);
         MetricChart* recall = chart(page, "recallChart");
         QVERIFY(recall->isVisible());
-        QCOMPARE(recall->seriesCount(), 3);
+        // R@1/5/10 both ways (fixed series, t2i R@1 first), plus the records' other figures (mean_recall).
+        QCOMPARE(recall->seriesCount(), 7);
         QCOMPARE(recall->drawnPoints(0), 2);
+        QCOMPARE(recall->drawnPoints(1), 2);
+        QCOMPARE(recall->drawnPoints(2), 0);
     }
 
     void aMillionStepsStayFluid()
