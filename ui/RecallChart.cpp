@@ -22,7 +22,10 @@ RecallChart::RecallChart(QWidget* parent) : MetricChart(tr("Retrieval recall"), 
         seriesGraph(index)->setScatterStyle(
             QCPScatterStyle(i < 3 ? QCPScatterStyle::ssDisc : QCPScatterStyle::ssSquare, colors[i % 3], colors[i % 3], 6));
     }
-    axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    // Recall rises towards the top right: a compact legend (t2i column, i2t column) at the top left.
+    legend->setWrap(3);
+    legend->setFillOrder(QCPLayoutGrid::foRowsFirst, true);
+    axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
     setToolTip(tr("Click a point to browse retrieval with the checkpoint nearest to that step"));
 }
 

@@ -469,6 +469,13 @@ struct Trainer::Impl {
                                     " | Text2Image Acc: " + formatDouble(v.t2i * 100, 2) +
                                     " | logit_scale: " + formatDouble(model->logitScale().item<double>(), 3) +
                                     " | Valid Batch Size: " + std::to_string(cfg.valid_batch_size));
+        if (v.hasRecall)
+            logLine(LogLevel::Info, "Validation Recall (" + std::to_string(stepNumber) +
+                                        " steps) | Text2Image R@1/5/10: " + formatDouble(v.t2iR1, 2) + " / " +
+                                        formatDouble(v.t2iR5, 2) + " / " + formatDouble(v.t2iR10, 2) +
+                                        " | Image2Text R@1/5/10: " + formatDouble(v.i2tR1, 2) + " / " +
+                                        formatDouble(v.i2tR5, 2) + " / " + formatDouble(v.i2tR10, 2) +
+                                        " | Mean Recall: " + formatDouble(v.meanRecall, 2));
         return v;
     }
 
