@@ -494,6 +494,9 @@ public:
         }
     }
 
+    /// Offset just past the last opcode read (after run(): past STOP).
+    std::size_t position() const { return m_pos; }
+
 private:
     std::string prefix() const { return m_opt.what.empty() ? std::string() : m_opt.what + ": "; }
 
@@ -785,8 +788,8 @@ private:
         case BINBYTES:
         case BINBYTES8: {
             const int width = (op == SHORT_BINUNICODE || op == SHORT_BINBYTES) ? 1
-                              : (op == BINUNICODE8 || op == BINBYTES8)       ? 8
-                                                                             : 4;
+                              : (op == BINUNICODE8 || op == BINBYTES8)         ? 8
+                                                                               : 4;
             const std::uint64_t len = readUInt(width);
             Node n;
             n.type = (op == SHORT_BINUNICODE || op == BINUNICODE || op == BINUNICODE8) ? T::String : T::Bytes;
@@ -803,7 +806,8 @@ private:
             const std::size_t count = op - TUPLE1 + 1u;
             if (m_stack.size() < currentMarkBase() + count)
                 fail("stack underflow");
-            std::vector<std::uint32_t> items(m_stack.end() - static_cast<std::ptrdiff_t>(count), m_stack.end());
+            std::vector<std::uint32_t> items(m_stack.end() - static_cast<std::ptrdiff_t>(count),
+                                             m_stack.end());
             m_stack.resize(m_stack.size() - count);
             pushNew(makeTuple(std::move(items)));
             break;
@@ -1270,9 +1274,13 @@ private:
 
 } // namespace
 
-Value decode(std::string_view data, const DecodeOptions& options)
+Value decode(std::string_view data, const DecodeOptions& options, std::size_t* consumed)
 {
-    return Decoder(data, options).run();
+    Decoder decoder(data, options);
+    Value value = decoder.run();
+    if (consumed)
+        *consumed = decoder.position();
+    return value;
 }
 
 std::string encode(const Value& value, int protocol)

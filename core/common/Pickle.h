@@ -95,8 +95,8 @@ private:
     bool m_bool = false;
     std::int64_t m_int = 0;
     double m_double = 0;
-    std::string m_str;  // String, Bytes, Global module
-    std::string m_str2; // Global name
+    std::string m_str;             // String, Bytes, Global module
+    std::string m_str2;            // Global name
     std::vector<Value> m_children; // Reduce: callable, args; Build: object, state; PersistentId: pid
     std::vector<Value> m_items;
     std::vector<std::pair<Value, Value>> m_dict;
@@ -116,7 +116,9 @@ struct DecodeOptions {
 /// Decodes one pickle (data after STOP is ignored). Throws clipwb::Error naming
 /// options.what, the opcode and its offset for anything outside the subset,
 /// truncated data, disallowed globals, too deep or too large results.
-Value decode(std::string_view data, const DecodeOptions& options = {});
+/// When consumed is given it receives the length of the pickle up to and including STOP
+/// (files such as torch's legacy format hold several pickles in a row).
+Value decode(std::string_view data, const DecodeOptions& options = {}, std::size_t* consumed = nullptr);
 
 /// Encodes a tree with protocol 2 or 4, writing the same opcodes as CPython's
 /// pickler for the equivalent Python objects (ints, str, tuples, ...).

@@ -1,5 +1,6 @@
 #include "model/TorchCheckpoint.h"
 
+#include "common/AtomicFile.h"
 #include "common/Error.h"
 
 #include <caffe2/serialize/inline_container.h>
@@ -8,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <unistd.h>
@@ -81,11 +83,16 @@ std::string describeGlobal(const Value& global)
     return global.is(Type::Global) ? global.globalModule() + "." + global.globalName() : global.typeName();
 }
 
+/// The bytes of one storage (key, dtype, element count), from a zip record or a legacy file.
+using StorageLoader =
+    std::function<c10::Storage(const std::string& key, torch::ScalarType dtype, int64_t numel)>;
+
 /// Turns the decoded tree into plain values, tensors as TorchObject references.
+/// Without a loader no storage is read: tensors are meta tensors (shape and dtype only).
 class Interpreter {
 public:
-    Interpreter(caffe2::serialize::PyTorchStreamReader* reader, std::string what, TorchObject& out)
-        : m_reader(reader), m_what(std::move(what)), m_out(out)
+    Interpreter(StorageLoader loader, std::string what, TorchObject& out)
+        : m_loader(std::move(loader)), m_what(std::move(what)), m_out(out)
     {
     }
 
@@ -243,6 +250,8 @@ private:
         check(dtype.has_value(), "refuses the storage type " + describeGlobal(fields[1]));
         check(fields[2].is(Type::String), "storage key is not a string");
         check(fields[4].is(Type::Int) && fields[4].toInt() >= 0, "storage size is not a count");
+        // The legacy format adds view_metadata, None since PyTorch 0.4 (storage views are gone).
+        check(fields.size() < 6 || fields[5].isNone(), "refuses a storage view (legacy view_metadata)");
         const std::string key = fields[2].toStr();
         const int64_t numel = fields[4].toInt();
         check(args[1].is(Type::Int) && args[1].toInt() >= 0, "tensor storage offset is not a count");
@@ -263,7 +272,7 @@ private:
         check(empty || last < numel,
               "tensor of storage " + key + " reaches past its " + std::to_string(numel) + " elements");
         torch::Tensor tensor;
-        if (!m_reader) {
+        if (!m_loader) {
             tensor = torch::empty(sizes, torch::TensorOptions().dtype(*dtype).device(torch::kMeta));
         } else {
             const c10::Storage storage = loadStorage(key, *dtype, numel);
@@ -280,30 +289,38 @@ private:
             check(found->second.second == dtype, "storage " + key + " is used with two dtypes");
             return found->second.first;
         }
-        const std::string recordName = "data/" + key;
-        check(key.find('/') == std::string::npos && key.find("..") == std::string::npos,
-              "bad storage key " + key);
-        at::DataPtr data;
-        size_t size = 0;
-        try {
-            check(m_reader->hasRecord(recordName), "missing storage record " + recordName);
-            std::tie(data, size) = m_reader->getRecord(recordName);
-        } catch (const c10::Error& e) {
-            fail("cannot read storage " + recordName + ": " + e.what_without_backtrace());
-        }
-        const size_t expected = static_cast<size_t>(numel) * c10::elementSize(dtype);
-        check(size == expected, "storage " + recordName + " has " + std::to_string(size) +
-                                    " bytes, expected " + std::to_string(expected));
-        c10::Storage storage(c10::Storage::use_byte_size_t(), size, std::move(data), nullptr, false);
+        c10::Storage storage = m_loader(key, dtype, numel);
         m_storages.emplace(key, std::make_pair(storage, dtype));
         return storage;
     }
 
-    caffe2::serialize::PyTorchStreamReader* m_reader;
+    StorageLoader m_loader;
     std::string m_what;
     TorchObject& m_out;
     std::map<std::string, std::pair<c10::Storage, torch::ScalarType>> m_storages;
 };
+
+/// Storages of the zip format: record data/<key>, exactly numel elements.
+StorageLoader zipStorageLoader(caffe2::serialize::PyTorchStreamReader& reader, const std::string& what)
+{
+    return [&reader, what](const std::string& key, torch::ScalarType dtype, int64_t numel) {
+        const std::string recordName = "data/" + key;
+        CLIPWB_CHECK(key.find('/') == std::string::npos && key.find("..") == std::string::npos, what,
+                     ": bad storage key ", key);
+        at::DataPtr data;
+        size_t size = 0;
+        try {
+            CLIPWB_CHECK(reader.hasRecord(recordName), what, ": missing storage record ", recordName);
+            std::tie(data, size) = reader.getRecord(recordName);
+        } catch (const c10::Error& e) {
+            throw Error(what + ": cannot read storage " + recordName + ": " + e.what_without_backtrace());
+        }
+        const size_t expected = static_cast<size_t>(numel) * c10::elementSize(dtype);
+        CLIPWB_CHECK(size == expected, what, ": storage ", recordName, " has ", size, " bytes, expected ",
+                     expected);
+        return c10::Storage(c10::Storage::use_byte_size_t(), size, std::move(data), nullptr, false);
+    };
+}
 
 std::string readPrefix(const std::filesystem::path& path, size_t count)
 {
@@ -322,9 +339,6 @@ std::unique_ptr<caffe2::serialize::PyTorchStreamReader> openArchive(const std::f
     CLIPWB_CHECK(::access(path.c_str(), R_OK) == 0, what, ": cannot read: ", std::strerror(errno));
     const std::string head = readPrefix(path, 4);
     CLIPWB_CHECK(!head.empty(), what, ": empty file");
-    if (head.size() >= 3 && static_cast<unsigned char>(head[0]) == 0x80 && head[2] == '\x8a')
-        throw Error(what + ": the legacy torch.save format of PyTorch < 1.6 is not supported; re-save it "
-                           "with torch.save in PyTorch >= 1.6");
     CLIPWB_CHECK(head.rfind("PK", 0) == 0, what, ": not a torch.save checkpoint (not a zip archive)");
     try {
         return std::make_unique<caffe2::serialize::PyTorchStreamReader>(path.string());
@@ -353,6 +367,159 @@ pickle::Value decodeDataPickle(caffe2::serialize::PyTorchStreamReader& reader, c
     options.allowedGlobals = allowedGlobals();
     options.what = what + " data.pkl";
     return pickle::decode(std::string_view(static_cast<const char*>(data.get()), size), options);
+}
+
+// ---------------------------------------------------------------- legacy format (PyTorch < 1.6)
+//
+// _legacy_save writes, one after the other: the pickled magic number, the pickled protocol
+// version (1001), the pickled sys_info dict, the pickled object (storages as persistent ids
+// ('storage', type, key, location, numel, view_metadata)), the pickled sorted list of storage
+// keys, then for each key an int64 element count followed by the raw little-endian elements.
+
+bool isLegacyTorchFile(const std::filesystem::path& path)
+{
+    const std::string head = readPrefix(path, 1);
+    return !head.empty() && static_cast<unsigned char>(head[0]) == 0x80; // a pickle's PROTO opcode
+}
+
+/// Skips the pickled magic number 0x1950a86a20f9469cfc6c (an 80-bit LONG1, too wide for the
+/// decoder) and returns the offset after it.
+size_t skipLegacyMagic(std::string_view bytes, const std::string& what)
+{
+    static const unsigned char kMagic[] = {0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9,
+                                           0x20, 0x6a, 0xa8, 0x50, 0x19, '.'};
+    size_t p = 0;
+    if (bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x80) {
+        const int protocol = static_cast<unsigned char>(bytes[1]);
+        CLIPWB_CHECK(protocol >= 2 && protocol <= 5, what, ": pickle protocol ", protocol,
+                     " is not one torch.save writes");
+        p = 2;
+    }
+    if (p < bytes.size() && static_cast<unsigned char>(bytes[p]) == 0x95) // FRAME (protocol 4+)
+        p += 9;
+    CLIPWB_CHECK(bytes.size() >= p + sizeof kMagic &&
+                     std::memcmp(bytes.data() + p, kMagic, sizeof kMagic) == 0,
+                 what, ": not a torch.save checkpoint (a pickle without torch's magic number)");
+    return p + sizeof kMagic;
+}
+
+/// Finds every storage reference of the decoded object: key -> (dtype, element count).
+void collectLegacyStorages(const Value& v, const std::string& what,
+                           std::map<std::string, std::pair<torch::ScalarType, int64_t>>& out,
+                           size_t depth = 0)
+{
+    CLIPWB_CHECK(depth < 1000, what, ": value nested too deeply");
+    switch (v.type()) {
+    case Type::PersistentId: {
+        const Value& record = v.pid();
+        if (!record.is(Type::Tuple) || record.items().size() < 5 || !record.items()[2].is(Type::String) ||
+            !record.items()[4].is(Type::Int))
+            return; // the interpreter names what is wrong with it
+        const auto dtype = storageDtype(record.items()[1]);
+        if (!dtype)
+            return;
+        const std::string& key = record.items()[2].toStr();
+        const auto entry = std::make_pair(*dtype, record.items()[4].toInt());
+        const auto [it, added] = out.emplace(key, entry);
+        CLIPWB_CHECK(added || it->second == entry, what, ": storage ", key,
+                     " is referenced with two dtypes or sizes");
+        return;
+    }
+    case Type::List:
+    case Type::Tuple:
+        for (const auto& item : v.items())
+            collectLegacyStorages(item, what, out, depth + 1);
+        return;
+    case Type::Reduce:
+        collectLegacyStorages(v.callable(), what, out, depth + 1);
+        collectLegacyStorages(v.args(), what, out, depth + 1);
+        for (const auto& item : v.items())
+            collectLegacyStorages(item, what, out, depth + 1);
+        [[fallthrough]];
+    case Type::Dict:
+        for (const auto& [key, value] : v.dictItems()) {
+            collectLegacyStorages(key, what, out, depth + 1);
+            collectLegacyStorages(value, what, out, depth + 1);
+        }
+        return;
+    case Type::Build:
+        collectLegacyStorages(v.object(), what, out, depth + 1);
+        collectLegacyStorages(v.state(), what, out, depth + 1);
+        return;
+    default:
+        return;
+    }
+}
+
+TorchObject readLegacyTorchFile(const std::filesystem::path& path, const std::string& what, bool loadData)
+{
+    const std::string bytes = readFile(path);
+    const std::string_view all(bytes);
+    size_t pos = skipLegacyMagic(all, what);
+    const auto nextPickle = [&](const char* part, bool withTensors) {
+        pickle::DecodeOptions options;
+        options.what = what + " (legacy format) " + part;
+        // Only the object itself may name tensors and storages; nothing may name anything else.
+        options.allowedGlobals =
+            withTensors ? allowedGlobals() : std::set<std::pair<std::string, std::string>>{};
+        size_t consumed = 0;
+        Value value = pickle::decode(all.substr(pos), options, &consumed);
+        pos += consumed;
+        return value;
+    };
+    const Value protocol = nextPickle("protocol version", false);
+    CLIPWB_CHECK(protocol.is(Type::Int) && protocol.toInt() == 1001, what,
+                 ": legacy torch.save protocol version ", protocol.repr(), " (only 1001 is known)");
+    const Value sysInfo = nextPickle("sys_info", false);
+    CLIPWB_CHECK(sysInfo.is(Type::Dict), what, ": legacy sys_info is a ", sysInfo.typeName(), ", not a dict");
+    const Value* littleEndian = sysInfo.find("little_endian");
+    CLIPWB_CHECK(!littleEndian || (littleEndian->is(Type::Bool) && littleEndian->toBool()), what,
+                 ": written on a big-endian machine (not supported)");
+    const Value root = nextPickle("data", true);
+    const Value keys = nextPickle("storage keys", false);
+    CLIPWB_CHECK(keys.is(Type::List), what, ": legacy storage key list is a ", keys.typeName(),
+                 ", not a list");
+
+    std::map<std::string, std::pair<torch::ScalarType, int64_t>> declared;
+    collectLegacyStorages(root, what, declared);
+    std::map<std::string, std::pair<size_t, size_t>> layout; // key -> offset of the elements, bytes
+    for (const Value& keyValue : keys.items()) {
+        CLIPWB_CHECK(keyValue.is(Type::String), what, ": legacy storage key ", keyValue.repr(),
+                     " is not a string");
+        const std::string& key = keyValue.toStr();
+        const auto found = declared.find(key);
+        CLIPWB_CHECK(found != declared.end(), what, ": legacy storage ", key, " is not used by any tensor");
+        CLIPWB_CHECK(all.size() - pos >= 8, what, ": truncated: storage ", key, " lacks its element count");
+        int64_t count = 0;
+        std::memcpy(&count, all.data() + pos, 8); // little-endian, as sys_info said
+        CLIPWB_CHECK(count == found->second.second, what, ": storage ", key, " holds ", count,
+                     " elements, its tensors say ", found->second.second);
+        const size_t size = static_cast<size_t>(count) * c10::elementSize(found->second.first);
+        CLIPWB_CHECK(all.size() - pos - 8 >= size, what, ": truncated: storage ", key, " needs ", size,
+                     " bytes, ", all.size() - pos - 8, " left");
+        CLIPWB_CHECK(layout.emplace(key, std::make_pair(pos + 8, size)).second, what, ": storage ", key,
+                     " is listed twice");
+        pos += 8 + size;
+    }
+    for (const auto& [key, info] : declared)
+        CLIPWB_CHECK(layout.count(key), what, ": truncated or damaged: storage ", key, " is missing");
+
+    StorageLoader loader;
+    if (loadData) {
+        loader = [&](const std::string& key, torch::ScalarType dtype, int64_t numel) {
+            const auto& [offset, size] = layout.at(key);
+            CLIPWB_CHECK(size == static_cast<size_t>(numel) * c10::elementSize(dtype), what, ": storage ",
+                         key, " does not match its tensor");
+            const torch::Tensor buffer = torch::empty({static_cast<int64_t>(size)}, torch::kUInt8);
+            if (size)
+                std::memcpy(buffer.data_ptr(), all.data() + offset, size);
+            return buffer.storage();
+        };
+    }
+    TorchObject out;
+    Interpreter interpreter(loader, what, out);
+    out.value = interpreter.interpret(root);
+    return out;
 }
 
 void collectTensors(const Value& v, const std::vector<torch::Tensor>& all, TorchObject& out, Value& copy)
@@ -501,10 +668,12 @@ void writeArchive(const std::filesystem::path& path, const Value& root,
 TorchObject readTorchFile(const std::filesystem::path& path, bool loadData)
 {
     const std::string what = "checkpoint " + path.string();
+    if (isLegacyTorchFile(path))
+        return readLegacyTorchFile(path, what, loadData);
     auto reader = openArchive(path);
     const pickle::Value root = decodeDataPickle(*reader, what);
     TorchObject out;
-    Interpreter interpreter(loadData ? reader.get() : nullptr, what, out);
+    Interpreter interpreter(loadData ? zipStorageLoader(*reader, what) : StorageLoader(), what, out);
     out.value = interpreter.interpret(root);
     return out;
 }

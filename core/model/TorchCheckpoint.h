@@ -1,7 +1,9 @@
 #pragma once
 // Reading and writing torch.save files (the zip format of PyTorch >= 1.6:
-// archive/data.pkl + archive/data/N storages) without Python and without
-// executing anything. data.pkl goes through the inert unpickler
+// archive/data.pkl + archive/data/N storages; reading also the legacy format of
+// PyTorch < 1.6 / _use_new_zipfile_serialization=False: magic number, protocol
+// version, sys_info, the object, storage keys and raw storages, one after the
+// other) without Python and without executing anything. data.pkl goes through the inert unpickler
 // (common/Pickle.h); only an allow-list is interpreted: dict and
 // collections.OrderedDict, lists, tuples, numbers, strings, bytes,
 // torch._utils._rebuild_tensor_v2 / _rebuild_parameter(_with_state), storages

@@ -23,6 +23,7 @@ using pickle::Value;
 namespace {
 
 const std::string kInit = std::string(CLIPWB_TEST_FIXTURES) + "/model/init.pt";
+const std::string kLegacyDir = std::string(CLIPWB_TEST_FIXTURES) + "/model/legacy/";
 
 /// A zip archive as torch.save lays it out, with any data.pkl and records.
 void writeRawArchive(const std::string& path, const std::string& dataPickle,
@@ -54,6 +55,26 @@ Value tensorPickle(const std::string& storageType, const std::string& key, int64
         Value::tuple({pid, Value::integer(0), Value::tuple(sizes), Value::tuple(strides),
                       Value::boolean(false),
                       Value::reduce(Value::global("collections", "OrderedDict"), Value::tuple())}));
+}
+
+std::string pythonDtypeName(torch::ScalarType dtype)
+{
+    switch (dtype) {
+    case torch::kFloat32:
+        return "float32";
+    case torch::kFloat16:
+        return "float16";
+    case torch::kFloat64:
+        return "float64";
+    case torch::kInt64:
+        return "int64";
+    case torch::kUInt8:
+        return "uint8";
+    case torch::kBool:
+        return "bool";
+    default:
+        return c10::toString(dtype);
+    }
 }
 
 QString errorOf(const std::function<void()>& action)
@@ -454,18 +475,127 @@ print(json.dumps({k: v.detach().float().reshape(-1).tolist() for k, v in ck.item
         QVERIFY2(message.contains(QStringLiteral("'w'")), qPrintable(message));
     }
 
-    void legacyFormatIsNamed()
+    // tests/fixtures/model/legacy/legacy.pt: torch.save(..., _use_new_zipfile_serialization=False).
+    void readsLegacyFormat()
     {
+        const auto expected = nlohmann::json::parse(readFile(kLegacyDir + "legacy_expected.json"));
+        const auto checkpoint = model::readTorchCheckpoint(kLegacyDir + "legacy.pt");
+        QCOMPARE(checkpoint.epoch, std::optional<int64_t>(2));
+        QCOMPARE(checkpoint.step, std::optional<int64_t>(17));
+        QCOMPARE(checkpoint.name, std::string("legacy-run"));
+        QVERIFY(checkpoint.optimizer.has_value());
+        QCOMPARE(static_cast<int>(checkpoint.optimizer->tensors.size()),
+                 expected["optimizer_tensors"].get<int>());
+        const auto matches = [](const torch::Tensor& tensor, const nlohmann::json& want) {
+            if (tensor.sizes().vec() != want["shape"].get<std::vector<int64_t>>() ||
+                want["dtype"].get<std::string>() != pythonDtypeName(tensor.scalar_type()))
+                return false;
+            const auto values = want["values"].get<std::vector<double>>();
+            return torch::equal(tensor.to(torch::kFloat64).contiguous().reshape(-1),
+                                torch::tensor(values, torch::kFloat64));
+        };
+        QCOMPARE(checkpoint.stateDict.size(), expected["state_dict"].size());
+        for (const auto& [name, tensor] : checkpoint.stateDict)
+            QVERIFY2(matches(tensor, expected["state_dict"][name]), name.c_str());
+        int extraTensors = 0;
+        for (const auto& [key, object] : checkpoint.extra) {
+            if (!expected["extra"].contains(key))
+                continue;
+            QCOMPARE(object.tensors.size(), size_t(1));
+            QVERIFY2(matches(object.tensors[0], expected["extra"][key]), key.c_str());
+            ++extraTensors;
+        }
+        QCOMPARE(static_cast<size_t>(extraTensors), expected["extra"].size());
+        // Summaries read legacy files too, without their storages.
+        const auto meta = model::readTorchFile(kLegacyDir + "legacy.pt", /*loadData=*/false);
+        QVERIFY(meta.tensors.at(0).is_meta());
+        // And the copy we write is the zip format, with the same tensors.
+        QTemporaryDir dir;
+        const std::string copy = dir.filePath(QStringLiteral("copy.pt")).toStdString();
+        model::writeTorchCheckpoint(copy, checkpoint);
+        QCOMPARE(readFile(copy).substr(0, 2), std::string("PK"));
+        QVERIFY(sameTensors(model::readTorchCheckpoint(copy).stateDict, checkpoint.stateDict));
+    }
+
+    void readsLegacyFormatPythonWritesWithOtherProtocols_data()
+    {
+        QTest::addColumn<int>("protocol");
+        QTest::newRow("protocol 2") << 2;
+        QTest::newRow("protocol 4 (framed)") << 4;
+        QTest::newRow("protocol 5") << 5;
+    }
+
+    void readsLegacyFormatPythonWritesWithOtherProtocols()
+    {
+        QFETCH(int, protocol);
         if (!test::pythonTorchAvailable())
             QSKIP("/usr/bin/python3 with torch is not available");
         QTemporaryDir dir;
         const std::string path = dir.filePath(QStringLiteral("legacy.pt")).toStdString();
         QString error;
-        test::runPython(QStringLiteral("import sys, torch; torch.save({'w': torch.ones(2)}, sys.argv[1], "
-                                       "_use_new_zipfile_serialization=False)"),
-                        {QString::fromStdString(path)}, &error);
-        const QString message = errorOf([&] { model::readTorchCheckpoint(path); });
-        QVERIFY2(message.contains(QStringLiteral("legacy")), qPrintable(message + error));
+        const QString out = test::runPython(
+            QStringLiteral("import sys, torch, collections\n"
+                           "torch.manual_seed(1)\n"
+                           "sd = collections.OrderedDict([('module.w', torch.randn(3, 5)), ('module.b', "
+                           "torch.randn(7).half()), ('module.n', torch.tensor(4))])\n"
+                           "torch.save(sd, sys.argv[1], pickle_protocol=int(sys.argv[2]), "
+                           "_use_new_zipfile_serialization=False)\n"
+                           "print(repr(sum(float(v.double().sum()) for v in sd.values())))\n"),
+            {QString::fromStdString(path), QString::number(protocol)}, &error);
+        QVERIFY2(!out.isEmpty(), qPrintable(error));
+        const auto checkpoint = model::readTorchCheckpoint(path);
+        QVERIFY(checkpoint.bareStateDict);
+        QCOMPARE(checkpoint.stateDict.size(), size_t(3));
+        QCOMPARE(checkpoint.stateDict[1].second.scalar_type(), torch::kHalf);
+        double sum = 0;
+        for (const auto& [name, tensor] : checkpoint.stateDict)
+            sum += tensor.to(torch::kFloat64).sum().item<double>();
+        QCOMPARE(sum, out.trimmed().toDouble());
+    }
+
+    void legacyMaliciousGlobalIsRefused()
+    {
+        const std::string marker = "/tmp/clipwb-legacy-pwned";
+        std::filesystem::remove(marker);
+        const std::string path = kLegacyDir + "legacy_evil.pt";
+        for (bool loadData : {true, false}) {
+            const QString message = errorOf([&] { model::readTorchFile(path, loadData); });
+            QVERIFY2(message.contains(QStringLiteral("system")) &&
+                         message.contains(QString::fromStdString(path)),
+                     qPrintable(message));
+        }
+        QVERIFY(!std::filesystem::exists(marker));
+    }
+
+    void legacyBrokenFilesGiveClearErrors()
+    {
+        QTemporaryDir dir;
+        const std::string legacy = readFile(kLegacyDir + "legacy.pt");
+        const auto errorFor = [&](const char* name, const std::string& bytes) {
+            const std::string path = dir.filePath(QString::fromLatin1(name)).toStdString();
+            writeFileAtomic(path, bytes);
+            const QString message = errorOf([&] { model::readTorchCheckpoint(path); });
+            return message.contains(QString::fromLatin1(name)) ? message
+                                                               : QStringLiteral("UNNAMED: ") + message;
+        };
+        // Cut in the storages, in the object's pickle, and in the magic number.
+        QString message = errorFor("cut-storage.pt", legacy.substr(0, legacy.size() - 10));
+        QVERIFY2(message.contains(QStringLiteral("truncated")), qPrintable(message));
+        message = errorFor("cut-pickle.pt", legacy.substr(0, 400));
+        QVERIFY2(message.contains(QStringLiteral("truncated")), qPrintable(message));
+        message = errorFor("cut-magic.pt", legacy.substr(0, 6));
+        QVERIFY2(message.contains(QStringLiteral("magic")), qPrintable(message));
+        // A plain pickle is not a checkpoint.
+        message =
+            errorFor("plain.pkl", pickle::encode(Value::dict({{Value::string("a"), Value::integer(1)}}), 2));
+        QVERIFY2(message.contains(QStringLiteral("not a torch.save")), qPrintable(message));
+        // Another protocol version.
+        std::string otherVersion = legacy;
+        const size_t version = otherVersion.find(std::string("M\xe9\x03", 3));
+        QVERIFY(version != std::string::npos && version < 20);
+        otherVersion[version + 1] = '\xea';
+        message = errorFor("version.pt", otherVersion);
+        QVERIFY2(message.contains(QStringLiteral("1002")), qPrintable(message));
     }
 
     void failedWriteLeavesPreviousFile()
