@@ -17,6 +17,7 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -51,8 +52,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         {m_checkpointsPage, tr("Checkpoints"), QStyle::SP_DialogSaveButton},
         {m_retrievalPage, tr("Retrieval"), QStyle::SP_FileDialogContentsView},
     };
+    int index = 0;
     for (const auto& entry : pages) {
-        m_navigation->addItem(new QListWidgetItem(style()->standardIcon(entry.icon), entry.title));
+        auto* item = new QListWidgetItem(style()->standardIcon(entry.icon), entry.title);
+        item->setToolTip(tr("%1 (%2)").arg(entry.title, QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + index++))
+                                                            .toString(QKeySequence::NativeText)));
+        m_navigation->addItem(item);
         m_pages->addWidget(entry.page);
     }
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
@@ -74,17 +79,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     // run's own config, the chosen checkpoint, then Start.
     connect(m_trainingPage, &TrainingPage::runChanged, m_checkpointsPage, &CheckpointsPage::setRunDir);
     connect(m_trainingPage, &TrainingPage::checkpointsChanged, m_checkpointsPage, &CheckpointsPage::refresh);
-    connect(m_checkpointsPage, &CheckpointsPage::resumeRequested, this,
-            [this](const QString& checkpoint, const QString& runConfig) {
-                if (QFileInfo::exists(runConfig)) {
-                    const auto loaded = config::loadConfigFile(runConfig.toStdString());
-                    if (loaded.ok())
-                        m_configPage->setConfig(loaded.config);
-                }
-                m_configPage->setResume(checkpoint.toStdString());
-                showPage(QStringLiteral("training"));
-                m_trainingPage->start();
-            });
+    connect(m_checkpointsPage, &CheckpointsPage::resumeRequested, this, &MainWindow::resumeTraining);
+    connect(m_trainingPage, &TrainingPage::resumeRequested, this, &MainWindow::resumeTraining);
     // Recall of evaluated checkpoints is plotted on the dashboard; a click on a point of that
     // chart browses retrieval with the checkpoint nearest to its step.
     RecallChart* recallChart = m_trainingPage->recallChart();
@@ -141,6 +137,20 @@ void MainWindow::browseCheckpointAtStep(qint64 step)
     m_retrievalPage->startExtraction();
 }
 
+void MainWindow::resumeTraining(const QString& checkpoint, const QString& runConfig)
+{
+    if (m_trainingPage->isTraining())
+        return;
+    if (QFileInfo::exists(runConfig)) {
+        const auto loaded = config::loadConfigFile(runConfig.toStdString());
+        if (loaded.ok())
+            m_configPage->setConfig(loaded.config);
+    }
+    m_configPage->setResume(checkpoint.toStdString());
+    showPage(QStringLiteral("training"));
+    m_trainingPage->start();
+}
+
 QStringList MainWindow::pageNames()
 {
     return {QStringLiteral("configuration"), QStringLiteral("dataset"), QStringLiteral("training"),
@@ -176,12 +186,21 @@ void MainWindow::createMenus()
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
+    // The menu bar makes the training shortcuts work on every page.
+    QMenu* training = menuBar()->addMenu(tr("&Training"));
+    for (QAction* action : {m_trainingPage->startAction(), m_trainingPage->pauseAction(),
+                            m_trainingPage->stopAction(), m_trainingPage->saveNowAction(),
+                            m_trainingPage->resumeAction()})
+        training->addAction(action);
+    training->setToolTipsVisible(true);
+
     QMenu* view = menuBar()->addMenu(tr("&View"));
     const QStringList titles = {tr("Configuration"), tr("Dataset"), tr("Training"), tr("Checkpoints"),
                                 tr("Retrieval")};
     for (int i = 0; i < titles.size(); ++i) {
         QAction* action = view->addAction(titles[i], this, [this, i] { m_navigation->setCurrentRow(i); });
         action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+        action->setObjectName(QStringLiteral("showPage%1").arg(i + 1));
     }
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -197,6 +216,10 @@ void MainWindow::restoreLayout()
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    for (QSplitter* splitter : findChildren<QSplitter*>())
+        if (!splitter->objectName().isEmpty())
+            splitter->restoreState(
+                settings.value(QStringLiteral("splitters/") + splitter->objectName()).toByteArray());
     showPage(settings.value(QStringLiteral("window/page"), QStringLiteral("configuration")).toString());
 }
 
@@ -206,10 +229,52 @@ void MainWindow::saveLayout()
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
     settings.setValue(QStringLiteral("window/page"), currentPageName());
+    for (QSplitter* splitter : findChildren<QSplitter*>())
+        if (!splitter->objectName().isEmpty())
+            settings.setValue(QStringLiteral("splitters/") + splitter->objectName(), splitter->saveState());
+}
+
+bool MainWindow::confirmConfigClose()
+{
+    if (!m_configPage->isModified())
+        return true;
+    const QString file = m_configPage->filePath();
+    QMessageBox box(QMessageBox::Warning, tr("Unsaved configuration"),
+                    file.isEmpty() ? tr("The configuration has unsaved changes.")
+                                   : tr("%1 has unsaved changes.").arg(QFileInfo(file).fileName()),
+                    QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
+    box.setObjectName(QStringLiteral("unsavedConfigBox"));
+    box.setInformativeText(tr("Save them before closing?"));
+    box.setDefaultButton(QMessageBox::Save);
+    box.button(QMessageBox::Save)->setObjectName(QStringLiteral("saveButton"));
+    box.button(QMessageBox::Discard)->setObjectName(QStringLiteral("discardButton"));
+    box.button(QMessageBox::Cancel)->setObjectName(QStringLiteral("cancelButton"));
+    switch (box.exec()) {
+    case QMessageBox::Save:
+        return m_configPage->save(); // untitled: asks for a name; cancelled there keeps the window
+    case QMessageBox::Discard:
+        // The page remembers edits across sessions: forget them.
+        if (!file.isEmpty() && QFileInfo::exists(file)) {
+            m_configPage->loadFile(file);
+        } else {
+            QSettings settings;
+            settings.remove(QStringLiteral("config/values"));
+            settings.setValue(QStringLiteral("config/modified"), false);
+        }
+        return true;
+    default:
+        return false;
+    }
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    // The configuration first: once training is asked to stop, the window
+    // closes by itself when the checkpoint is saved.
+    if (!m_trainingPage->closesWhenStopped() && !confirmConfigClose()) {
+        event->ignore();
+        return;
+    }
     if (!m_trainingPage->confirmClose()) {
         event->ignore();
         return;

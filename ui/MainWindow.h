@@ -35,12 +35,17 @@ public:
 public Q_SLOTS:
     /// Opens the Retrieval browser on the run's checkpoint nearest to step and extracts its features.
     void browseCheckpointAtStep(qint64 step);
+    /// Continues a run: its own config (runConfig, when it exists) on the
+    /// Configuration page with checkpoint as resume, then Start.
+    void resumeTraining(const QString& checkpoint, const QString& runConfig);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
     void createMenus();
+    /// Asks about unsaved configuration changes: false cancels the close.
+    bool confirmConfigClose();
     void restoreLayout();
     void saveLayout();
 

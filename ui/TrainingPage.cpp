@@ -1,5 +1,6 @@
 #include "ui/TrainingPage.h"
 
+#include "ui/MemoryUsage.h"
 #include "ui/MetricChart.h"
 #include "ui/RecallChart.h"
 #include "ui/RunData.h"
@@ -21,6 +22,7 @@
 #include <QPdfWriter>
 #include <QPlainTextEdit>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSaveFile>
 #include <QSettings>
 #include <QSlider>
@@ -56,22 +58,6 @@ QString formatDuration(double seconds)
     if (s >= 3600)
         return QStringLiteral("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'));
     return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
-}
-
-// Resident memory of this process in MiB, -1 when unknown.
-double processMemoryMiB()
-{
-    std::ifstream status("/proc/self/status");
-    std::string key;
-    while (status >> key) {
-        if (key == "VmRSS:") {
-            double kib = 0;
-            status >> kib;
-            return kib / 1024.0;
-        }
-        status.ignore(1 << 12, '\n');
-    }
-    return -1;
 }
 
 // Mean of the last `count` finite values of a column.
@@ -123,6 +109,7 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent)
     toolbar->addAction(m_pauseAction);
     toolbar->addAction(m_stopAction);
     toolbar->addAction(m_saveAction);
+    toolbar->addAction(m_resumeAction);
     toolbar->addSeparator();
     m_xAxisCombo = new QComboBox;
     m_xAxisCombo->setObjectName(QStringLiteral("xAxis"));
@@ -159,7 +146,8 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent)
     toolbar->addWidget(exportButton);
 
     // Progress row.
-    m_runLabel = new QLabel(tr("No run open. Use File > Open run folder, or start training."));
+    m_runLabel = new QLabel(tr("No run open. Press Start (F5) to train the Configuration page's settings, or open a "
+                               "run folder (Ctrl+R) to follow a run."));
     m_runLabel->setObjectName(QStringLiteral("runLabel"));
     m_runLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_progress = new QProgressBar;
@@ -254,6 +242,7 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent)
     connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     connect(m_worker, &TrainingWorker::started, this,
             [this](const QString& dir, qint64, qint64 startStep, const QString& device) {
+                m_device = device;
                 m_stateLabel->setText(tr("Training on %1").arg(device));
                 if (QDir(dir) != QDir(runDir()) || !m_run)
                     openRun(dir);
@@ -271,6 +260,7 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent)
     connect(m_worker, &TrainingWorker::finished, this, [this](bool stopped) {
         m_training = false;
         m_paused = false;
+        m_stopping = false;
         m_stateLabel->setText(stopped ? tr("Stopped (saved)") : tr("Finished"));
         refreshNow();
         updateControls();
@@ -282,6 +272,7 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent)
     connect(m_worker, &TrainingWorker::failed, this, [this](const QString& message) {
         m_training = false;
         m_paused = false;
+        m_stopping = false;
         m_stateLabel->setText(tr("Failed"));
         m_extraLog << message;
         appendLog(QString(), QStringLiteral("ERROR"), message);
@@ -333,11 +324,14 @@ void TrainingPage::buildToolbarActions()
                            tr("Overlay another run's curves"));
     m_startAction = make(tr("&Start"), QStyle::SP_MediaPlay, QKeySequence(tr("F5")),
                          tr("Train with the configuration page's settings"));
-    m_pauseAction = make(tr("&Pause"), QStyle::SP_MediaPause, QKeySequence(tr("F6")), tr("Pause or resume training"));
+    m_pauseAction = make(tr("&Pause"), QStyle::SP_MediaPause, QKeySequence(tr("F6")),
+                         tr("Pause training after the current step, or continue"));
     m_stopAction = make(tr("S&top"), QStyle::SP_MediaStop, QKeySequence(tr("Shift+F5")),
                         tr("Stop after the current step and save a checkpoint to resume from"));
     m_saveAction = make(tr("Save &now"), QStyle::SP_DialogSaveButton, QKeySequence(tr("Ctrl+Alt+S")),
                         tr("Save a checkpoint after the current step"));
+    m_resumeAction = make(tr("&Resume"), QStyle::SP_MediaSeekForward, QKeySequence(tr("Ctrl+F5")),
+                          tr("Continue this run exactly where its epoch_latest.pt left it"));
     m_fitAction = make(tr("Fit"), QStyle::SP_BrowserReload, QKeySequence(tr("Ctrl+0")),
                        tr("Show all data and follow new steps"));
     m_exportPngAction = make(tr("Charts as PNG…"), QStyle::SP_DialogSaveButton, QKeySequence(tr("Ctrl+E")),
@@ -349,12 +343,20 @@ void TrainingPage::buildToolbarActions()
     m_openAction->setObjectName(QStringLiteral("openRunAction"));
     m_startAction->setObjectName(QStringLiteral("startAction"));
     m_stopAction->setObjectName(QStringLiteral("stopAction"));
+    m_pauseAction->setObjectName(QStringLiteral("pauseAction"));
+    m_saveAction->setObjectName(QStringLiteral("saveNowAction"));
+    m_resumeAction->setObjectName(QStringLiteral("resumeAction"));
 
     connect(m_openAction, &QAction::triggered, this, [this] { chooseRun(false); });
     connect(m_compareAction, &QAction::triggered, this, [this] { chooseRun(true); });
     connect(m_startAction, &QAction::triggered, this, &TrainingPage::start);
     connect(m_pauseAction, &QAction::triggered, this, &TrainingPage::togglePause);
     connect(m_stopAction, &QAction::triggered, this, &TrainingPage::stop);
+    connect(m_resumeAction, &QAction::triggered, this, [this] {
+        const QString checkpoint = resumableCheckpoint();
+        if (!checkpoint.isEmpty() && !m_training)
+            Q_EMIT resumeRequested(checkpoint, QString::fromStdString(m_run->folder().configPath().string()));
+    });
     connect(m_saveAction, &QAction::triggered, this, [this] {
         if (m_training) {
             m_worker->requestSave();
@@ -631,8 +633,10 @@ void TrainingPage::refreshNow()
         watchRun();
     if (changed)
         applyUpdate(structural);
-    if (checkpoints)
+    if (checkpoints) {
+        updateControls();
         Q_EMIT checkpointsChanged();
+    }
     if (m_training)
         updateProgress(); // process memory moves even between steps
 }
@@ -651,6 +655,7 @@ void TrainingPage::applyUpdate(bool structural)
     m_xAxisCombo->setEnabled(timeAvailable || m_byTime);
     updateProgress();
     updateLogPane(false);
+    updateControls();
 }
 
 void TrainingPage::updateEvalChart()
@@ -729,11 +734,30 @@ void TrainingPage::updateProgress()
         m_waitLabel->setText(tr("data wait —"));
     m_waitLabel->setToolTip(tr("Share of the step time spent waiting for the data loader (last %1 steps)").arg(kWindow));
 
+    // Live figures while this process trains; otherwise what the run recorded.
     QStringList memory;
+    QStringList tips;
     if (m_training) {
-        const double rss = processMemoryMiB();
-        if (rss >= 0)
-            memory << tr("process %1 MiB").arg(rss, 0, 'f', 0);
+        if (m_device.startsWith(QLatin1String("cuda"))) {
+            const int index = m_device.section(QLatin1Char(':'), 1).toInt();
+            const DeviceMemory device = cudaDeviceMemory(index);
+            if (device.available) {
+                memory << tr("GPU %1 / %2 MiB").arg(device.usedBytes >> 20).arg(device.totalBytes >> 20);
+                tips << tr("Memory in use on %1 (%2), by every process").arg(m_device, device.name);
+            } else {
+                memory << tr("GPU memory unknown");
+                tips << tr("The NVIDIA management library (libnvidia-ml) is not available to read %1's memory.")
+                            .arg(m_device);
+            }
+        } else if (!m_device.isEmpty()) {
+            memory << tr("%1 (no GPU memory)").arg(m_device.toUpper());
+            tips << tr("Training runs on the CPU: the model lives in the process memory.");
+        }
+        const qint64 rss = processResidentBytes();
+        if (rss >= 0) {
+            memory << tr("process %1 MiB").arg(rss >> 20);
+            tips << tr("Resident memory of clipwb (model, optimizer, data loader and the workbench)");
+        }
     }
     for (const std::string& name : train.names()) {
         const QString column = QString::fromStdString(name);
@@ -746,7 +770,9 @@ void TrainingPage::updateProgress()
         label.replace(QLatin1Char('_'), QLatin1Char(' '));
         memory << QStringLiteral("%1 %2").arg(label).arg(value, 0, 'f', value < 100 ? 2 : 0);
     }
-    m_memoryLabel->setText(memory.isEmpty() ? tr("memory —") : memory.join(QStringLiteral(", ")));
+    m_memoryLabel->setText(memory.isEmpty() ? tr("memory —") : memory.join(QStringLiteral(" · ")));
+    m_memoryLabel->setToolTip(memory.isEmpty() ? tr("Memory is shown while this window trains.")
+                                               : tips.join(QLatin1Char('\n')));
     if (!m_training && rows > 0)
         m_stateLabel->setText(done ? tr("Finished") : tr("Following"));
 }
@@ -939,33 +965,74 @@ void TrainingPage::togglePause()
         m_worker->pause();
     else
         m_worker->resume();
-    m_stateLabel->setText(m_paused ? tr("Paused") : tr("Training"));
+    m_stateLabel->setText(m_paused ? tr("Paused (Continue with %1)").arg(m_pauseAction->shortcut().toString(QKeySequence::NativeText))
+                                   : tr("Training on %1").arg(m_device));
     updateControls();
 }
 
 void TrainingPage::stop()
 {
-    if (!m_training)
+    if (!m_training || m_stopping)
         return;
+    m_stopping = true;
     m_worker->requestStop();
     if (m_paused)
         m_worker->resume();
     m_stateLabel->setText(tr("Stopping after this step…"));
     appendLog(QString(), QStringLiteral("INFO"), tr("Stopping: a checkpoint to resume from will be saved."));
+    updateControls();
+}
+
+QString TrainingPage::resumableCheckpoint() const
+{
+    if (!m_run)
+        return QString();
+    const auto& folder = m_run->folder();
+    const QString latest = QString::fromStdString((folder.checkpointsDir() / "epoch_latest.pt").string());
+    if (!QFileInfo::exists(latest))
+        return QString();
+    const auto& train = folder.train();
+    const double step = train.rows() ? train.value("step", train.rows() - 1) : NAN;
+    if (folder.maxSteps() > 0 && std::isfinite(step) && step >= double(folder.maxSteps()))
+        return QString(); // finished: nothing left to train
+    return latest;
 }
 
 bool TrainingPage::confirmClose()
 {
     if (!m_training)
         return true;
-    const auto answer = QMessageBox::question(
-        this, tr("Training is running"),
-        tr("Training is running. Stop it after the current step, save a checkpoint to resume from, and close?"),
-        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Yes);
-    if (answer != QMessageBox::Yes)
+    if (m_closeWhenStopped) {
+        // Asked already: the window closes by itself once the trainer is done.
+        m_stateLabel->setText(m_stopping ? tr("Stopping: the window closes once the checkpoint is saved…")
+                                         : tr("Training: the window closes when it finishes…"));
         return false;
-    m_closeWhenStopped = true;
-    stop();
+    }
+    QMessageBox box(QMessageBox::Question, tr("Training is running"),
+                    tr("Training is running. What should happen to it?"), QMessageBox::NoButton, this);
+    box.setObjectName(QStringLiteral("closeDuringTrainingBox"));
+    box.setInformativeText(tr("<b>Stop and save</b> finishes the current step, saves epoch_latest.pt (Resume "
+                              "continues from it) and closes.<br><b>Keep training</b> closes the window when the "
+                              "run finishes."));
+    QPushButton* stopButton = box.addButton(tr("Stop and save"), QMessageBox::AcceptRole);
+    stopButton->setObjectName(QStringLiteral("stopAndSaveButton"));
+    QPushButton* keepButton = box.addButton(tr("Keep training"), QMessageBox::ActionRole);
+    keepButton->setObjectName(QStringLiteral("keepTrainingButton"));
+    QPushButton* cancelButton = box.addButton(QMessageBox::Cancel);
+    cancelButton->setObjectName(QStringLiteral("cancelButton"));
+    box.setDefaultButton(stopButton);
+    box.setEscapeButton(cancelButton);
+    box.exec(); // a nested event loop: training and the charts go on meanwhile
+    if (!m_training)
+        return box.clickedButton() != cancelButton; // it ended while the question was open
+    if (box.clickedButton() == stopButton) {
+        m_closeWhenStopped = true;
+        stop();
+    } else if (box.clickedButton() == keepButton) {
+        m_closeWhenStopped = true;
+        m_stateLabel->setText(tr("Training: the window closes when it finishes…"));
+        appendLog(QString(), QStringLiteral("INFO"), tr("The window will close when training finishes."));
+    }
     return false;
 }
 
@@ -975,11 +1042,23 @@ void TrainingPage::updateControls()
     m_startAction->setEnabled(!m_training && available);
     if (!available)
         m_startAction->setToolTip(tr("This build has no trainer yet."));
-    m_pauseAction->setEnabled(m_training);
-    m_pauseAction->setText(m_paused ? tr("&Resume") : tr("&Pause"));
+    m_pauseAction->setEnabled(m_training && !m_stopping);
+    m_pauseAction->setText(m_paused ? tr("&Continue") : tr("&Pause"));
     m_pauseAction->setIcon(style()->standardIcon(m_paused ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
-    m_stopAction->setEnabled(m_training);
-    m_saveAction->setEnabled(m_training);
+    m_stopAction->setEnabled(m_training && !m_stopping);
+    m_saveAction->setEnabled(m_training && !m_stopping);
+    const QString resumable = resumableCheckpoint();
+    m_resumeAction->setEnabled(!m_training && !resumable.isEmpty());
+    const QString key = m_resumeAction->shortcut().toString(QKeySequence::NativeText);
+    if (m_training)
+        m_resumeAction->setToolTip(tr("Training is running (%1)").arg(key));
+    else if (!m_run)
+        m_resumeAction->setToolTip(tr("Open or train a run first: Resume continues its epoch_latest.pt (%1)").arg(key));
+    else if (resumable.isEmpty())
+        m_resumeAction->setToolTip(
+            tr("Nothing to resume: this run has no epoch_latest.pt or it has finished (%1)").arg(key));
+    else
+        m_resumeAction->setToolTip(tr("Continue this run exactly where %1 left it (%2)").arg(resumable, key));
 }
 
 } // namespace clipwb::ui

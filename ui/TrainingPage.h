@@ -68,9 +68,14 @@ public:
     bool startTraining(const config::TrainConfig& config);
     /// Starts training with the config provider's config (the Start action).
     void start();
-    /// Asks what to do when the window closes during training: false keeps the
-    /// window open (training stops, saves, then readyToClose() is emitted).
+    /// Asks what to do when the window closes during training: stop and save
+    /// (readyToClose() follows the saved stop), keep training and close when it
+    /// finishes, or cancel. True only when nothing is training (close now).
     bool confirmClose();
+    /// Whether the window will close once training has stopped.
+    bool closesWhenStopped() const { return m_closeWhenStopped; }
+    /// The run's checkpoints/epoch_latest.pt when it exists and the run is not finished.
+    QString resumableCheckpoint() const;
 
     QAction* openRunAction() const { return m_openAction; }
     QAction* compareAction() const { return m_compareAction; }
@@ -78,6 +83,7 @@ public:
     QAction* pauseAction() const { return m_pauseAction; }
     QAction* stopAction() const { return m_stopAction; }
     QAction* saveNowAction() const { return m_saveAction; }
+    QAction* resumeAction() const { return m_resumeAction; }
 
 Q_SIGNALS:
     void runLoaded(const QString& dir);
@@ -85,6 +91,8 @@ Q_SIGNALS:
     void checkpointsChanged();
     void trainingStateChanged(bool running);
     void readyToClose();
+    /// Resume Latest: continue the run from checkpoint with the run's own config.
+    void resumeRequested(const QString& checkpoint, const QString& runConfig);
 
 private:
     void buildCharts();
@@ -143,6 +151,7 @@ private:
     QAction* m_pauseAction = nullptr;
     QAction* m_stopAction = nullptr;
     QAction* m_saveAction = nullptr;
+    QAction* m_resumeAction = nullptr;
     QAction* m_exportPngAction = nullptr;
     QAction* m_exportPdfAction = nullptr;
     QAction* m_exportCsvAction = nullptr;
@@ -157,6 +166,8 @@ private:
     bool m_training = false;
     bool m_paused = false;
     bool m_closeWhenStopped = false;
+    bool m_stopping = false;
+    QString m_device; ///< the training device ("cpu", "cuda:0") while training
 };
 
 } // namespace clipwb::ui
