@@ -50,6 +50,8 @@ CheckpointsPage::CheckpointsPage(QWidget* parent) : QWidget(parent)
                                 tr("Continue the run exactly where its newest checkpoint left it"));
     m_resumeSelectedAction = make(tr("Resume from &selected"), QStyle::SP_MediaSeekForward,
                                   QKeySequence(tr("Ctrl+Shift+L")), tr("Continue training from the selected checkpoint"));
+    m_browseAction = make(tr("&Browse retrieval"), QStyle::SP_FileDialogContentsView, QKeySequence(tr("Ctrl+B")),
+                          tr("Open the selected checkpoint in the Retrieval browser (the run's validation split)"));
     m_deleteAction = make(tr("&Delete"), QStyle::SP_TrashIcon, QKeySequence(QKeySequence::Delete),
                           tr("Delete the selected checkpoint file"));
     m_slimAction = make(tr("Slim &export…"), QStyle::SP_DialogSaveButton, QKeySequence(tr("Ctrl+Shift+X")),
@@ -65,10 +67,11 @@ CheckpointsPage::CheckpointsPage(QWidget* parent) : QWidget(parent)
     m_evaluateAllAction->setObjectName(QStringLiteral("evaluateAllAction"));
     m_resumeLatestAction->setObjectName(QStringLiteral("resumeLatestAction"));
     m_resumeSelectedAction->setObjectName(QStringLiteral("resumeSelectedAction"));
+    m_browseAction->setObjectName(QStringLiteral("browseRetrievalAction"));
 
     auto* toolbar = new QToolBar;
     toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-    for (QAction* action : {m_resumeLatestAction, m_resumeSelectedAction})
+    for (QAction* action : {m_resumeLatestAction, m_resumeSelectedAction, m_browseAction})
         toolbar->addAction(action);
     toolbar->addSeparator();
     for (QAction* action : {m_slimAction, m_deleteAction, m_showAction, m_refreshAction})
@@ -76,7 +79,8 @@ CheckpointsPage::CheckpointsPage(QWidget* parent) : QWidget(parent)
     toolbar->addSeparator();
     toolbar->addAction(m_evaluateAllAction);
 
-    m_header = new QLabel(tr("No run open. Open a run folder on the Training page."));
+    m_header = new QLabel(tr("No run yet. Train on the Training page (F5), or open a run folder there (Ctrl+R): its "
+                          "checkpoints show here."));
     m_header->setObjectName(QStringLiteral("checkpointsHeader"));
     m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
@@ -93,7 +97,7 @@ CheckpointsPage::CheckpointsPage(QWidget* parent) : QWidget(parent)
     for (int c = Epoch; c < ColumnCount; ++c)
         m_table->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
     m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
-    for (QAction* action : {m_resumeSelectedAction, m_slimAction, m_deleteAction, m_showAction})
+    for (QAction* action : {m_resumeSelectedAction, m_browseAction, m_slimAction, m_deleteAction, m_showAction})
         m_table->addAction(action);
 
     auto* hint = new QLabel(tr("Resuming restores the model, the optimizer and the data position, with the run's "
@@ -146,6 +150,10 @@ CheckpointsPage::CheckpointsPage(QWidget* parent) : QWidget(parent)
     connect(m_table, &QTableWidget::itemDoubleClicked, this, [this] { resumeFrom(selectedCheckpoint()); });
     connect(m_resumeLatestAction, &QAction::triggered, this, [this] { resumeFrom(latestCheckpoint()); });
     connect(m_resumeSelectedAction, &QAction::triggered, this, [this] { resumeFrom(selectedCheckpoint()); });
+    connect(m_browseAction, &QAction::triggered, this, [this] {
+        if (!selectedCheckpoint().isEmpty())
+            Q_EMIT browseRequested(selectedCheckpoint());
+    });
     connect(m_deleteAction, &QAction::triggered, this, &CheckpointsPage::askDelete);
     connect(m_slimAction, &QAction::triggered, this, &CheckpointsPage::askExportSlim);
     connect(m_refreshAction, &QAction::triggered, this, &CheckpointsPage::refresh);
@@ -195,7 +203,8 @@ void CheckpointsPage::rebuild()
     const QString selected = selectedCheckpoint();
     m_table->setRowCount(0);
     if (!m_run) {
-        m_header->setText(tr("No run open. Open a run folder on the Training page."));
+        m_header->setText(tr("No run yet. Train on the Training page (F5), or open a run folder there (Ctrl+R): its "
+                          "checkpoints show here."));
         updateButtons();
         return;
     }
@@ -289,11 +298,26 @@ void CheckpointsPage::updateButtons()
     const bool hasSelection = !selectedCheckpoint().isEmpty();
     m_resumeLatestAction->setEnabled(!latestCheckpoint().isEmpty());
     m_resumeSelectedAction->setEnabled(hasSelection);
+    m_browseAction->setEnabled(hasSelection);
     m_deleteAction->setEnabled(hasSelection);
     m_slimAction->setEnabled(hasSelection && slimExportAvailable());
     m_showAction->setEnabled(m_run != nullptr);
     m_refreshAction->setEnabled(m_run != nullptr);
     m_evaluateAllAction->setEnabled(m_run != nullptr && !latestCheckpoint().isEmpty() && !m_evaluator->isRunning());
+    // A disabled button says why.
+    const auto explain = [](QAction* action, const QString& tip, const QString& whyNot) {
+        const QString key = action->shortcut().toString(QKeySequence::NativeText);
+        action->setToolTip(QStringLiteral("%1 (%2)").arg(action->isEnabled() ? tip : whyNot, key));
+    };
+    explain(m_resumeLatestAction, tr("Continue the run exactly where its newest checkpoint left it"),
+            m_run ? tr("This run has no checkpoint yet") : tr("No run open"));
+    const QString selectFirst = tr("Select a checkpoint in the table first");
+    explain(m_resumeSelectedAction, tr("Continue training from the selected checkpoint"), selectFirst);
+    explain(m_browseAction, tr("Open the selected checkpoint in the Retrieval browser (the run's validation split)"),
+            selectFirst);
+    explain(m_deleteAction, tr("Delete the selected checkpoint file"), selectFirst);
+    explain(m_slimAction, tr("Write a copy without the optimizer state (smaller, for inference)"),
+            slimExportAvailable() ? selectFirst : tr("This build cannot convert checkpoints yet."));
 }
 
 QString CheckpointsPage::checkpointNearestStep(qint64 step) const

@@ -54,12 +54,15 @@ public:
 
     QAction* resumeLatestAction() const { return m_resumeLatestAction; }
     QAction* resumeSelectedAction() const { return m_resumeSelectedAction; }
+    QAction* browseAction() const { return m_browseAction; }
 
 Q_SIGNALS:
     /// Resume training from checkpoint with the run's config (runConfig: its config.json, may not exist).
     void resumeRequested(const QString& checkpoint, const QString& runConfig);
     /// The checkpoint chosen in the table (to browse retrieval with it, for example).
     void checkpointSelected(const QString& checkpoint);
+    /// Browse Retrieval: open the selected checkpoint in the retrieval browser.
+    void browseRequested(const QString& checkpoint);
 
 private:
     void rebuild();
@@ -73,6 +76,7 @@ private:
     QTableWidget* m_table = nullptr;
     QAction* m_resumeLatestAction = nullptr;
     QAction* m_resumeSelectedAction = nullptr;
+    QAction* m_browseAction = nullptr;
     QAction* m_deleteAction = nullptr;
     QAction* m_slimAction = nullptr;
     QAction* m_showAction = nullptr;

@@ -88,6 +88,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
             [recallChart](const CheckpointRecall& recall) { recallChart->setCheckpointRecall(recall.step, recall.values); });
     connect(m_trainingPage, &TrainingPage::runChanged, recallChart, &RecallChart::clearCheckpointRecall);
     connect(recallChart, &RecallChart::stepClicked, this, &MainWindow::browseCheckpointAtStep);
+    connect(m_checkpointsPage, &CheckpointsPage::browseRequested, this, [this](const QString& checkpoint) {
+        showPage(QStringLiteral("retrieval"));
+        m_retrievalPage->openCheckpoint(checkpoint);
+        m_retrievalPage->showComparison(false);
+        m_retrievalPage->startExtraction();
+    });
     m_navigation->setCurrentRow(0);
 
     auto* central = new QWidget;

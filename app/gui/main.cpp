@@ -59,7 +59,16 @@ int main(int argc, char** argv)
     parser.addOption(datasetOption);
     parser.addOption(screenshotOption);
     parser.addOption(sizeOption);
+    const QCommandLineOption startOption(QStringLiteral("start"),
+        QApplication::translate("main", "Start training the configuration once the window is open (with --demo: "
+                                        "once the demo project is ready)."));
+    parser.addOption(startOption);
+    const QCommandLineOption delayOption(QStringLiteral("screenshot-delay"),
+        QApplication::translate("main", "Take the --screenshot MS milliseconds after the window is ready."),
+        QStringLiteral("MS"));
+    parser.addOption(delayOption);
     parser.process(app);
+    const int screenshotDelay = parser.isSet(delayOption) ? parser.value(delayOption).toInt() : -1;
 
     clipwb::ui::MainWindow window;
     if (parser.isSet(sizeOption)) {
@@ -85,8 +94,10 @@ int main(int argc, char** argv)
     window.show();
 
     // Let layouts settle and lazy content (thumbnails, charts) draw first.
-    const auto screenshotLater = [&window, &parser, &screenshotOption](int delayMs) {
+    const auto screenshotLater = [&window, &parser, &screenshotOption, screenshotDelay](int delayMs) {
         const QString file = parser.value(screenshotOption);
+        if (screenshotDelay >= 0)
+            delayMs = screenshotDelay;
         QTimer::singleShot(delayMs, &window, [&window, file] {
             const bool ok = window.grab().save(file);
             if (!ok)
@@ -96,6 +107,12 @@ int main(int argc, char** argv)
     };
     if (parser.isSet(demoOption)) {
         auto* demo = new clipwb::ui::DemoProject(&window);
+        QObject::connect(demo, &clipwb::ui::DemoProject::ready, &window, [&] {
+            if (parser.isSet(pageOption)) // the demo opens on the configuration; --page wins
+                window.showPage(parser.value(pageOption));
+            if (parser.isSet(startOption))
+                window.trainingPage()->start();
+        });
         if (parser.isSet(screenshotOption)) {
             QObject::connect(demo, &clipwb::ui::DemoProject::ready, &window, [&] { screenshotLater(800); });
             QObject::connect(demo, &clipwb::ui::DemoProject::failed, &window, [&] { screenshotLater(800); });
@@ -159,7 +176,10 @@ int main(int argc, char** argv)
             QObject::connect(page, &clipwb::ui::RetrievalPage::failed, &window, [&] { screenshotLater(800); });
         }
         QTimer::singleShot(0, page, &clipwb::ui::RetrievalPage::startExtraction);
-    } else if (parser.isSet(screenshotOption)) {
+    } else if (parser.isSet(startOption)) {
+        QTimer::singleShot(0, window.trainingPage(), &clipwb::ui::TrainingPage::start);
+    }
+    if (!parser.isSet(demoOption) && !parser.isSet(checkpointOption) && parser.isSet(screenshotOption)) {
         screenshotLater(1500);
     }
     return app.exec();

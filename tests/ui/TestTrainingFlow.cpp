@@ -10,6 +10,7 @@
 #include "ui/DemoProject.h"
 #include "ui/MainWindow.h"
 #include "ui/MetricChart.h"
+#include "ui/RetrievalPage.h"
 #include "ui/TrainingPage.h"
 
 #include <QAction>
@@ -18,6 +19,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -282,6 +284,28 @@ private Q_SLOTS:
         const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
         QVERIFY(text.find("Paused") != std::string::npos);
         QVERIFY(text.find("Continued") != std::string::npos);
+        // Browse retrieval with the final checkpoint: the browser extracts features and answers a query.
+        QTest::keyClick(&w, Qt::Key_4, Qt::ControlModifier);
+        QTRY_VERIFY(page->checkpointPaths().contains(QString::fromStdString((checkpoints / "epoch3.pt").string())));
+        QVERIFY(!page->browseAction()->isEnabled());
+        QVERIFY(page->browseAction()->toolTip().startsWith(QStringLiteral("Select a checkpoint")));
+        page->selectCheckpoint(QString::fromStdString((checkpoints / "epoch3.pt").string()));
+        clipwb::ui::RetrievalPage* retrieval = w.retrievalPage();
+        retrieval->setCacheRoot(m_work.filePath(QStringLiteral("feature-cache")));
+        QSignalSpy retrievalReady(retrieval, &clipwb::ui::RetrievalPage::ready);
+        clickAction(page, page->browseAction());
+        QCOMPARE(w.currentPageName(), QStringLiteral("retrieval"));
+        QSignalSpy retrievalFailed(retrieval, &clipwb::ui::RetrievalPage::failed);
+        QTRY_VERIFY_WITH_TIMEOUT(!retrievalReady.isEmpty() || !retrievalFailed.isEmpty(), 120000);
+        QVERIFY2(retrievalFailed.isEmpty(), qPrintable(retrievalFailed.value(0).value(0).toString()));
+        const QStringList texts = retrieval->splitTexts();
+        QVERIFY(!texts.isEmpty());
+        QSignalSpy answered(retrieval, &clipwb::ui::RetrievalPage::queryFinished);
+        retrieval->queryEdit()->setText(texts.first());
+        retrieval->runTextQuery();
+        QVERIFY(answered.wait(60000));
+        QVERIFY(retrieval->imageResults()->count() > 0);
+
         // The configuration page's resume field followed the choice.
         QCOMPARE(QString::fromStdString(w.configPage()->config().resume.value_or(std::string())),
                  QString::fromStdString((checkpoints / "epoch_latest.pt").string()));
