@@ -3,6 +3,8 @@
 // `module.` prefix, optimizer in PyTorch's state_dict layout), plus a
 // "clipwb_state" entry that upstream ignores: the data position inside the
 // epoch, the RNG states and the loss scaler, so a resume continues exactly.
+// The file format itself (zip, allow-listed unpickling, atomic writes) is
+// model/TorchCheckpoint's; this maps the trainer's state onto it.
 #include "model/Clip.h"
 #include "train/ParameterGroups.h"
 
@@ -41,13 +43,9 @@ struct TrainCheckpoint {
     std::optional<ExactState> exact;
 };
 
-/// Reads a torch.save checkpoint without executing pickled code (an allow-list of globals).
+/// Reads a torch.save checkpoint (or a bare state dict) without executing pickled code.
+/// Throws clipwb::Error naming the file and what is wrong with it.
 TrainCheckpoint readTrainCheckpoint(const std::filesystem::path& path);
-
-/// Copies a state dict (keys with or without `module.`) into the model's parameters and
-/// buffers; strict: every model tensor must be present with the same shape.
-void loadModelWeights(model::ClipImpl& model, const model::NamedTensors& stateDict, bool strict,
-                      const std::string& what);
 
 /// Writes atomically; throws clipwb::Error naming the path (the previous file is kept).
 void writeTrainCheckpoint(const std::filesystem::path& path, int64_t epoch, int64_t step, const std::string& name,

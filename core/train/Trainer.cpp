@@ -4,6 +4,7 @@
 #include "common/Error.h"
 #include "data/DataLoader.h"
 #include "model/Clip.h"
+#include "model/ClipWeights.h"
 #include "model/ModelConfig.h"
 #include "text/Tokenizer.h"
 #include "train/AutocastScope.h"
@@ -177,9 +178,7 @@ struct Trainer::Impl {
         modelConfig = model::loadModelConfig(cfg.vision_model, cfg.text_model);
         torch::manual_seed(static_cast<uint64_t>(cfg.seed));
         model = model::Clip(modelConfig);
-        CLIPWB_CHECK(!cfg.clip_weight_path && !cfg.bert_weight_path,
-                     "clip_weight_path / bert_weight_path are not supported yet: start from a Chinese-CLIP "
-                     "checkpoint with resume (and reset_data_offset, reset_optimizer)");
+        loadPretrained();
         if (cfg.grad_checkpointing) {
             model->setGradCheckpointing(true);
             logLine(LogLevel::Info, "Grad-checkpointing activated.");
@@ -204,6 +203,53 @@ struct Trainer::Impl {
         if (cfg.mask_ratio > 0 && modelConfig.isResNet())
             logLine(LogLevel::Info, "Note: mask_ratio > 0 (FLIP strategy) is currently only implemented for "
                                     "VisualTransformer. It will not function for ResNet backbone.");
+    }
+
+    /// Upstream's load(model, clip_weight_path, bert_weight_path), which its training main() runs
+    /// even without paths: visual.* and logit_scale from the CLIP file, bert.* from the BERT file,
+    /// loaded into a model converted to fp16 and back, so the initial weights carry fp16 rounding.
+    void loadPretrained()
+    {
+        std::optional<std::filesystem::path> clipPath, bertPath;
+        if (cfg.clip_weight_path) {
+            clipPath = std::filesystem::path(*cfg.clip_weight_path);
+            CLIPWB_CHECK(std::filesystem::is_regular_file(*clipPath), "clip_weight_path: ", clipPath->string(),
+                         " does not exist");
+        }
+        if (cfg.bert_weight_path) {
+            bertPath = std::filesystem::path(*cfg.bert_weight_path);
+            CLIPWB_CHECK(std::filesystem::is_regular_file(*bertPath), "bert_weight_path: ", bertPath->string(),
+                         " does not exist");
+        }
+        if (clipPath || bertPath) {
+            const model::LoadReport report = model::loadPretrainedWeights(model, clipPath, bertPath);
+            if (!report.resizedPositionalEmbedding.empty())
+                logLine(LogLevel::Info, "Resizing position embedding grid-size " + report.resizedPositionalEmbedding);
+            CLIPWB_CHECK(!report.loaded.empty(), "clip_weight_path / bert_weight_path: no tensor of ",
+                         clipPath ? clipPath->string() : std::string(), clipPath && bertPath ? " or " : "",
+                         bertPath ? bertPath->string() : std::string(),
+                         " matches the model (expected visual.*, logit_scale and bert.* keys)");
+            logLine(LogLevel::Info, "Loaded " + std::to_string(report.loaded.size()) +
+                                        " pretrained tensors" + (clipPath ? " (vision, logit_scale from " + clipPath->string() + ")" : "") +
+                                        (bertPath ? " (text from " + bertPath->string() + ")" : "") + "; " +
+                                        std::to_string(report.missing.size()) + " keep their initialisation");
+        }
+        model::roundLikeUpstreamConvertWeights(model);
+    }
+
+    /// A resume or teacher checkpoint into a model: strict, as upstream's load_state_dict.
+    void loadCheckpointWeights(model::Clip& target, const model::NamedTensors& stateDict,
+                               const std::filesystem::path& path)
+    {
+        model::LoadReport report;
+        try {
+            report = model::loadClipWeights(target, stateDict, /*strict=*/true);
+        } catch (const Error& e) {
+            throw Error("checkpoint " + path.string() + ": " + e.what());
+        }
+        if (!report.resizedPositionalEmbedding.empty())
+            logLine(LogLevel::Info, "Resizing position embedding grid-size " + report.resizedPositionalEmbedding +
+                                        " (" + path.string() + ")");
     }
 
     void buildTeacher()
@@ -236,7 +282,7 @@ struct Trainer::Impl {
         }
         teacher = model::Clip(model::loadModelConfig(vision, textModel));
         const TrainCheckpoint ckpt = readTrainCheckpoint(teacherPath);
-        loadModelWeights(*teacher, ckpt.stateDict, true, teacherPath.string());
+        loadCheckpointWeights(teacher, ckpt.stateDict, teacherPath);
         for (auto& p : teacher->parameters())
             p.set_requires_grad(false);
         teacher->eval();
@@ -300,11 +346,7 @@ struct Trainer::Impl {
         }
         logLine(LogLevel::Info, "=> begin to load checkpoint '" + path->string() + "'");
         TrainCheckpoint ckpt = readTrainCheckpoint(*path);
-        model::NamedTensors sd;
-        for (auto& [key, tensor] : ckpt.stateDict)
-            if (key.find("bert.pooler") == std::string::npos)
-                sd.emplace_back(key, tensor);
-        loadModelWeights(*model, sd, true, path->string());
+        loadCheckpointWeights(model, ckpt.stateDict, *path);
         if (!cfg.reset_data_offset) {
             start.epoch = ckpt.epoch.value_or(0);
             steps = ckpt.step.value_or(0);
