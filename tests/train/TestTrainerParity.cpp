@@ -6,6 +6,7 @@
 #include "config/TrainConfig.h"
 #include "train/TrainCheckpoint.h"
 #include "train/Trainer.h"
+#include "UpstreamRun.h"
 
 #include "common/AtomicFile.h"
 
@@ -21,63 +22,9 @@
 #include <sstream>
 
 namespace fs = std::filesystem;
-
-namespace {
-
-/// Copies the fixtures the training config refers to, keeping their relative layout.
-fs::path copyFixtures(const QTemporaryDir& dir)
-{
-    const fs::path root = dir.path().toStdString();
-    const fs::path src = CLIPWB_TEST_FIXTURES;
-    for (const char* sub : {"lmdb/lmdb", "model_configs", "train/fp32_bs8"}) {
-        fs::create_directories(root / sub);
-        fs::copy(src / sub, root / sub, fs::copy_options::recursive);
-    }
-    fs::create_directories(root / "model");
-    fs::copy_file(src / "model/init.pt", root / "model/init.pt");
-    fs::remove(root / "train/fp32_bs8/final.pt");
-    return root / "train/fp32_bs8/config.json";
-}
-
-struct RunResult {
-    int exitCode = -1;
-    QString stderrText;
-};
-
-RunResult runCli(const QStringList& args)
-{
-    QProcess process;
-    process.start(QStringLiteral(CLIPWB_BIN_DIR "/clipwb-cli"), args);
-    RunResult r;
-    if (!process.waitForFinished(240000)) {
-        process.kill();
-        process.waitForFinished();
-        return r;
-    }
-    r.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    r.stderrText = QString::fromUtf8(process.readAllStandardError());
-    return r;
-}
-
-std::vector<nlohmann::json> readRecords(const fs::path& metrics, const std::string& type)
-{
-    std::istringstream in(clipwb::readFile(metrics));
-    std::vector<nlohmann::json> out;
-    std::string line;
-    while (std::getline(in, line)) {
-        const auto j = nlohmann::json::parse(line);
-        if (j["type"] == type)
-            out.push_back(j);
-    }
-    return out;
-}
-
-bool relativelyClose(double a, double b, double rel)
-{
-    return std::abs(a - b) <= rel * std::max(std::abs(a), std::abs(b));
-}
-
-} // namespace
+using upstream_run::readRecords;
+using upstream_run::runCli;
+using upstream_run::CliResult;
 
 class TestTrainerParity : public QObject {
     Q_OBJECT
@@ -90,9 +37,10 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        m_config = copyFixtures(m_dir);
+        m_config = upstream_run::copyTrainFixture(m_dir.path().toStdString(), "fp32_bs8");
+        fs::remove(m_config.parent_path() / "final.pt");
         m_runA = fs::path(m_dir.path().toStdString()) / "runs" / "fp32_bs8";
-        const RunResult r = runCli({QStringLiteral("train"), QStringLiteral("--config"),
+        const CliResult r = runCli({QStringLiteral("train"), QStringLiteral("--config"),
                                     QString::fromStdString(m_config.string()), QStringLiteral("--logs"),
                                     m_dir.filePath(QStringLiteral("runs")), QStringLiteral("--device"),
                                     QStringLiteral("cpu"), QStringLiteral("--save-step-frequency"), QStringLiteral("5")});
@@ -102,36 +50,15 @@ private Q_SLOTS:
     void stepsMatchUpstream()
     {
         const auto expected = nlohmann::json::parse(clipwb::readFile(CLIPWB_TEST_FIXTURES "/train/fp32_bs8/expected.json"));
-        const auto steps = readRecords(m_runA / "metrics.jsonl", "train");
-        QCOMPARE(steps.size(), expected["steps"].size());
-        for (size_t i = 0; i < steps.size(); ++i) {
-            const auto& e = expected["steps"][i];
-            const auto& s = steps[i];
-            const QByteArray where = QByteArray("step ") + QByteArray::number(int(i + 1));
-            QCOMPARE(s["step"].get<int>(), e["step"].get<int>());
-            QVERIFY2(relativelyClose(s["loss"].get<double>(), e["loss"].get<double>(), 1e-4), where);
-            // Upstream's cosine comes from numpy, whose float64 cos is Intel SVML on AVX-512 CPUs
-            // and libm elsewhere: the two differ in the last bit for some arguments.
-            QVERIFY2(std::abs(s["lr"].get<double>() - e["lr"].get<double>()) <= 1e-15 * 3e-4, where);
-            QVERIFY2(s["i2t"].get<double>() == e["i2t"].get<double>(), where);
-            QVERIFY2(s["t2i"].get<double>() == e["t2i"].get<double>(), where);
+        upstream_run::compareSteps(m_runA / "metrics.jsonl", expected);
+        for (const auto& s : readRecords(m_runA / "metrics.jsonl", "train"))
             QVERIFY(s.contains("samples_per_s") && s.contains("data_wait_s") && s.contains("step_time_s"));
-        }
     }
 
     void validationMatchesUpstream()
     {
         const auto expected = nlohmann::json::parse(clipwb::readFile(CLIPWB_TEST_FIXTURES "/train/fp32_bs8/expected.json"));
-        const auto val = readRecords(m_runA / "metrics.jsonl", "val");
-        QCOMPARE(val.size(), expected["validation"].size());
-        for (size_t i = 0; i < val.size(); ++i) {
-            const auto& e = expected["validation"][i];
-            QCOMPARE(val[i]["step"].get<int>(), e["steps"].get<int>());
-            // expected.json keeps six decimals of upstream's log line.
-            QVERIFY(std::abs(val[i]["loss"].get<double>() - e["loss"].get<double>()) <= 2e-6 + 1e-4 * e["loss"].get<double>());
-            QVERIFY(std::abs(val[i]["i2t"].get<double>() - e["i2t"].get<double>()) <= 1e-6);
-            QVERIFY(std::abs(val[i]["t2i"].get<double>() - e["t2i"].get<double>()) <= 1e-6);
-        }
+        upstream_run::compareValidation(m_runA / "metrics.jsonl", expected);
     }
 
     void finalParametersMatchUpstream()
@@ -143,22 +70,7 @@ private Q_SLOTS:
         QCOMPARE(ckpt.epoch.value_or(-1), int64_t(2));
         QCOMPARE(ckpt.step.value_or(-1), int64_t(24));
         QVERIFY(ckpt.optimizer.has_value());
-        size_t compared = 0;
-        for (const auto& [key, tensor] : ckpt.stateDict) {
-            QVERIFY2(key.rfind("module.", 0) == 0, key.c_str());
-            const std::string name = key.substr(7);
-            if (!expected["final_param_norms"].contains(name))
-                continue;
-            // Norms as upstream computed them (float32); the key biases get no gradient in theory and
-            // hold rounding noise near 1e-8, hence the absolute floor.
-            const double norm = tensor.norm().item<double>();
-            const double want = expected["final_param_norms"][name].get<double>();
-            QVERIFY2(relativelyClose(norm, want, 1e-4) || std::abs(norm - want) < 1e-6, name.c_str());
-            if (name == "logit_scale")
-                QVERIFY(relativelyClose(tensor.item<double>(), expected["final_logit_scale"].get<double>(), 1e-5));
-            ++compared;
-        }
-        QCOMPARE(compared, expected["final_param_norms"].size());
+        upstream_run::compareFinalParameters(ckpt, expected);
     }
 
     void checkpointLoadsInPyTorch()
@@ -188,8 +100,8 @@ private Q_SLOTS:
         const QStringList values = QString::fromUtf8(python.readAllStandardOutput()).trimmed().split(QLatin1Char(' '));
         QCOMPARE(values.size(), 2);
         const auto expected = nlohmann::json::parse(clipwb::readFile(CLIPWB_TEST_FIXTURES "/train/fp32_bs8/expected.json"));
-        QVERIFY(relativelyClose(values[0].toDouble(), expected["final_logit_scale"].get<double>(), 1e-5));
-        QVERIFY(relativelyClose(values[1].toDouble(), expected["final_param_norms"]["visual.proj"].get<double>(), 1e-4));
+        QVERIFY(upstream_run::relativelyClose(values[0].toDouble(), expected["final_logit_scale"].get<double>(), 1e-5));
+        QVERIFY(upstream_run::relativelyClose(values[1].toDouble(), expected["final_param_norms"]["visual.proj"].get<double>(), 1e-4));
     }
 
     void resumeFromMidEpochCheckpointContinuesExactly()
@@ -205,7 +117,7 @@ private Q_SLOTS:
         config["reset_optimizer"] = false;
         const fs::path resumeConfig = m_config.parent_path() / "config_resume.json";
         clipwb::writeFileAtomic(resumeConfig, config.dump(2));
-        const RunResult r = runCli({QStringLiteral("train"), QStringLiteral("--config"),
+        const CliResult r = runCli({QStringLiteral("train"), QStringLiteral("--config"),
                                     QString::fromStdString(resumeConfig.string()), QStringLiteral("--logs"),
                                     QString::fromStdString(logs.string()), QStringLiteral("--device"),
                                     QStringLiteral("cpu")});
@@ -305,7 +217,7 @@ private Q_SLOTS:
         config["reset_data_offset"] = false;
         config["reset_optimizer"] = false;
         clipwb::writeFileAtomic(killConfig, config.dump(2));
-        const RunResult r = runCli(args);
+        const CliResult r = runCli(args);
         QVERIFY2(r.exitCode == 0, qPrintable(r.stderrText));
         const auto a = readRecords(m_runA / "metrics.jsonl", "train");
         const auto b = readRecords(metrics, "train");
@@ -320,7 +232,7 @@ private Q_SLOTS:
 
     void badConfigFailsWithOneLine()
     {
-        const RunResult r = runCli({QStringLiteral("train"), QStringLiteral("--config"),
+        const CliResult r = runCli({QStringLiteral("train"), QStringLiteral("--config"),
                                     QString::fromStdString(m_config.string()), QStringLiteral("--batch-size"),
                                     QStringLiteral("zero")});
         QVERIFY(r.exitCode != 0);
