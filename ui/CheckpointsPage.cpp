@@ -27,11 +27,19 @@
 #include <QUrl>
 #include <QVBoxLayout>
 
+#include <array>
 #include <cmath>
 
 namespace clipwb::ui {
 namespace {
-enum Column { File, Epoch, Step, Saved, Size, ValLoss, ValI2t, ValT2i, ColumnCount };
+enum Column { File, Epoch, Step, Saved, Size, ValLoss, ValI2t, ValT2i, Recall, ColumnCount };
+const char* const kRecallKeys[6] = {"t2i_r1", "t2i_r5", "t2i_r10", "i2t_r1", "i2t_r5", "i2t_r10"};
+
+QString recallText(const std::array<double, 6>& v)
+{
+    const auto f = [](double x) { return QString::number(x, 'f', 1); };
+    return QStringLiteral("%1 / %2 / %3 · %4 / %5 / %6").arg(f(v[0]), f(v[1]), f(v[2]), f(v[3]), f(v[4]), f(v[5]));
+}
 constexpr int kPathRole = Qt::UserRole + 1;
 } // namespace
 
@@ -87,7 +95,8 @@ CheckpointsPage::CheckpointsPage(QWidget* parent) : QWidget(parent)
     m_table = new QTableWidget(0, ColumnCount);
     m_table->setObjectName(QStringLiteral("checkpointTable"));
     m_table->setHorizontalHeaderLabels({tr("File"), tr("Epoch"), tr("Step"), tr("Saved"), tr("Size"),
-                                        tr("Val loss"), tr("Val i2t"), tr("Val t2i")});
+                                        tr("Val loss"), tr("Val i2t"), tr("Val t2i"),
+                                        tr("Recall t2i · i2t (R@1/5/10, %)")});
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -129,6 +138,7 @@ CheckpointsPage::CheckpointsPage(QWidget* parent) : QWidget(parent)
                                                .arg(total)
                                                .arg(QFileInfo(checkpoint).fileName()));
             });
+    connect(m_evaluator, &CheckpointRecallEvaluator::evaluated, this, [this] { rebuild(); });
     connect(m_evaluator, &CheckpointRecallEvaluator::finished, this, [this](const QString& error) {
         const auto& results = m_evaluator->results();
         if (error.isEmpty())
@@ -173,6 +183,7 @@ bool CheckpointsPage::slimExportAvailable()
 
 void CheckpointsPage::setRunDir(const QString& dir)
 {
+    m_evaluator->cancel(); // its results belong to the previous run
     if (dir.isEmpty()) {
         m_run.reset();
     } else {
@@ -255,6 +266,24 @@ void CheckpointsPage::rebuild()
                 item->setToolTip(tr("No validation at this step"));
             m_table->setItem(row, ValLoss + k, item);
         }
+        // Retrieval recall: recorded at this step's validation, else evaluated from the checkpoint.
+        std::array<double, 6> recall{};
+        bool haveRecall = valRow >= 0;
+        for (int k = 0; k < 6 && haveRecall; ++k) {
+            recall[size_t(k)] = m_run->validation().value(kRecallKeys[k], static_cast<size_t>(valRow));
+            haveRecall = std::isfinite(recall[size_t(k)]);
+        }
+        if (!haveRecall && step)
+            for (const CheckpointRecall& result : m_evaluator->results())
+                if (result.step == *step && QFileInfo(result.checkpoint).dir() == QFileInfo(path).dir()) {
+                    recall = result.values;
+                    haveRecall = true;
+                }
+        auto* recallItem = new QTableWidgetItem(haveRecall ? recallText(recall) : QStringLiteral("—"));
+        recallItem->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        if (!haveRecall)
+            recallItem->setToolTip(tr("Not evaluated: use Evaluate all checkpoints"));
+        m_table->setItem(row, Recall, recallItem);
     }
     if (!selected.isEmpty())
         selectCheckpoint(selected);

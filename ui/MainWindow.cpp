@@ -85,7 +85,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     // chart browses retrieval with the checkpoint nearest to its step.
     RecallChart* recallChart = m_trainingPage->recallChart();
     connect(m_checkpointsPage->recallEvaluator(), &CheckpointRecallEvaluator::evaluated, recallChart,
-            [recallChart](const CheckpointRecall& recall) { recallChart->setCheckpointRecall(recall.step, recall.values); });
+            [this, recallChart](const CheckpointRecall& recall) {
+                if (recall.checkpoint.startsWith(m_checkpointsPage->runDir())) // not a previous run's
+                    recallChart->setCheckpointRecall(recall.step, recall.values);
+            });
     connect(m_trainingPage, &TrainingPage::runChanged, recallChart, &RecallChart::clearCheckpointRecall);
     connect(recallChart, &RecallChart::stepClicked, this, &MainWindow::browseCheckpointAtStep);
     connect(m_checkpointsPage, &CheckpointsPage::browseRequested, this, [this](const QString& checkpoint) {

@@ -117,6 +117,14 @@ private Q_SLOTS:
         QCOMPARE(window.currentPageName(), QStringLiteral("retrieval"));
         RetrievalPage* retrieval = window.retrievalPage();
         const QString checkpoint = window.checkpointsPage()->checkpointNearestStep(24);
+        // The Checkpoints page shows the recorded recall of the checkpoints at a validated step.
+        QTableWidget* checkpointTable = window.checkpointsPage()->table();
+        const int recallColumn = checkpointTable->columnCount() - 1;
+        const int row24 = window.checkpointsPage()->checkpointPaths().indexOf(checkpoint);
+        QVERIFY(row24 >= 0);
+        QVERIFY2(checkpointTable->item(row24, recallColumn)->text().startsWith(
+                     QString::number(last.value(QLatin1String("t2i_r1")).toDouble(), 'f', 1)),
+                 qPrintable(checkpointTable->item(row24, recallColumn)->text()));
         QVERIFY(checkpoint.endsWith(QLatin1String("epoch2.pt")) || checkpoint.endsWith(QLatin1String("epoch_latest.pt")));
         QTRY_VERIFY_WITH_TIMEOUT(retrieval->isReady(), 60000);
         // Its recall (eval path over the cached features) is the one the trainer recorded at step 24.
@@ -180,6 +188,11 @@ private Q_SLOTS:
             }
             QCOMPARE(chart->checkpointRecallCount(), 2);
         }
+        // Every checkpoint with a step now shows its evaluated recall on the Checkpoints page.
+        QTableWidget* checkpointTable = checkpoints->table();
+        for (int row = 0; row < checkpointTable->rowCount(); ++row)
+            QVERIFY2(checkpointTable->item(row, checkpointTable->columnCount() - 1)->text().contains(QLatin1Char('/')),
+                     qPrintable(checkpointTable->item(row, 0)->text()));
         window.showPage(QStringLiteral("training"));
         QTRY_VERIFY(chart->isVisible());
         QTest::qWait(100);
