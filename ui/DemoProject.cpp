@@ -141,7 +141,8 @@ void DemoProject::finish()
     m_window->configPage()->loadFile(file);
     m_window->showPage(QStringLiteral("configuration"));
     m_window->statusBar()->showMessage(
-        tr("Demo project ready: Tiny-ViT + Tiny-BERT on the demo dataset in %1")
+        tr("Demo project ready: Tiny-ViT + Tiny-BERT on the demo dataset in %1. Press F5 (Training > Start) to "
+           "train it.")
             .arg(QDir::toNativeSeparators(m_folder)));
     Q_EMIT ready();
 }

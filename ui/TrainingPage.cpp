@@ -24,6 +24,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSlider>
 #include <QSplitter>
@@ -110,28 +111,32 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent)
     toolbar->addAction(m_stopAction);
     toolbar->addAction(m_saveAction);
     toolbar->addAction(m_resumeAction);
-    toolbar->addSeparator();
+    // The chart controls sit on a second bar, right of the run's name: one bar
+    // with everything overflows a 1280-pixel window.
+    auto* viewBar = new QToolBar;
+    viewBar->setObjectName(QStringLiteral("chartToolbar"));
+    viewBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     m_xAxisCombo = new QComboBox;
     m_xAxisCombo->setObjectName(QStringLiteral("xAxis"));
     m_xAxisCombo->addItems({tr("By step"), tr("By time")});
     m_xAxisCombo->setToolTip(tr("Key axis of the charts"));
-    toolbar->addWidget(m_xAxisCombo);
+    viewBar->addWidget(m_xAxisCombo);
     m_logCheck = new QCheckBox(tr("Log scale"));
     m_logCheck->setObjectName(QStringLiteral("logScale"));
-    toolbar->addWidget(m_logCheck);
+    viewBar->addWidget(m_logCheck);
     auto* smoothingTitle = new QLabel(tr("  Smoothing "));
-    toolbar->addWidget(smoothingTitle);
+    viewBar->addWidget(smoothingTitle);
     m_smoothingSlider = new QSlider(Qt::Horizontal);
     m_smoothingSlider->setObjectName(QStringLiteral("smoothing"));
     m_smoothingSlider->setRange(0, 99);
     m_smoothingSlider->setValue(60);
     m_smoothingSlider->setFixedWidth(110);
     m_smoothingSlider->setToolTip(tr("Weight of the exponential moving average of the smoothed curves"));
-    toolbar->addWidget(m_smoothingSlider);
+    viewBar->addWidget(m_smoothingSlider);
     m_smoothingLabel = new QLabel(QStringLiteral("0.60"));
-    toolbar->addWidget(m_smoothingLabel);
-    toolbar->addSeparator();
-    toolbar->addAction(m_fitAction);
+    viewBar->addWidget(m_smoothingLabel);
+    viewBar->addSeparator();
+    viewBar->addAction(m_fitAction);
     auto* exportButton = new QToolButton;
     exportButton->setObjectName(QStringLiteral("exportButton"));
     exportButton->setText(tr("Export"));
@@ -143,7 +148,7 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent)
     exportMenu->addAction(m_exportPdfAction);
     exportMenu->addAction(m_exportCsvAction);
     exportButton->setMenu(exportMenu);
-    toolbar->addWidget(exportButton);
+    viewBar->addWidget(exportButton);
 
     // Progress row.
     m_runLabel = new QLabel(tr("No run open. Press Start (F5) to train the Configuration page's settings, or open a "
@@ -202,7 +207,14 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent)
 
     auto* splitter = new QSplitter(Qt::Vertical);
     splitter->setObjectName(QStringLiteral("trainingSplitter"));
-    splitter->addWidget(m_chartArea);
+    // Seven charts need more height than a laptop screen has: they scroll
+    // rather than push the window past the screen.
+    auto* chartScroll = new QScrollArea;
+    chartScroll->setObjectName(QStringLiteral("chartScroll"));
+    chartScroll->setWidgetResizable(true);
+    chartScroll->setFrameShape(QFrame::NoFrame);
+    chartScroll->setWidget(m_chartArea);
+    splitter->addWidget(chartScroll);
     splitter->addWidget(logPane);
     splitter->setStretchFactor(0, 5);
     splitter->setStretchFactor(1, 1);
@@ -210,7 +222,12 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 0, 6, 6);
     layout->addWidget(toolbar);
-    layout->addWidget(m_runLabel);
+    auto* runRow = new QHBoxLayout;
+    // A long run path must not widen the window: the label may be cut, its tooltip is whole.
+    m_runLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    runRow->addWidget(m_runLabel, 1);
+    runRow->addWidget(viewBar);
+    layout->addLayout(runRow);
     layout->addLayout(progressRow);
     layout->addWidget(splitter, 1);
 
@@ -691,6 +708,7 @@ void TrainingPage::updateProgress()
     const auto& train = folder.train();
     m_runLabel->setText(tr("Run: %1%2")
                             .arg(runDir(), m_overlay ? tr("   compared with: %1").arg(overlayDir()) : QString()));
+    m_runLabel->setToolTip(m_runLabel->text());
     const size_t rows = train.rows();
     const int64_t maxSteps = folder.maxSteps();
     const double step = rows ? train.value("step", rows - 1) : 0;
@@ -750,7 +768,7 @@ void TrainingPage::updateProgress()
                             .arg(m_device);
             }
         } else if (!m_device.isEmpty()) {
-            memory << tr("%1 (no GPU memory)").arg(m_device.toUpper());
+            memory << tr("%1, no GPU").arg(m_device.toUpper());
             tips << tr("Training runs on the CPU: the model lives in the process memory.");
         }
         const qint64 rss = processResidentBytes();
