@@ -24,6 +24,7 @@
 #include <QTableWidget>
 #include <QSet>
 #include <QToolBar>
+#include <QToolButton>
 #include <QUrl>
 #include <QVBoxLayout>
 
@@ -86,6 +87,10 @@ CheckpointsPage::CheckpointsPage(QWidget* parent) : QWidget(parent)
         toolbar->addAction(action);
     toolbar->addSeparator();
     toolbar->addAction(m_evaluateAllAction);
+    // The file chores show as icons (their tooltips name them) so the run actions fit a 1280-pixel window.
+    for (QAction* action : {m_deleteAction, m_showAction, m_refreshAction})
+        if (auto* button = qobject_cast<QToolButton*>(toolbar->widgetForAction(action)))
+            button->setToolButtonStyle(Qt::ToolButtonIconOnly);
 
     m_header = new QLabel(tr("No run yet. Train on the Training page (F5), or open a run folder there (Ctrl+R): its "
                           "checkpoints show here."));

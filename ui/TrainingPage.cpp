@@ -278,8 +278,9 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent)
         m_training = false;
         m_paused = false;
         m_stopping = false;
-        m_stateLabel->setText(stopped ? tr("Stopped (saved)") : tr("Finished"));
         refreshNow();
+        updateProgress(); // the live memory figures go
+        m_stateLabel->setText(stopped ? tr("Stopped (saved)") : tr("Finished"));
         updateControls();
         Q_EMIT trainingStateChanged(false);
         Q_EMIT checkpointsChanged();

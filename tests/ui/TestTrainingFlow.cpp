@@ -204,7 +204,7 @@ private Q_SLOTS:
         // Metrics arrive live: charts and progress move while the trainer runs.
         auto* progress = training->findChild<QProgressBar*>(QStringLiteral("stepProgress"));
         auto* loss = training->findChild<clipwb::ui::MetricChart*>(QStringLiteral("lossChart"));
-        QTRY_VERIFY_WITH_TIMEOUT(progressValue(w) >= 2, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(training->runDir() == runDir(QStringLiteral("flow")) && progressValue(w) >= 2, 60000);
         QVERIFY(training->isTraining());
         QCOMPARE(progress->maximum(), 18);
         QVERIFY(loss->drawnPoints(0) >= 2);
@@ -319,7 +319,8 @@ private Q_SLOTS:
         MainWindow& w = *window;
         TrainingPage* training = w.trainingPage();
         training->startAction()->trigger();
-        QTRY_VERIFY_WITH_TIMEOUT(progressValue(w) >= 1, 60000);
+        // The dashboard shows the new run (not the last one restored from the settings) and its first step.
+        QTRY_VERIFY_WITH_TIMEOUT(training->runDir() == runDir(QStringLiteral("close")) && progressValue(w) >= 1, 60000);
 
         // Cancel: the window stays and training goes on.
         answerNextDialog(QStringLiteral("closeDuringTrainingBox"), QStringLiteral("cancelButton"));
