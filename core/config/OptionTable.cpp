@@ -122,8 +122,10 @@ std::vector<OptionSpec> makeSpecs()
         // Distillation
         spec("distillation", distillation, OptionType::Bool, false, &T::distillation,
              "Distil from a teacher model (upstream's flag is spelled --distllation)."),
-        spec("teacher_model_name", distillation, OptionType::String, true, &T::teacher_model_name,
-             "The teacher model used for distillation."),
+        spec("teacher_model_name", distillation, OptionType::Path, true, &T::teacher_model_name,
+             "The teacher: a CLIP checkpoint (.pt) that clipwb loads; its vision and text models come from "
+             "{checkpoint}.json or from the config.json of the run folder it belongs to. Upstream's "
+             "ModelScope teacher names cannot be downloaded here: convert the teacher to a checkpoint first."),
         spec("kd_loss_weight", distillation, OptionType::Double, false, &T::kd_loss_weight,
              "Weight of the distillation loss.", 0, kNoLimit),
         // Distributed

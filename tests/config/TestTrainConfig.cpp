@@ -318,7 +318,7 @@ private Q_SLOTS:
         c.max_steps = 1000;
         c.valid_epoch_interval.reset();
         c.distillation = true;
-        c.teacher_model_name = "damo/some teacher";
+        c.teacher_model_name = "/models/some teacher.pt";
         c.mask_ratio = 0.25;
         c.name = "it's mine";
         const std::vector<std::string> flags = toFlags(c);
@@ -338,7 +338,7 @@ private Q_SLOTS:
         const std::string line = toCommandLine(c);
         QVERIFY(line.rfind("clipwb-cli train \\\n    --train-data=", 0) == 0);
         QVERIFY(line.find("--name='it'\\''s mine'") != std::string::npos);
-        QVERIFY(line.find("--teacher-model-name='damo/some teacher'") != std::string::npos);
+        QVERIFY(line.find("--teacher-model-name='/models/some teacher.pt'") != std::string::npos);
     }
 
     void saveAndLoadRoundTripWithRelativePaths()
