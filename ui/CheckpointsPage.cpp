@@ -330,7 +330,13 @@ QString CheckpointsPage::latestCheckpoint() const
 void CheckpointsPage::updateButtons()
 {
     const bool hasSelection = !selectedCheckpoint().isEmpty();
-    m_resumeLatestAction->setEnabled(!latestCheckpoint().isEmpty());
+    // A finished run has nothing left to train: resuming it would end at once.
+    bool finished = false;
+    if (m_run && m_run->maxSteps() > 0 && m_run->train().rows() > 0) {
+        const double lastStep = m_run->train().value("step", m_run->train().rows() - 1);
+        finished = std::isfinite(lastStep) && lastStep >= double(m_run->maxSteps());
+    }
+    m_resumeLatestAction->setEnabled(!latestCheckpoint().isEmpty() && !finished);
     m_resumeSelectedAction->setEnabled(hasSelection);
     m_browseAction->setEnabled(hasSelection);
     m_deleteAction->setEnabled(hasSelection);
@@ -344,7 +350,10 @@ void CheckpointsPage::updateButtons()
         action->setToolTip(QStringLiteral("%1 (%2)").arg(action->isEnabled() ? tip : whyNot, key));
     };
     explain(m_resumeLatestAction, tr("Continue the run exactly where its newest checkpoint left it"),
-            m_run ? tr("This run has no checkpoint yet") : tr("No run open"));
+            !m_run     ? tr("No run open")
+            : finished ? tr("The run has finished: nothing left to train (Resume from selected continues an "
+                            "earlier checkpoint)")
+                       : tr("This run has no checkpoint yet"));
     const QString selectFirst = tr("Select a checkpoint in the table first");
     explain(m_resumeSelectedAction, tr("Continue training from the selected checkpoint"), selectFirst);
     explain(m_browseAction, tr("Open the selected checkpoint in the Retrieval browser (the run's validation split)"),

@@ -288,6 +288,8 @@ private Q_SLOTS:
         QTest::keyClick(&w, Qt::Key_4, Qt::ControlModifier);
         QTRY_VERIFY(page->checkpointPaths().contains(QString::fromStdString((checkpoints / "epoch3.pt").string())));
         QVERIFY(!page->browseAction()->isEnabled());
+        QVERIFY(!page->resumeLatestAction()->isEnabled()); // finished
+        QVERIFY(page->resumeLatestAction()->toolTip().contains(QStringLiteral("finished")));
         QVERIFY(page->browseAction()->toolTip().startsWith(QStringLiteral("Select a checkpoint")));
         page->selectCheckpoint(QString::fromStdString((checkpoints / "epoch3.pt").string()));
         clipwb::ui::RetrievalPage* retrieval = w.retrievalPage();
