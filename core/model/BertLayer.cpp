@@ -1,5 +1,6 @@
 #include "model/BertLayer.h"
 
+#include "model/CpuGemm.h"
 #include "model/ScaledDotProductAttention.h"
 
 #include <cmath>
@@ -54,15 +55,18 @@ torch::Tensor BertLayerImpl::forward(const torch::Tensor& hidden, const torch::T
     const auto split = [&](const torch::Tensor& x) {
         return x.view({batch, length, heads, headDim}).transpose(1, 2);
     };
-    auto context =
-        scaledDotProductAttention(split(m_query(hidden)), split(m_key(hidden)), split(m_value(hidden)),
-                                  additiveMask, m_options.attentionProbsDropoutProb, is_training());
+    const auto project = [&](const torch::nn::Linear& layer, const torch::Tensor& x) {
+        return model::linear(x, layer->weight, layer->bias);
+    };
+    auto context = scaledDotProductAttention(split(project(m_query, hidden)), split(project(m_key, hidden)),
+                                             split(project(m_value, hidden)), additiveMask,
+                                             m_options.attentionProbsDropoutProb, is_training());
     context = context.transpose(1, 2).reshape({batch, length, m_options.hiddenSize});
     const double dropout = m_options.hiddenDropoutProb;
     const auto attended =
-        m_attentionNorm(torch::dropout(m_attentionDense(context), dropout, is_training()) + hidden);
-    const auto inner = activation(m_intermediate(attended));
-    return m_outputNorm(torch::dropout(m_outputDense(inner), dropout, is_training()) + attended);
+        m_attentionNorm(torch::dropout(project(m_attentionDense, context), dropout, is_training()) + hidden);
+    const auto inner = activation(project(m_intermediate, attended));
+    return m_outputNorm(torch::dropout(project(m_outputDense, inner), dropout, is_training()) + attended);
 }
 
 } // namespace clipwb::model

@@ -1,6 +1,8 @@
 #include "model/GradCheckpoint.h"
 
+#include <ATen/autocast_mode.h>
 #include <ATen/core/Generator.h>
+#include <torch/version.h>
 
 #include <mutex>
 
@@ -8,12 +10,91 @@ namespace clipwb::model {
 
 namespace {
 
+// LibTorch 2.4 replaced the per-device autocast setters with device-type arguments.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+bool autocastEnabled(bool cuda) { return at::autocast::is_autocast_enabled(cuda ? at::kCUDA : at::kCPU); }
+void setAutocastEnabled(bool cuda, bool on) { at::autocast::set_autocast_enabled(cuda ? at::kCUDA : at::kCPU, on); }
+torch::ScalarType autocastType(bool cuda) { return at::autocast::get_autocast_dtype(cuda ? at::kCUDA : at::kCPU); }
+void setAutocastType(bool cuda, torch::ScalarType t) { at::autocast::set_autocast_dtype(cuda ? at::kCUDA : at::kCPU, t); }
+#else
+bool autocastEnabled(bool cuda) { return cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled(); }
+void setAutocastEnabled(bool cuda, bool on)
+{
+    if (cuda)
+        at::autocast::set_enabled(on);
+    else
+        at::autocast::set_cpu_enabled(on);
+}
+torch::ScalarType autocastType(bool cuda)
+{
+    return cuda ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+}
+void setAutocastType(bool cuda, torch::ScalarType t)
+{
+    if (cuda)
+        at::autocast::set_autocast_gpu_dtype(t);
+    else
+        at::autocast::set_autocast_cpu_dtype(t);
+}
+#endif
+
+/// The autocast settings of the forward, re-entered for the recomputation in backward (which
+/// runs where autocast is off, e.g. on the autograd engine's device thread), as
+/// torch.utils.checkpoint does; restored afterwards.
+struct AutocastState {
+    bool enabled[2] = {false, false}; // CPU, CUDA
+    torch::ScalarType type[2] = {torch::kBFloat16, torch::kHalf};
+
+    static AutocastState current()
+    {
+        AutocastState s;
+        for (int cuda = 0; cuda < 2; ++cuda) {
+            s.enabled[cuda] = autocastEnabled(cuda != 0);
+            s.type[cuda] = autocastType(cuda != 0);
+        }
+        return s;
+    }
+    bool any() const { return enabled[0] || enabled[1]; }
+    void apply() const
+    {
+        for (int cuda = 0; cuda < 2; ++cuda) {
+            setAutocastEnabled(cuda != 0, enabled[cuda]);
+            setAutocastType(cuda != 0, type[cuda]);
+        }
+    }
+};
+
+class AutocastReplay {
+public:
+    explicit AutocastReplay(const AutocastState& forward) : m_previous(AutocastState::current())
+    {
+        forward.apply();
+        m_nested = forward.any();
+        if (m_nested)
+            at::autocast::increment_nesting();
+    }
+    ~AutocastReplay()
+    {
+        // Leaving the outermost region frees the cached casts of the weights.
+        if (m_nested && at::autocast::decrement_nesting() == 0)
+            at::autocast::clear_cache();
+        m_previous.apply();
+    }
+    AutocastReplay(const AutocastReplay&) = delete;
+    AutocastReplay& operator=(const AutocastReplay&) = delete;
+
+private:
+    AutocastState m_previous;
+    bool m_nested = false;
+};
+
 struct BlockHolder : torch::CustomClassHolder {
     CheckpointedBlock block;
     torch::Tensor extra;
     std::vector<torch::Tensor> parameters;
     at::Generator generator;
     torch::Tensor rngState;
+    AutocastState autocast;
 };
 
 at::Generator generatorFor(const torch::Tensor& input)
@@ -42,6 +123,7 @@ public:
         // The CPU generator drives dropout on CPU; on a GPU the device's own.
         holder->generator = generatorFor(input);
         holder->rngState = rngStateOf(holder->generator);
+        holder->autocast = AutocastState::current();
         torch::Tensor output;
         {
             torch::NoGradGuard noGrad;
@@ -69,6 +151,7 @@ public:
             setRngState(holder->generator, holder->rngState);
             try {
                 torch::AutoGradMode enableGrad(true);
+                AutocastReplay autocast(holder->autocast);
                 output = holder->block(input, holder->extra);
             } catch (...) {
                 setRngState(holder->generator, current);

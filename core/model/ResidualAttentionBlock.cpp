@@ -1,5 +1,6 @@
 #include "model/ResidualAttentionBlock.h"
 
+#include "model/CpuGemm.h"
 #include "model/ScaledDotProductAttention.h"
 
 namespace clipwb::model {
@@ -31,21 +32,22 @@ torch::Tensor ResidualAttentionBlockImpl::attention(const torch::Tensor& x)
     const int64_t batch = x.size(0);
     const int64_t tokens = x.size(1);
     const int64_t headDim = m_width / m_heads;
+    // One packed projection, as nn.MultiheadAttention; q, k and v stay views into it.
     const auto qkv =
-        torch::nn::functional::linear(x, m_inProjWeight.to(x.scalar_type()), m_inProjBias.to(x.scalar_type()))
+        model::linear(x, m_inProjWeight.to(x.scalar_type()), m_inProjBias.to(x.scalar_type()))
             .view({batch, tokens, 3, m_heads, headDim})
             .permute({2, 0, 3, 1, 4}); // [3, batch, heads, tokens, headDim]
     auto context = scaledDotProductAttention(qkv[0], qkv[1], qkv[2], torch::Tensor(), 0.0, is_training());
     context = context.transpose(1, 2).reshape({batch, tokens, m_width});
-    return m_outProj(context);
+    return model::linear(context, m_outProj->weight, m_outProj->bias);
 }
 
 torch::Tensor ResidualAttentionBlockImpl::forward(const torch::Tensor& x)
 {
     auto out = x + attention(m_ln1(x));
-    auto hidden = m_fc(m_ln2(out));
+    auto hidden = model::linear(m_ln2(out), m_fc->weight, m_fc->bias);
     hidden = hidden * torch::sigmoid(1.702 * hidden); // QuickGELU
-    return out + m_proj(hidden);
+    return out + model::linear(hidden, m_proj->weight, m_proj->bias);
 }
 
 } // namespace clipwb::model

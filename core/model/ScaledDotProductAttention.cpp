@@ -1,5 +1,7 @@
 #include "model/ScaledDotProductAttention.h"
 
+#include "model/CpuGemm.h"
+
 #include <torch/version.h>
 
 #include <atomic>
@@ -45,13 +47,17 @@ torch::Tensor scaledDotProductAttention(const torch::Tensor& q, const torch::Ten
         return at::scaled_dot_product_attention(q, k, v, mask, dropoutP, false);
     }
 #endif
-    auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(q.size(-1)));
+    torch::Tensor scores;
+    if (cpuGemmEnabled() && q.device().is_cpu())
+        scores = scaledMatmul(q, k.transpose(-2, -1), 1.0 / std::sqrt(static_cast<double>(q.size(-1))));
+    else
+        scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(q.size(-1)));
     if (additiveMask.defined())
         scores = scores + additiveMask.to(scores.scalar_type());
     auto probs = torch::softmax(scores, -1);
     if (dropoutP > 0)
         probs = torch::dropout(probs, dropoutP, true);
-    return torch::matmul(probs, v);
+    return scaledMatmul(probs, v, 1.0);
 }
 
 } // namespace clipwb::model

@@ -1,5 +1,7 @@
 #include "train/ParameterGroups.h"
 
+#include "train/FusedAdamW.h"
+
 namespace clipwb::train {
 
 bool excludedFromWeightDecay(const std::string& name)
@@ -51,7 +53,7 @@ std::unique_ptr<torch::optim::AdamW> makeAdamW(const ParameterGroups& groups, co
     std::vector<torch::optim::OptimizerParamGroup> paramGroups;
     paramGroups.emplace_back(groups.noDecay, options(0.0));
     paramGroups.emplace_back(groups.decay, options(settings.weightDecay));
-    return std::make_unique<torch::optim::AdamW>(paramGroups,
+    return std::make_unique<FusedAdamW>(paramGroups,
                                                  torch::optim::AdamWOptions(settings.lr)
                                                      .betas(std::make_tuple(settings.beta1, settings.beta2))
                                                      .eps(settings.eps)

@@ -1,0 +1,252 @@
+#include "model/CpuGemm.h"
+
+#include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
+#include <torch/version.h>
+
+#include <dlfcn.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <vector>
+
+namespace clipwb::model {
+namespace {
+
+// oneDNN's C API (dnnl.h): row-major C = alpha * op(A) op(B) + beta * C; returns dnnl_success (0).
+using SgemmFunction = int (*)(char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha,
+                              const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                              int64_t ldc);
+
+SgemmFunction sgemmFunction()
+{
+    static const SgemmFunction function =
+        reinterpret_cast<SgemmFunction>(dlsym(RTLD_DEFAULT, "dnnl_sgemm"));
+    return function;
+}
+
+bool enabledByEnvironment()
+{
+    const char* choice = std::getenv("CLIPWB_CPU_GEMM");
+    return !(choice && std::strcmp(choice, "aten") == 0);
+}
+
+std::atomic<bool> g_enabled{enabledByEnvironment()};
+
+bool cpuAutocastEnabled()
+{
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    return at::autocast::is_autocast_enabled(at::kCPU);
+#else
+    return at::autocast::is_cpu_enabled();
+#endif
+}
+
+bool eligible(std::initializer_list<const torch::Tensor*> tensors)
+{
+    if (!g_enabled.load(std::memory_order_relaxed) || !sgemmFunction() || cpuAutocastEnabled())
+        return false;
+    for (const torch::Tensor* t : tensors) {
+        if (!t->defined())
+            continue;
+        if (!t->device().is_cpu() || t->scalar_type() != torch::kFloat || t->layout() != torch::kStrided ||
+            t->numel() == 0 || t->is_conj() || t->is_neg())
+            return false;
+    }
+    return true;
+}
+
+/// How sgemm reads a [rows, cols] matrix with these strides: row-major (cols contiguous) or
+/// transposed (rows contiguous), with its leading dimension.
+struct MatrixLayout {
+    bool transposed = false;
+    int64_t ld = 1;
+};
+
+std::optional<MatrixLayout> layoutOf(const torch::Tensor& t)
+{
+    const int64_t rows = t.size(-2), cols = t.size(-1);
+    const int64_t rowStride = t.stride(-2), colStride = t.stride(-1);
+    if (colStride == 1 && (rows == 1 || rowStride >= std::max<int64_t>(cols, 1)))
+        return MatrixLayout{false, rows == 1 ? std::max<int64_t>(cols, 1) : rowStride};
+    if (rowStride == 1 && (cols == 1 || colStride >= std::max<int64_t>(rows, 1)))
+        return MatrixLayout{true, cols == 1 ? std::max<int64_t>(rows, 1) : colStride};
+    return std::nullopt;
+}
+
+/// t itself when sgemm can read its matrices in place, else a contiguous copy.
+torch::Tensor operand(const torch::Tensor& t)
+{
+    return layoutOf(t) ? t : t.contiguous();
+}
+
+/// Element offsets of every matrix of t (all but the last two dimensions), row-major order.
+std::vector<int64_t> batchOffsets(const torch::Tensor& t)
+{
+    std::vector<int64_t> offsets{0};
+    for (int64_t d = 0; d + 2 < t.dim(); ++d) {
+        std::vector<int64_t> next;
+        next.reserve(offsets.size() * static_cast<size_t>(t.size(d)));
+        for (const int64_t o : offsets)
+            for (int64_t i = 0; i < t.size(d); ++i)
+                next.push_back(o + i * t.stride(d));
+        offsets = std::move(next);
+    }
+    return offsets;
+}
+
+/// c = alpha * a @ b + beta * c for a [..., M, K], b [..., K, N] (readable in place, see operand())
+/// and a contiguous c [..., M, N]; batches in parallel, each product on one thread.
+void product(const torch::Tensor& a, const torch::Tensor& b, torch::Tensor& c, double alpha, double beta)
+{
+    const MatrixLayout la = *layoutOf(a);
+    const MatrixLayout lb = *layoutOf(b);
+    const int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
+    const std::vector<int64_t> offsetsA = batchOffsets(a);
+    const std::vector<int64_t> offsetsB = batchOffsets(b);
+    const float* pa = a.data_ptr<float>();
+    const float* pb = b.data_ptr<float>();
+    float* pc = c.data_ptr<float>();
+    const SgemmFunction sgemm = sgemmFunction();
+    const auto count = static_cast<int64_t>(offsetsA.size());
+    const auto run = [&](int64_t i) {
+        const int status = sgemm(la.transposed ? 'T' : 'N', lb.transposed ? 'T' : 'N', m, n, k,
+                                 static_cast<float>(alpha), pa + offsetsA[static_cast<size_t>(i)], la.ld,
+                                 pb + offsetsB[static_cast<size_t>(i)], lb.ld, static_cast<float>(beta),
+                                 pc + i * m * n, n);
+        TORCH_CHECK(status == 0, "dnnl_sgemm failed with status ", status, " for [", m, "x", k, "] @ [", k,
+                    "x", n, "]");
+    };
+    if (count == 1) {
+        run(0); // one product: oneDNN threads it itself
+        return;
+    }
+    at::parallel_for(0, count, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i)
+            run(i);
+    });
+}
+
+class LinearFunction : public torch::autograd::Function<LinearFunction> {
+public:
+    static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                                 const torch::Tensor& weight, const torch::Tensor& bias, bool hasBias)
+    {
+        const int64_t in = weight.size(1), out = weight.size(0);
+        const torch::Tensor rows = operand(x.reshape({-1, in}));
+        const torch::Tensor w = operand(weight);
+        torch::Tensor y = hasBias ? bias.expand({rows.size(0), out}).contiguous()
+                                  : torch::empty({rows.size(0), out}, x.options());
+        product(rows, w.t(), y, 1.0, hasBias ? 1.0 : 0.0);
+        ctx->save_for_backward({rows, w});
+        ctx->saved_data["hasBias"] = hasBias;
+        ctx->saved_data["inputSizes"] = x.sizes().vec();
+        std::vector<int64_t> outSizes = x.sizes().vec();
+        outSizes.back() = out;
+        return y.view(outSizes);
+    }
+
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                   torch::autograd::variable_list gradOutputs)
+    {
+        const auto saved = ctx->get_saved_variables();
+        const torch::Tensor& rows = saved[0];
+        const torch::Tensor& w = saved[1];
+        const torch::Tensor grad = operand(gradOutputs[0].reshape({-1, w.size(0)}));
+        torch::Tensor gradInput, gradWeight, gradBias;
+        if (ctx->needs_input_grad(0)) {
+            gradInput = torch::empty({rows.size(0), w.size(1)}, grad.options());
+            product(grad, w, gradInput, 1.0, 0.0);
+            gradInput = gradInput.view(ctx->saved_data["inputSizes"].toIntVector());
+        }
+        if (ctx->needs_input_grad(1)) {
+            gradWeight = torch::empty({w.size(0), w.size(1)}, grad.options());
+            product(grad.t(), rows, gradWeight, 1.0, 0.0);
+        }
+        if (ctx->needs_input_grad(2) && ctx->saved_data["hasBias"].toBool())
+            gradBias = grad.sum(0);
+        return {gradInput, gradWeight, gradBias, torch::Tensor()};
+    }
+};
+
+class ScaledMatmulFunction : public torch::autograd::Function<ScaledMatmulFunction> {
+public:
+    static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& a,
+                                 const torch::Tensor& b, double alpha)
+    {
+        const torch::Tensor left = operand(a);
+        const torch::Tensor right = operand(b);
+        std::vector<int64_t> sizes = a.sizes().vec();
+        sizes.back() = b.size(-1);
+        torch::Tensor c = torch::empty(sizes, a.options());
+        product(left, right, c, alpha, 0.0);
+        ctx->save_for_backward({left, right});
+        ctx->saved_data["alpha"] = alpha;
+        return c;
+    }
+
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                   torch::autograd::variable_list gradOutputs)
+    {
+        const auto saved = ctx->get_saved_variables();
+        const torch::Tensor& left = saved[0];
+        const torch::Tensor& right = saved[1];
+        const double alpha = ctx->saved_data["alpha"].toDouble();
+        const torch::Tensor grad = operand(gradOutputs[0]);
+        torch::Tensor gradLeft, gradRight;
+        if (ctx->needs_input_grad(0)) {
+            gradLeft = torch::empty(left.sizes(), grad.options());
+            product(grad, right.transpose(-2, -1), gradLeft, alpha, 0.0);
+        }
+        if (ctx->needs_input_grad(1)) {
+            gradRight = torch::empty(right.sizes(), grad.options());
+            product(left.transpose(-2, -1), grad, gradRight, alpha, 0.0);
+        }
+        return {gradLeft, gradRight, torch::Tensor()};
+    }
+};
+
+} // namespace
+
+bool cpuGemmAvailable()
+{
+    return sgemmFunction() != nullptr;
+}
+
+void setCpuGemmEnabled(bool enabled)
+{
+    g_enabled = enabled;
+}
+
+bool cpuGemmEnabled()
+{
+    return g_enabled.load() && cpuGemmAvailable();
+}
+
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias)
+{
+    if (!eligible({&x, &weight, &bias}) || x.dim() < 1 || weight.dim() != 2 || x.size(-1) != weight.size(1) ||
+        (bias.defined() && (bias.dim() != 1 || bias.size(0) != weight.size(0))))
+        return torch::nn::functional::linear(x, weight, bias);
+    at::internal::lazy_init_num_threads(); // this thread's OpenMP team size as at::set_num_threads says
+    // A custom Function cannot take an undefined tensor: no bias travels as an empty one.
+    return LinearFunction::apply(x, weight, bias.defined() ? bias : torch::empty({0}, x.options()),
+                                 bias.defined());
+}
+
+torch::Tensor scaledMatmul(const torch::Tensor& a, const torch::Tensor& b, double alpha)
+{
+    bool fast = eligible({&a, &b}) && a.dim() >= 2 && a.dim() == b.dim() && a.size(-1) == b.size(-2);
+    for (int64_t d = 0; fast && d + 2 < a.dim(); ++d)
+        fast = a.size(d) == b.size(d);
+    if (!fast) {
+        const torch::Tensor product = torch::matmul(a, b);
+        return alpha == 1.0 ? product : product * alpha;
+    }
+    at::internal::lazy_init_num_threads();
+    return ScaledMatmulFunction::apply(a, b, alpha);
+}
+
+} // namespace clipwb::model
