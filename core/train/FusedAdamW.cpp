@@ -9,6 +9,9 @@
 #include <cstring>
 #include <iostream>
 #include <mutex>
+#include <sstream>
+#include <string>
+#include <type_traits>
 
 namespace clipwb::train {
 namespace {
@@ -19,7 +22,20 @@ bool fusedEnabledByEnvironment()
     return !(value && std::strcmp(value, "0") == 0);
 }
 
-enum class Path { Cpu, Foreach, Base };
+/// The key of a parameter in Optimizer::state(): the TensorImpl address, formatted as a string
+/// (c10::guts::to_string) up to LibTorch 2.x's switch to the pointer itself.
+template <typename Map>
+typename Map::key_type stateKey(const Map&, const torch::Tensor& p)
+{
+    using Key = typename Map::key_type;
+    if constexpr (std::is_same_v<Key, std::string>) {
+        std::ostringstream out;
+        out << p.unsafeGetTensorImpl();
+        return out.str();
+    } else {
+        return static_cast<Key>(p.unsafeGetTensorImpl());
+    }
+}
 
 /// The scalars of one step as the base class hands them to ATen (doubles rounded to float).
 AdamWScalars scalarsFor(const torch::optim::AdamWOptions& options, int64_t step)
@@ -114,7 +130,7 @@ bool FusedAdamW::cpuKernelVerified()
 
 torch::optim::AdamWParamState& FusedAdamW::stateOf(const torch::Tensor& p)
 {
-    const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
+    const auto key = stateKey(state_, p);
     auto it = state_.find(key);
     if (it == state_.end()) {
         // As the base class: step 0, zero moments in the parameter's memory format.
@@ -144,7 +160,7 @@ torch::Tensor FusedAdamW::step(LossClosure closure)
             allCpu = allCpu && cpuEligible(p) && cpuEligible(grad) && grad.numel() == p.numel();
             allCuda = allCuda && p.is_cuda() && grad.is_cuda() && !grad.is_sparse() &&
                       grad.scalar_type() == p.scalar_type();
-            if (const auto it = state_.find(c10::guts::to_string(p.unsafeGetTensorImpl())); it != state_.end()) {
+            if (const auto it = state_.find(stateKey(state_, p)); it != state_.end()) {
                 const auto& s = static_cast<const torch::optim::AdamWParamState&>(*it->second);
                 allCpu = allCpu && cpuEligible(s.exp_avg()) && cpuEligible(s.exp_avg_sq());
             }

@@ -221,6 +221,9 @@ def main():
     parser.add_argument("--num-workers", type=int, default=2)
     parser.add_argument("--grad-checkpointing", action="store_true")
     parser.add_argument("--seed", type=int, default=123)
+    parser.add_argument("--synthetic", action="store_true",
+                        help="model compute only: one random batch (no LMDB, no loader), process CPU time "
+                             "per step reported too (compare bench_synthetic_train)")
     args = parser.parse_args()
 
     with open(args.vision_model) as fv, open(args.text_model) as ft:
@@ -235,6 +238,33 @@ def main():
     optimizer = torch.optim.AdamW([{"params": [p for n, p in named if exclude(n)], "weight_decay": 0.},
                                    {"params": [p for n, p in named if not exclude(n)], "weight_decay": 0.2}],
                                   lr=5e-4, betas=(0.9, 0.98), eps=1e-6)
+    if args.synthetic:
+        res = config["image_resolution"]
+        images = torch.randn(args.batch_size, 3, res, res)
+        texts = torch.randint(106, config["vocab_size"], (args.batch_size, 52))
+        texts[:, 20:] = 0
+        loss_fn = nn.CrossEntropyLoss()
+        step_times = []
+        for step in range(args.steps + args.warmup_steps):
+            if step == args.warmup_steps:
+                cpu_start = time.process_time()
+            start = time.perf_counter()
+            optimizer.zero_grad()
+            image_features, text_features, logit_scale = model(images, texts)
+            logits_per_image = logit_scale * image_features @ text_features.t()
+            logits_per_text = logit_scale * text_features @ image_features.t()
+            ground_truth = torch.arange(len(logits_per_image)).long()
+            total_loss = (loss_fn(logits_per_image, ground_truth) + loss_fn(logits_per_text, ground_truth)) / 2
+            total_loss.backward()
+            optimizer.step()
+            model.logit_scale.data = torch.clamp(model.logit_scale.data, 0, 4.6052)
+            total_loss.item()
+            if step >= args.warmup_steps:
+                step_times.append(time.perf_counter() - start)
+        print(json.dumps({"median_step_s": statistics.median(step_times),
+                          "cpu_s_per_step": (time.process_time() - cpu_start) / len(step_times),
+                          "steps": len(step_times), "threads": torch.get_num_threads()}))
+        return
     tokenizer = Tokenizer(args.vocab)
     probe = LMDBDataset(args.train_data, config["image_resolution"], tokenizer, 52, 1)
     padded = math.ceil(probe.num_samples / args.batch_size) * args.batch_size

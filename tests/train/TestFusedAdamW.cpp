@@ -73,7 +73,7 @@ private Q_SLOTS:
         for (size_t i = 0; i < referenceParams.size(); ++i) {
             QVERIFY2(torch::equal(referenceParams[i], candidateParams[i]),
                      referenceGroups.allNames()[i].c_str());
-            const auto key = [](const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); };
+            const auto key = [](const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }; // LibTorch 1.x keys
             const auto& a = static_cast<torch::optim::AdamWParamState&>(*base.state().at(key(referenceParams[i])));
             const auto& b = static_cast<torch::optim::AdamWParamState&>(*fused->state().at(key(candidateParams[i])));
             QCOMPARE(a.step(), b.step());
