@@ -11,12 +11,59 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <thread>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace clipwb::eval {
 namespace {
 
-std::string readWholeFile(const std::filesystem::path& path)
+/// The file's bytes: mapped read-only when possible (no copy of hundreds of MB), else read.
+class FileBytes {
+public:
+    explicit FileBytes(const std::filesystem::path& path)
+    {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        CLIPWB_CHECK(fd >= 0, "cannot read ", path.string(), ": ", std::strerror(errno));
+        struct stat info {};
+        if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
+            void* mapped = ::mmap(nullptr, static_cast<std::size_t>(info.st_size), PROT_READ,
+                                  MAP_PRIVATE | MAP_POPULATE, fd, 0);
+            if (mapped != MAP_FAILED) {
+                m_mapped = static_cast<const char*>(mapped);
+                m_size = static_cast<std::size_t>(info.st_size);
+            }
+        }
+        ::close(fd);
+        if (!m_mapped)
+            m_copy = readWholeFile(path);
+    }
+    ~FileBytes()
+    {
+        if (m_mapped)
+            ::munmap(const_cast<char*>(m_mapped), m_size);
+    }
+    FileBytes(const FileBytes&) = delete;
+    FileBytes& operator=(const FileBytes&) = delete;
+
+    std::string_view view() const
+    {
+        return m_mapped ? std::string_view(m_mapped, m_size) : std::string_view(m_copy);
+    }
+
+private:
+    static std::string readWholeFile(const std::filesystem::path& path);
+
+    const char* m_mapped = nullptr;
+    std::size_t m_size = 0;
+    std::string m_copy;
+};
+
+std::string FileBytes::readWholeFile(const std::filesystem::path& path)
 {
     std::FILE* file = std::fopen(path.c_str(), "rb");
     CLIPWB_CHECK(file, "cannot read ", path.string(), ": ", std::strerror(errno));
@@ -39,9 +86,142 @@ struct ParsedRows {
     std::vector<std::int64_t> ids;
     std::vector<float> values;
     std::int64_t dim = -1;
-    std::int64_t errorLine = -1; // 1-based line of the first error
+    const char* errorAt = nullptr; // start of the first bad line (its number is counted only then)
     std::string error;
 };
+
+// ---- numbers: decimal text -> double (as Python's json) -> float32 (as numpy), exactly.
+
+bool isDigit(char c)
+{
+    return static_cast<unsigned char>(c - '0') < 10;
+}
+
+/// Whether the 8 bytes at p are all ASCII digits (one 64-bit test instead of eight).
+bool eightDigits(std::uint64_t chunk)
+{
+    return ((chunk & 0xF0F0F0F0F0F0F0F0ull) |
+            (((chunk + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) == 0x3333333333333333ull;
+}
+
+/// The value of eight ASCII digits (little-endian load: the first digit in the lowest byte).
+std::uint32_t eightDigitsValue(std::uint64_t chunk)
+{
+    chunk -= 0x3030303030303030ull;
+    chunk = chunk * 10 + (chunk >> 8);                                   // pairs
+    chunk = (((chunk & 0x000000FF000000FFull) * 0x000F424000000064ull) + // 100 and 1000000
+             (((chunk >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >>
+            32; // 1 and 10000
+    return static_cast<std::uint32_t>(chunk);
+}
+
+constexpr bool kExtendedLongDouble = std::numeric_limits<long double>::digits >= 64;
+
+/// The fast path: up to 19 significant digits and a decimal exponent within +-27, converted
+/// with one correctly rounded long double operation (the significand and 10^k are exact in a
+/// 64-bit mantissa). The float is accepted only when it is far from every float rounding
+/// boundary (relative 2^-50, well above both the long double error 2^-64 and the double
+/// rounding 2^-53 that Python applies first), so it equals float(double(text)); anything
+/// else returns nullptr and goes through std::from_chars.
+const char* parseFloatFast(const char* p, const char* end, float& out)
+{
+    if constexpr (!kExtendedLongDouble)
+        return nullptr;
+    static const long double kPowersOfTen[] = {
+        1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+        1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+    const bool negative = p < end && *p == '-';
+    if (negative)
+        ++p;
+    std::uint64_t significand = 0;
+    int digits = 0; // significant digits in significand
+    int exponent = 0;
+    const char* integerStart = p;
+    for (; p < end && isDigit(*p); ++p) {
+        if (significand == 0 && *p == '0')
+            continue;
+        if (++digits > 19)
+            return nullptr;
+        significand = significand * 10 + static_cast<unsigned>(*p - '0');
+    }
+    if (p == integerStart)
+        return nullptr;
+    if (p < end && *p == '.') {
+        const char* fractionStart = ++p;
+        if (significand == 0)
+            for (; p < end && *p == '0'; ++p)
+                --exponent;
+        std::uint64_t chunk = 0;
+        while (end - p >= 8 && (std::memcpy(&chunk, p, 8), eightDigits(chunk))) {
+            if ((digits += 8) > 19)
+                return nullptr;
+            significand = significand * 100000000 + eightDigitsValue(chunk);
+            exponent -= 8;
+            p += 8;
+        }
+        for (; p < end && isDigit(*p); ++p) {
+            if (++digits > 19)
+                return nullptr;
+            significand = significand * 10 + static_cast<unsigned>(*p - '0');
+            --exponent;
+        }
+        if (p == fractionStart)
+            return nullptr;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        ++p;
+        const bool negativeExponent = p < end && *p == '-';
+        if (p < end && (*p == '-' || *p == '+'))
+            ++p;
+        const char* exponentStart = p;
+        int value = 0;
+        for (; p < end && isDigit(*p); ++p)
+            if ((value = value * 10 + (*p - '0')) > 1000)
+                return nullptr;
+        if (p == exponentStart)
+            return nullptr;
+        exponent += negativeExponent ? -value : value;
+    }
+    if (significand == 0) {
+        // Python's json reads "-0" as the int 0 (numpy: +0.0) and "-0.0" as the float -0.0.
+        const bool integerLiteral = std::find_if(integerStart, p, [](char c) { return !isDigit(c); }) == p;
+        out = negative && !integerLiteral ? -0.0f : 0.0f;
+        return p;
+    }
+    if (exponent < -27 || exponent > 27)
+        return nullptr;
+    const long double exact = static_cast<long double>(significand);
+    const long double value = exponent < 0 ? exact / kPowersOfTen[-exponent] : exact * kPowersOfTen[exponent];
+    const float rounded = static_cast<float>(value);
+    std::uint32_t bits = 0;
+    std::memcpy(&bits, &rounded, 4);
+    const std::uint32_t biased = (bits >> 23) & 0xFF;
+    if (biased < 24 || biased == 0xFF)
+        return nullptr; // tiny, subnormal or overflowing: the general path
+    const std::uint32_t ulpBits = (biased - 23) << 23;
+    float ulp = 0;
+    std::memcpy(&ulp, &ulpBits, 4);
+    const long double error = value - static_cast<long double>(rounded);
+    // Below a power of two the next float down is half an ulp away.
+    const long double halfGap = ((bits & 0x7FFFFF) == 0 && error < 0) ? ulp / 4.0L : ulp / 2.0L;
+    if (halfGap - (error < 0 ? -error : error) <= value * 0x1p-50L)
+        return nullptr; // near a rounding boundary: decide exactly
+    out = negative ? -rounded : rounded;
+    return p;
+}
+
+/// Parses one JSON number as Python then numpy would; nullptr when the text is not a number.
+const char* parseFloat(const char* p, const char* end, float& out)
+{
+    if (const char* next = parseFloatFast(p, end, out))
+        return next;
+    double value = 0;
+    const auto result = std::from_chars(p, end, value);
+    if (result.ec != std::errc() || result.ptr == p)
+        return nullptr;
+    out = static_cast<float>(value);
+    return result.ptr;
+}
 
 bool isSpace(char c)
 {
@@ -54,6 +234,7 @@ class LineParser {
 public:
     LineParser(const char* begin, const char* end) : m_p(begin), m_end(end) {}
 
+    /// Appends the feature to out; on false, out may hold part of it (the caller truncates).
     bool parse(const std::string& idKey, std::int64_t& id, std::vector<float>& out)
     {
         bool haveId = false, haveFeature = false;
@@ -64,6 +245,7 @@ public:
         if (consume('}'))
             return false;
         while (true) {
+            skip(); // json.dumps separates items with ", "
             std::string_view key;
             if (!readKey(key))
                 return false;
@@ -137,12 +319,12 @@ private:
         while (true) {
             if (m_p < m_end && (*m_p == '+' || *m_p == 'n' || *m_p == 'N' || *m_p == 'i' || *m_p == 'I'))
                 return false; // not JSON numbers: let the general parser explain
-            double value = 0;
-            const auto result = std::from_chars(m_p, m_end, value);
-            if (result.ec != std::errc() || result.ptr == m_p)
+            float value = 0;
+            const char* next = parseFloat(m_p, m_end, value);
+            if (!next)
                 return false;
-            m_p = result.ptr;
-            out.push_back(static_cast<float>(value));
+            m_p = next;
+            out.push_back(value);
             skip();
             if (consume(',')) {
                 skip();
@@ -188,13 +370,12 @@ std::string parseSlow(std::string_view line, const std::string& idKey, std::int6
     return {};
 }
 
-void parseRange(const char* begin, const char* end, std::int64_t firstLine, const std::string& idKey,
-                ParsedRows& rows)
+void parseRange(const char* begin, const char* end, const std::string& idKey, ParsedRows& rows)
 {
-    std::vector<float> feature;
-    std::int64_t lineNumber = firstLine;
-    for (const char* p = begin; p < end; ++lineNumber) {
-        const char* lineEnd = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    std::vector<float> slowFeature;
+    for (const char* p = begin; p < end;) {
+        const char* lineEnd =
+            static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
         if (!lineEnd)
             lineEnd = end;
         const char* next = lineEnd < end ? lineEnd + 1 : end;
@@ -205,32 +386,45 @@ void parseRange(const char* begin, const char* end, std::int64_t firstLine, cons
             p = next;
             continue;
         }
-        feature.clear();
+        // The feature goes straight into rows.values; a line that fails is rolled back.
+        const std::size_t rowStart = rows.values.size();
         std::int64_t id = 0;
         std::string error;
-        if (!LineParser(p, lineEnd).parse(idKey, id, feature)) {
-            feature.clear();
-            error = parseSlow(std::string_view(p, static_cast<std::size_t>(lineEnd - p)), idKey, id, feature);
+        if (!LineParser(p, lineEnd).parse(idKey, id, rows.values)) {
+            rows.values.resize(rowStart);
+            slowFeature.clear();
+            error =
+                parseSlow(std::string_view(p, static_cast<std::size_t>(lineEnd - p)), idKey, id, slowFeature);
+            rows.values.insert(rows.values.end(), slowFeature.begin(), slowFeature.end());
         }
-        if (error.empty() && feature.empty())
+        const auto width = static_cast<std::int64_t>(rows.values.size() - rowStart);
+        if (error.empty() && width == 0)
             error = "\"feature\" is empty";
-        if (error.empty() && rows.dim >= 0 && static_cast<std::int64_t>(feature.size()) != rows.dim)
-            error = "feature has " + std::to_string(feature.size()) + " values, the lines before have " +
+        if (error.empty() && rows.dim >= 0 && width != rows.dim)
+            error = "feature has " + std::to_string(width) + " values, the lines before have " +
                     std::to_string(rows.dim);
         if (error.empty())
-            for (float value : feature)
-                if (!std::isfinite(value)) {
+            for (std::size_t i = rowStart; i < rows.values.size(); ++i)
+                if (!std::isfinite(rows.values[i])) {
                     error = "feature holds a non-finite value";
                     break;
                 }
         if (!error.empty()) {
-            rows.errorLine = lineNumber;
+            rows.values.resize(rowStart);
+            rows.errorAt = p;
             rows.error = std::move(error);
             return;
         }
-        rows.dim = static_cast<std::int64_t>(feature.size());
+        if (rows.dim < 0) {
+            rows.dim = width;
+            // Reserve for the whole chunk, estimated from the first line's length.
+            const auto lineBytes = static_cast<std::size_t>(next - p);
+            const std::size_t estimate =
+                static_cast<std::size_t>(end - begin) / std::max<std::size_t>(lineBytes, 1) + 1;
+            rows.ids.reserve(estimate);
+            rows.values.reserve(estimate * static_cast<std::size_t>(width) + static_cast<std::size_t>(width));
+        }
         rows.ids.push_back(id);
-        rows.values.insert(rows.values.end(), feature.begin(), feature.end());
         p = next;
     }
 }
@@ -239,35 +433,37 @@ void parseRange(const char* begin, const char* end, std::int64_t firstLine, cons
 
 FeatureTable FeatureTable::readJsonl(const std::filesystem::path& path, const std::string& idKey)
 {
-    const std::string bytes = readWholeFile(path);
+    const FileBytes file(path);
+    const std::string_view bytes = file.view();
     const char* begin = bytes.data();
     const char* end = begin + bytes.size();
 
-    // Split at line boundaries into one chunk per thread; each remembers its first line number.
-    const unsigned threads = bytes.size() < (1u << 20) ? 1u : std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+    // Split at line boundaries into one chunk per thread.
+    const unsigned threads =
+        bytes.size() < (1u << 20) ? 1u : std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
     std::vector<const char*> starts{begin};
     for (unsigned t = 1; t < threads; ++t) {
         const char* guess = begin + bytes.size() * t / threads;
         if (guess <= starts.back())
             continue;
-        const char* newline = static_cast<const char*>(std::memchr(guess, '\n', static_cast<std::size_t>(end - guess)));
+        const char* newline =
+            static_cast<const char*>(std::memchr(guess, '\n', static_cast<std::size_t>(end - guess)));
         if (!newline)
             break;
         starts.push_back(newline + 1);
     }
     starts.push_back(end);
-    std::vector<std::int64_t> firstLines{1};
-    for (std::size_t c = 1; c + 1 < starts.size(); ++c)
-        firstLines.push_back(firstLines.back() + std::count(starts[c - 1], starts[c], '\n'));
 
     std::vector<ParsedRows> chunks(starts.size() - 1);
     std::vector<std::thread> workers;
     for (std::size_t c = 1; c < chunks.size(); ++c)
-        workers.emplace_back(parseRange, starts[c], starts[c + 1], firstLines[c], std::cref(idKey), std::ref(chunks[c]));
-    parseRange(starts[0], starts[1], firstLines[0], idKey, chunks[0]);
+        workers.emplace_back(parseRange, starts[c], starts[c + 1], std::cref(idKey), std::ref(chunks[c]));
+    parseRange(starts[0], starts[1], idKey, chunks[0]);
     for (auto& worker : workers)
         worker.join();
 
+    // Line numbers are counted only for a message.
+    const auto lineOf = [&](const char* at) { return 1 + std::count(begin, at, '\n'); };
     FeatureTable table;
     table.idKey = idKey;
     table.dim = -1;
@@ -275,17 +471,30 @@ FeatureTable FeatureTable::readJsonl(const std::filesystem::path& path, const st
     for (const auto& chunk : chunks)
         totalRows += chunk.ids.size();
     for (std::size_t c = 0; c < chunks.size(); ++c) {
-        const ParsedRows& chunk = chunks[c];
-        CLIPWB_CHECK(chunk.errorLine < 0, path.string(), ":", chunk.errorLine, ": ", chunk.error);
+        ParsedRows& chunk = chunks[c];
+        if (table.dim >= 0 && chunk.dim >= 0 && chunk.dim != table.dim) {
+            // The width changes at this chunk's first row (which comes before any error in it).
+            const char* at = starts[c];
+            while (at < starts[c + 1] && std::all_of(at, std::find(at, starts[c + 1], '\n'), isSpace))
+                at = std::find(at, starts[c + 1], '\n') + 1;
+            throw Error(path.string() + ":" + std::to_string(lineOf(at)) + ": feature has " +
+                        std::to_string(chunk.dim) + " values, the lines before have " +
+                        std::to_string(table.dim));
+        }
+        CLIPWB_CHECK(!chunk.errorAt, path.string(), ":", chunk.errorAt ? lineOf(chunk.errorAt) : 0, ": ",
+                     chunk.error);
         if (chunk.ids.empty())
             continue;
         if (table.dim < 0) {
             table.dim = chunk.dim;
+            if (chunk.ids.size() == totalRows) { // all rows in one chunk: no copy
+                table.ids = std::move(chunk.ids);
+                table.values = std::move(chunk.values);
+                continue;
+            }
             table.ids.reserve(totalRows);
             table.values.reserve(totalRows * static_cast<std::size_t>(chunk.dim));
         }
-        CLIPWB_CHECK(chunk.dim == table.dim, path.string(), ":", firstLines[c], ": feature has ", chunk.dim,
-                     " values, the lines before have ", table.dim);
         table.ids.insert(table.ids.end(), chunk.ids.begin(), chunk.ids.end());
         table.values.insert(table.values.end(), chunk.values.begin(), chunk.values.end());
     }

@@ -16,6 +16,9 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <numeric>
 #include <random>
@@ -54,8 +57,7 @@ RunResult run(const QString& program, const QStringList& arguments)
 
 bool pythonWithTorch()
 {
-    return QFile::exists(kPython) &&
-           run(kPython, {"-c", "import torch, numpy"}).exitCode == 0;
+    return QFile::exists(kPython) && run(kPython, {"-c", "import torch, numpy"}).exitCode == 0;
 }
 
 QString q(const fs::path& path)
@@ -199,13 +201,14 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const fs::path root = dir.path().toStdString();
-        const RunResult topk = run(kCli, {"make-topk-predictions", "--image-feats", q(kEval / "valid_imgs.img_feat.jsonl"),
-                                          "--text-feats", q(kEval / "valid_texts.txt_feat.jsonl"), "--top-k", "10",
-                                          "--output", q(root / "pred.jsonl")});
+        const RunResult topk =
+            run(kCli, {"make-topk-predictions", "--image-feats", q(kEval / "valid_imgs.img_feat.jsonl"),
+                       "--text-feats", q(kEval / "valid_texts.txt_feat.jsonl"), "--top-k", "10", "--output",
+                       q(root / "pred.jsonl")});
         QVERIFY2(topk.exitCode == 0, qPrintable(topk.err));
         QVERIFY(readFile(root / "pred.jsonl") == readFile(kEval / "valid_predictions.jsonl"));
-        const RunResult evaluate = run(kCli, {"evaluate", q(kEval / "valid_texts.jsonl"), q(root / "pred.jsonl"),
-                                              q(root / "output.json")});
+        const RunResult evaluate = run(kCli, {"evaluate", q(kEval / "valid_texts.jsonl"),
+                                              q(root / "pred.jsonl"), q(root / "output.json")});
         QVERIFY2(evaluate.exitCode == 0, qPrintable(evaluate.err));
         QCOMPARE(QString::fromStdString(readFile(root / "output.json")),
                  QString::fromStdString(readFile(kEval / "output.json")));
@@ -217,39 +220,150 @@ private Q_SLOTS:
             QSKIP("/usr/bin/python3 with torch and numpy is needed for the upstream cross-check");
         QTemporaryDir dir;
         const fs::path root = dir.path().toStdString();
-        const QStringList features = {"--image-feats", q(kEval / "valid_imgs.img_feat.jsonl"), "--text-feats",
-                                      q(kEval / "valid_texts.txt_feat.jsonl"), "--top-k", "10"};
-        const RunResult upstream = run(kPython, QStringList{QStringLiteral(CLIPWB_SOURCE_DIR "/tests/bench/upstream_make_topk.py"),
-                                                            "--image-to-text", "--output", q(root / "upstream_tr.jsonl")} +
-                                                    features);
+        const QStringList features = {"--image-feats", q(kEval / "valid_imgs.img_feat.jsonl"),
+                                      "--text-feats",  q(kEval / "valid_texts.txt_feat.jsonl"),
+                                      "--top-k",       "10"};
+        const RunResult upstream =
+            run(kPython, QStringList{QStringLiteral(CLIPWB_SOURCE_DIR "/tests/bench/upstream_make_topk.py"),
+                                     "--image-to-text", "--output", q(root / "upstream_tr.jsonl")} +
+                             features);
         QVERIFY2(upstream.exitCode == 0, qPrintable(upstream.err));
-        const RunResult ours = run(kCli, QStringList{"make-topk-predictions", "--output", q(root / "t2i.jsonl"),
-                                                     "--image-to-text-output", q(root / "i2t.jsonl")} + features);
+        const RunResult ours =
+            run(kCli, QStringList{"make-topk-predictions", "--output", q(root / "t2i.jsonl"),
+                                  "--image-to-text-output", q(root / "i2t.jsonl")} +
+                          features);
         QVERIFY2(ours.exitCode == 0, qPrintable(ours.err));
         QVERIFY(readFile(root / "i2t.jsonl") == readFile(root / "upstream_tr.jsonl"));
         QVERIFY(readFile(root / "t2i.jsonl") == readFile(kEval / "valid_predictions.jsonl"));
 
-        const RunResult upstreamScore = run(kPython, {QStringLiteral(CLIPWB_SOURCE_DIR "/tests/eval/upstream_evaluation.py"),
-                                                      q(kEval / "valid_texts.jsonl"), q(root / "i2t.jsonl"),
-                                                      q(root / "upstream_output_tr.json"), "--image-to-text"});
+        const RunResult upstreamScore =
+            run(kPython, {QStringLiteral(CLIPWB_SOURCE_DIR "/tests/eval/upstream_evaluation.py"),
+                          q(kEval / "valid_texts.jsonl"), q(root / "i2t.jsonl"),
+                          q(root / "upstream_output_tr.json"), "--image-to-text"});
         QVERIFY2(upstreamScore.exitCode == 0, qPrintable(upstreamScore.err));
-        const RunResult ourScore = run(kCli, {"evaluate", q(kEval / "valid_texts.jsonl"), q(root / "i2t.jsonl"),
-                                              q(root / "output_tr.json")});
+        const RunResult ourScore = run(kCli, {"evaluate", q(kEval / "valid_texts.jsonl"),
+                                              q(root / "i2t.jsonl"), q(root / "output_tr.json")});
         QVERIFY2(ourScore.exitCode == 0, qPrintable(ourScore.err));
         QCOMPARE(QString::fromStdString(readFile(root / "output_tr.json")),
                  QString::fromStdString(readFile(root / "upstream_output_tr.json")));
+    }
+
+    // Values are read as Python reads them (text -> double) and then stored as float32 (numpy):
+    // bit-for-bit what std::from_chars to double then a float cast gives, for Python's shortest
+    // repr, other printf forms, exponents, signed zeros, tiny and huge values, and decimals at or
+    // next to the midpoint between two floats (where a shortcut would round the wrong way).
+    void featureValuesAreExactlyPythonsFloat32()
+    {
+        std::mt19937 random(7);
+        std::normal_distribution<float> normal(0.0f, 0.05f);
+        std::uniform_int_distribution<int> form(0, 9);
+        std::vector<std::string> texts;
+        char buffer[96];
+        for (int i = 0; i < 200000; ++i) {
+            const float f = normal(random);
+            const double d = static_cast<double>(f);
+            const float neighbour = std::nextafter(f, i % 2 ? 1.0f : -1.0f);
+            const double midpoint = (d + static_cast<double>(neighbour)) / 2; // exact in double
+            switch (form(random)) {
+            case 0:
+                std::snprintf(buffer, sizeof buffer, "%.9g", d);
+                break;
+            case 1:
+                std::snprintf(buffer, sizeof buffer, "%.17e", d * 1e-6);
+                break;
+            case 2:
+                std::snprintf(buffer, sizeof buffer, "%.17g", midpoint);
+                break;
+            case 3:
+                std::snprintf(buffer, sizeof buffer, "%.40g", midpoint);
+                break;
+            case 4:
+                std::snprintf(buffer, sizeof buffer, "%.17g", std::nextafter(midpoint, i % 3 ? 1.0 : -1.0));
+                break;
+            case 5:
+                std::snprintf(buffer, sizeof buffer, "%.6E", d * 1e25);
+                break;
+            default:
+                buffer[0] = '\0';
+                appendPythonFloat(texts.emplace_back(), d); // upstream's json.dumps
+                continue;
+            }
+            texts.emplace_back(buffer);
+        }
+        for (const char* special :
+             {"0.0", "-0.0", "0", "-0", "1e-40", "-3.4028235e38", "1e-45", "123456789012345678901",
+              "0.00001234567890123456789", "1E5", "2.5e+3", "100000000000000000000000000000"})
+            texts.emplace_back(special);
+        const std::size_t dim = 16;
+        while (texts.size() % dim)
+            texts.emplace_back("0.5");
+        std::string jsonl;
+        for (std::size_t row = 0; row < texts.size() / dim; ++row) {
+            jsonl += "{\"image_id\": " + std::to_string(row) + ", \"feature\": [";
+            for (std::size_t d = 0; d < dim; ++d)
+                jsonl += (d ? ", " : "") + texts[row * dim + d];
+            jsonl += "]}\n";
+        }
+        QTemporaryDir dir;
+        const fs::path path = fs::path(dir.path().toStdString()) / "values.jsonl";
+        writeFileAtomic(path, jsonl);
+        QVERIFY(jsonl.size() > (1u << 20)); // several chunks, read in parallel
+        const FeatureTable table = FeatureTable::readJsonl(path, "image_id");
+        QCOMPARE(table.values.size(), texts.size());
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            double expected = 0;
+            std::from_chars(texts[i].data(), texts[i].data() + texts[i].size(), expected);
+            if (texts[i] == "-0")
+                expected = 0.0; // Python's json reads it as the int 0, numpy makes +0.0
+            const float want = static_cast<float>(expected);
+            QVERIFY2(std::memcmp(&want, &table.values[i], sizeof want) == 0,
+                     (texts[i] + " read as " + std::to_string(table.values[i])).c_str());
+        }
+    }
+
+    // A bad line deep in a file read by several threads is named by its line number.
+    void badLineInLargeFileNamesItsLine()
+    {
+        std::string jsonl;
+        for (int row = 0; row < 40000; ++row) {
+            jsonl += "{\"text_id\": " + std::to_string(row) + ", \"feature\": [0.25, -0.5, 0.125]}\n";
+            if (row % 1000 == 0)
+                jsonl += "\n"; // blank lines count as lines
+        }
+        const std::size_t badLine = 30000 + 31; // 30000 rows and 30 blank lines before it, 1-based
+        std::size_t offset = 0;
+        for (std::size_t line = 1; line < badLine; ++line)
+            offset = jsonl.find('\n', offset) + 1;
+        jsonl.insert(offset, "{\"text_id\": 5, \"feature\": [0.25, 0.5]}\n");
+        QTemporaryDir dir;
+        const fs::path path = fs::path(dir.path().toStdString()) / "texts.jsonl";
+        writeFileAtomic(path, jsonl);
+        try {
+            FeatureTable::readJsonl(path, "text_id");
+            QFAIL("no error");
+        } catch (const Error& e) {
+            QCOMPARE(QString::fromUtf8(e.what()),
+                     q(path) +
+                         QStringLiteral(":%1: feature has 2 values, the lines before have 3").arg(badLine));
+        }
     }
 
     void badInputNamesFileAndLine_data()
     {
         QTest::addColumn<QString>("line");
         QTest::addColumn<QString>("message");
-        QTest::newRow("malformed") << "{\"image_id\": 7, \"feature\": [0.1, 0.2" << "not a JSON object";
-        QTest::newRow("missing id") << "{\"feature\": [0.1, 0.2]}" << "missing key \"image_id\"";
-        QTest::newRow("missing feature") << "{\"image_id\": 7}" << "missing key \"feature\"";
-        QTest::newRow("string id") << "{\"image_id\": \"7\", \"feature\": [0.1, 0.2]}" << "not an integer";
-        QTest::newRow("width") << "{\"image_id\": 7, \"feature\": [0.1, 0.2, 0.3]}" << "3 values";
-        QTest::newRow("nan") << "{\"image_id\": 7, \"feature\": [NaN, 0.2]}" << "";
+        QTest::newRow("malformed") << "{\"image_id\": 7, \"feature\": [0.1, 0.2"
+                                   << "not a JSON object";
+        QTest::newRow("missing id") << "{\"feature\": [0.1, 0.2]}"
+                                    << "missing key \"image_id\"";
+        QTest::newRow("missing feature") << "{\"image_id\": 7}"
+                                         << "missing key \"feature\"";
+        QTest::newRow("string id") << "{\"image_id\": \"7\", \"feature\": [0.1, 0.2]}"
+                                   << "not an integer";
+        QTest::newRow("width") << "{\"image_id\": 7, \"feature\": [0.1, 0.2, 0.3]}"
+                               << "3 values";
+        QTest::newRow("nan") << "{\"image_id\": 7, \"feature\": [NaN, 0.2]}"
+                             << "";
     }
     void badInputNamesFileAndLine()
     {
@@ -274,12 +388,15 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const fs::path root = dir.path().toStdString();
-        writeFileAtomic(root / "imgs.jsonl", "{\"image_id\": 1, \"feature\": [0.6, 0.8]}\n{\"feature\": [1, 0]}\n");
+        writeFileAtomic(root / "imgs.jsonl",
+                        "{\"image_id\": 1, \"feature\": [0.6, 0.8]}\n{\"feature\": [1, 0]}\n");
         writeFileAtomic(root / "texts.jsonl", "{\"text_id\": 1, \"feature\": [0.6, 0.8]}\n");
-        const RunResult result = run(kCli, {"make-topk-predictions", "--image-feats", q(root / "imgs.jsonl"),
-                                            "--text-feats", q(root / "texts.jsonl"), "--output", q(root / "out.jsonl")});
+        const RunResult result =
+            run(kCli, {"make-topk-predictions", "--image-feats", q(root / "imgs.jsonl"), "--text-feats",
+                       q(root / "texts.jsonl"), "--output", q(root / "out.jsonl")});
         QCOMPARE(result.exitCode, 1);
-        QVERIFY2(result.err.contains(q(root / "imgs.jsonl") + ":2: missing key \"image_id\""), qPrintable(result.err));
+        QVERIFY2(result.err.contains(q(root / "imgs.jsonl") + ":2: missing key \"image_id\""),
+                 qPrintable(result.err));
         QCOMPARE(result.err.count('\n'), 1);
         QVERIFY(!fs::exists(root / "out.jsonl"));
     }
@@ -299,7 +416,8 @@ private Q_SLOTS:
             QFAIL("no error");
         } catch (const Error& e) {
             const QString text = QString::fromUtf8(e.what());
-            QVERIFY2(text.contains(q(root / "imgs.jsonl")) && text.contains(q(root / "texts.jsonl")), e.what());
+            QVERIFY2(text.contains(q(root / "imgs.jsonl")) && text.contains(q(root / "texts.jsonl")),
+                     e.what());
         }
         QVERIFY(!fs::exists(root / "out.jsonl"));
     }
@@ -308,12 +426,17 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("line");
         QTest::addColumn<QString>("message");
-        QTest::newRow("malformed") << "{\"text_id\": 5000, \"image_ids\": [1," << "cannot parse";
-        QTest::newRow("short") << "{\"text_id\": 5000, \"image_ids\": [1, 2]}" << "wrong number";
-        QTest::newRow("duplicate") << "{\"text_id\": 5000, \"image_ids\": [1, 2, 3, 4, 5, 6, 7, 8, 9, 9]}" << "duplicate";
-        QTest::newRow("string id") << "{\"text_id\": \"5000\", \"image_ids\": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}"
-                                   << "should be an integer";
-        QTest::newRow("no list") << "{\"text_id\": 5000}" << "image_ids";
+        QTest::newRow("malformed") << "{\"text_id\": 5000, \"image_ids\": [1,"
+                                   << "cannot parse";
+        QTest::newRow("short") << "{\"text_id\": 5000, \"image_ids\": [1, 2]}"
+                               << "wrong number";
+        QTest::newRow("duplicate") << "{\"text_id\": 5000, \"image_ids\": [1, 2, 3, 4, 5, 6, 7, 8, 9, 9]}"
+                                   << "duplicate";
+        QTest::newRow("string id")
+            << "{\"text_id\": \"5000\", \"image_ids\": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}"
+            << "should be an integer";
+        QTest::newRow("no list") << "{\"text_id\": 5000}"
+                                 << "image_ids";
     }
     void evaluateRejectsBadPredictions()
     {
@@ -342,10 +465,11 @@ private Q_SLOTS:
         std::string predictions = readFile(kEval / "valid_predictions.jsonl");
         predictions.insert(predictions.find('\n') + 1, "{\"text_id\": 5000, \"image_ids\": [1, 2]}\n");
         writeFileAtomic(root / "pred.jsonl", predictions);
-        const RunResult result = run(kCli, {"evaluate", q(kEval / "valid_texts.jsonl"), q(root / "pred.jsonl"),
-                                            q(root / "output.json")});
+        const RunResult result = run(kCli, {"evaluate", q(kEval / "valid_texts.jsonl"),
+                                            q(root / "pred.jsonl"), q(root / "output.json")});
         QCOMPARE(result.exitCode, 1);
-        QVERIFY2(result.err.contains(q(root / "pred.jsonl") + ":2: Text_id 5000 has wrong number"), qPrintable(result.err));
+        QVERIFY2(result.err.contains(q(root / "pred.jsonl") + ":2: Text_id 5000 has wrong number"),
+                 qPrintable(result.err));
         QCOMPARE(result.err.count('\n'), 1);
         QVERIFY(!fs::exists(root / "output.json"));
 
