@@ -59,6 +59,15 @@ std::int64_t TopKLists::count(std::int64_t query) const
     return std::find(list, list + k, -1) - list;
 }
 
+std::vector<std::int64_t> TopKLists::idsOf(std::int64_t query, const std::vector<std::int64_t>& ids) const
+{
+    std::vector<std::int64_t> out;
+    const std::int64_t* found = indicesOf(query);
+    for (std::int64_t r = 0; r < count(query); ++r)
+        out.push_back(ids[static_cast<std::size_t>(found[r])]);
+    return out;
+}
+
 BlockedTopKResult blockedTopK(const float* a, std::int64_t rowsA, const float* b, std::int64_t rowsB,
                               std::int64_t dim, const BlockedTopKOptions& options)
 {
@@ -128,7 +137,8 @@ BlockedTopKResult blockedTopK(const float* a, std::int64_t rowsA, const float* b
                     // that the common case (no insertion) is one vectorisable comparison.
                     std::vector<float> worst(static_cast<std::size_t>(end - begin));
                     for (std::int64_t j = begin; j < end; ++j)
-                        worst[static_cast<std::size_t>(j - begin)] = lists.scores[static_cast<std::size_t>((b0 + j) * k + k - 1)];
+                        worst[static_cast<std::size_t>(j - begin)] =
+                            lists.scores[static_cast<std::size_t>((b0 + j) * k + k - 1)];
                     for (std::int64_t i = 0; i < blockRows; ++i) {
                         const float* row = blockScores + i * stride;
                         for (std::int64_t j = begin; j < end; ++j) {

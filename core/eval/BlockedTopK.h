@@ -21,12 +21,14 @@ struct TopKLists {
     std::int64_t count(std::int64_t query) const; ///< filled entries of a list
     const std::int64_t* indicesOf(std::int64_t query) const { return indices.data() + query * k; }
     const float* scoresOf(std::int64_t query) const { return scores.data() + query * k; }
+    /// The filled entries of a list as ids: ids[index] for each, best first.
+    std::vector<std::int64_t> idsOf(std::int64_t query, const std::vector<std::int64_t>& ids) const;
 };
 
 struct BlockedTopKOptions {
     std::int64_t k = 10;
-    bool rowsToColumns = true;  ///< for every row of A, its best rows of B
-    bool columnsToRows = true;  ///< for every row of B, its best rows of A
+    bool rowsToColumns = true;       ///< for every row of A, its best rows of B
+    bool columnsToRows = true;       ///< for every row of B, its best rows of A
     std::int64_t rowBlock = 2048;    ///< rows of A per block (memory: rowBlock x columnBlock floats)
     std::int64_t columnBlock = 4096; ///< rows of B per block
     bool useOneDnn = true;           ///< oneDNN matrix products when LibTorch has them (faster on CPUs)

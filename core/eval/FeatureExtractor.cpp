@@ -4,6 +4,7 @@
 #include "data/ImageDecoder.h"
 #include "data/ImageTransform.h"
 #include "data/LmdbSplit.h"
+#include "eval/JsonLines.h"
 #include "eval/RetrievalSession.h"
 #include "model/ClipWeights.h"
 #include "model/ModelConfig.h"
@@ -50,14 +51,14 @@ torch::Tensor normalised(const torch::Tensor& features)
 
 FeatureExtractor::FeatureExtractor(const FeatureExtractorOptions& options)
     : m_options(options), m_tokenizer(options.vocab.empty() ? text::Tokenizer::fromEmbeddedVocab()
-                                                             : text::Tokenizer::fromFile(options.vocab))
+                                                            : text::Tokenizer::fromFile(options.vocab))
 {
     CLIPWB_CHECK(options.precision == "amp" || options.precision == "fp32" || options.precision == "fp16",
                  "--precision must be amp, fp16 or fp32, got '", options.precision, "'");
     CLIPWB_CHECK(options.contextLength >= 2, "--context-length must be at least 2");
     CLIPWB_CHECK(!options.checkpoint.empty(), "no checkpoint given (--resume)");
-    CLIPWB_CHECK(std::filesystem::exists(options.checkpoint), "the checkpoint file ", options.checkpoint.string(),
-                 " does not exist");
+    CLIPWB_CHECK(std::filesystem::exists(options.checkpoint), "the checkpoint file ",
+                 options.checkpoint.string(), " does not exist");
     m_device = chooseDevice(options.device);
     const model::ClipModelConfig config = model::loadModelConfig(options.visionModel, options.textModel);
     m_model = model::Clip(config);
@@ -96,10 +97,12 @@ torch::Tensor FeatureExtractor::encodeTexts(const std::vector<std::string>& text
     const int length = m_options.contextLength;
     torch::Tensor tokens = torch::zeros({static_cast<std::int64_t>(texts.size()), length}, torch::kInt64);
     std::int64_t* out = tokens.data_ptr<std::int64_t>();
-    at::parallel_for(0, static_cast<std::int64_t>(texts.size()), 8, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t i = begin; i < end; ++i)
-            m_tokenizer.encodeInto(text::preprocessText(texts[static_cast<std::size_t>(i)]), length, out + i * length);
-    });
+    at::parallel_for(0, static_cast<std::int64_t>(texts.size()), 8,
+                     [&](std::int64_t begin, std::int64_t end) {
+                         for (std::int64_t i = begin; i < end; ++i)
+                             m_tokenizer.encodeInto(text::preprocessText(texts[static_cast<std::size_t>(i)]),
+                                                    length, out + i * length);
+                     });
     torch::NoGradGuard noGrad;
     return normalised(m_model->encodeText(tokens.to(m_device))).to(torch::kCPU, torch::kFloat32);
 }
@@ -115,8 +118,8 @@ torch::Tensor FeatureExtractor::encodeImages(const std::vector<std::string>& enc
     at::parallel_for(0, n, 1, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t i = begin; i < end; ++i) {
             try {
-                const data::DecodedImage image =
-                    data::decodeImage(encodedImages[static_cast<std::size_t>(i)], names[static_cast<std::size_t>(i)]);
+                const data::DecodedImage image = data::decodeImage(encodedImages[static_cast<std::size_t>(i)],
+                                                                   names[static_cast<std::size_t>(i)]);
                 data::preprocessForEvalInto(image, r, out + i * 3 * r * r);
             } catch (const std::exception& e) {
                 errors[static_cast<std::size_t>(i)] = e.what();
@@ -156,7 +159,8 @@ FeatureTable FeatureExtractor::extractTexts(const std::vector<std::pair<std::int
     return table;
 }
 
-FeatureTable FeatureExtractor::extractImages(const data::LmdbSplit& split, const std::vector<std::int64_t>& imageIds,
+FeatureTable FeatureExtractor::extractImages(const data::LmdbSplit& split,
+                                             const std::vector<std::int64_t>& imageIds,
                                              std::int64_t batchSize, const BatchProgress& progress,
                                              const CancelCheck& cancel)
 {
@@ -187,27 +191,19 @@ FeatureTable FeatureExtractor::extractImages(const data::LmdbSplit& split, const
 
 std::vector<std::pair<std::int64_t, std::string>> readTextsJsonl(const std::filesystem::path& path)
 {
-    std::ifstream in(path, std::ios::binary);
-    CLIPWB_CHECK(in.good(), "the annotation file ", path.string(), " does not exist or is not readable");
     std::vector<std::pair<std::int64_t, std::string>> texts;
-    std::string line;
-    std::int64_t lineNumber = 0;
-    while (std::getline(in, line)) {
-        ++lineNumber;
-        if (line.find_first_not_of(" \t\r\n") == std::string::npos)
-            continue;
-        const auto object = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-        const std::string where = path.string() + ":" + std::to_string(lineNumber) + ": ";
-        CLIPWB_CHECK(object.is_object(), where, "not a JSON object");
-        const auto id = object.find("text_id");
-        CLIPWB_CHECK(id != object.end(), where, "missing key \"text_id\"");
-        CLIPWB_CHECK(id->is_number_integer(), where, "\"text_id\" is not an integer");
-        const auto text = object.find("text");
-        CLIPWB_CHECK(text != object.end(), where, "missing key \"text\"");
-        // upstream applies str() to the value
-        texts.emplace_back(id->get<std::int64_t>(), text->is_string() ? text->get<std::string>() : text->dump());
-    }
-    CLIPWB_CHECK(!in.bad(), "cannot read ", path.string());
+    forEachJsonLine(path, "the annotation file " + path.string() + " does not exist or is not readable",
+                    [&](std::int64_t line, const nlohmann::json& object) {
+                        const std::string where = path.string() + ":" + std::to_string(line) + ": ";
+                        const auto id = object.find("text_id");
+                        CLIPWB_CHECK(id != object.end(), where, "missing key \"text_id\"");
+                        CLIPWB_CHECK(id->is_number_integer(), where, "\"text_id\" is not an integer");
+                        const auto text = object.find("text");
+                        CLIPWB_CHECK(text != object.end(), where, "missing key \"text\"");
+                        // upstream applies str() to the value
+                        texts.emplace_back(id->get<std::int64_t>(),
+                                           text->is_string() ? text->get<std::string>() : text->dump());
+                    });
     return texts;
 }
 

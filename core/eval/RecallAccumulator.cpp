@@ -10,7 +10,8 @@ namespace clipwb::eval {
 void RecallAccumulator::add(std::int64_t imageId, std::int64_t textId, const float* imageFeature,
                             const float* textFeature, std::int64_t dim)
 {
-    CLIPWB_CHECK(dim > 0 && (m_dim == 0 || dim == m_dim), "recall: feature width ", dim, " differs from ", m_dim);
+    CLIPWB_CHECK(dim > 0 && (m_dim == 0 || dim == m_dim), "recall: feature width ", dim, " differs from ",
+                 m_dim);
     m_dim = dim;
     if (m_imageRow.emplace(imageId, m_imageIds.size()).second) {
         m_imageIds.push_back(imageId);
@@ -47,33 +48,18 @@ SplitRecall RecallAccumulator::compute() const
         textGold.answers.emplace(m_textIds[row], m_gold[row]);
     const GoldStandard imageGold = invertGold(textGold);
 
-    auto listIds = [](const TopKLists& lists, std::int64_t query, const std::vector<std::int64_t>& ids) {
-        std::vector<std::int64_t> out;
-        for (std::int64_t r = 0; r < lists.count(query); ++r)
-            out.push_back(ids[static_cast<std::size_t>(lists.indicesOf(query)[r])]);
-        return out;
-    };
     Predictions textPredictions;
     textPredictions.direction = RetrievalDirection::TextToImage;
     for (std::int64_t row = 0; row < texts(); ++row)
-        textPredictions.answers[m_textIds[std::size_t(row)]] = listIds(result.rowsToColumns, row, m_imageIds);
+        textPredictions.answers[m_textIds[std::size_t(row)]] = result.rowsToColumns.idsOf(row, m_imageIds);
     Predictions imagePredictions;
     imagePredictions.direction = RetrievalDirection::ImageToText;
     for (std::int64_t row = 0; row < images(); ++row)
-        imagePredictions.answers[m_imageIds[std::size_t(row)]] = listIds(result.columnsToRows, row, m_textIds);
+        imagePredictions.answers[m_imageIds[std::size_t(row)]] = result.columnsToRows.idsOf(row, m_textIds);
 
-    auto toPercent = [](const RecallScores& scores) {
-        DirectionRecall recall;
-        recall.r1 = scores.r1 * 100;
-        recall.r5 = scores.r5 * 100;
-        recall.r10 = scores.r10 * 100;
-        recall.meanRecall = scores.meanRecall * 100;
-        recall.queries = scores.queries;
-        return recall;
-    };
     SplitRecall recall;
-    recall.textToImage = toPercent(computeRecall(textGold, textPredictions));
-    recall.imageToText = toPercent(computeRecall(imageGold, imagePredictions));
+    recall.textToImage = recallInPercent(computeRecall(textGold, textPredictions));
+    recall.imageToText = recallInPercent(computeRecall(imageGold, imagePredictions));
     const auto& a = recall.textToImage;
     const auto& b = recall.imageToText;
     recall.meanRecall = (a.r1 + a.r5 + a.r10 + b.r1 + b.r5 + b.r10) / 6.0;

@@ -3,6 +3,7 @@
 #include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "eval/BlockedTopK.h"
+#include "eval/JsonLines.h"
 #include "eval/PythonJson.h"
 
 #include <nlohmann/json.hpp>
@@ -14,30 +15,6 @@ namespace clipwb::eval {
 namespace {
 
 using Json = nlohmann::json;
-
-/// Calls visit(lineNumber, object) for every non-blank line; errors name path:line.
-template <typename Visit> void forEachJsonLine(const std::filesystem::path& path, Visit&& visit)
-{
-    std::ifstream in(path, std::ios::binary);
-    CLIPWB_CHECK(in.good(), "cannot read ", path.string(), ": file not found or not readable");
-    std::string line;
-    std::int64_t lineNumber = 0;
-    while (std::getline(in, line)) {
-        ++lineNumber;
-        if (line.find_first_not_of(" \t\r\n") == std::string::npos)
-            continue;
-        Json object;
-        try {
-            object = Json::parse(line);
-        } catch (const Json::exception&) {
-            throw Error(path.string() + ":" + std::to_string(lineNumber) +
-                        ": cannot parse this line into a JSON object");
-        }
-        CLIPWB_CHECK(object.is_object(), path.string(), ":", lineNumber, ": not a JSON object");
-        visit(lineNumber, object);
-    }
-    CLIPWB_CHECK(!in.bad(), "cannot read ", path.string());
-}
 
 std::vector<std::int64_t> integerList(const Json& object, const char* key, const std::filesystem::path& path,
                                       std::int64_t line)
@@ -54,7 +31,8 @@ std::vector<std::int64_t> integerList(const Json& object, const char* key, const
     return values;
 }
 
-std::int64_t integerId(const Json& object, const char* key, const std::filesystem::path& path, std::int64_t line)
+std::int64_t integerId(const Json& object, const char* key, const std::filesystem::path& path,
+                       std::int64_t line)
 {
     const auto it = object.find(key);
     CLIPWB_CHECK(it != object.end(), path.string(), ":", line, ": missing key \"", key, "\"");
@@ -79,19 +57,21 @@ GoldStandard readGoldJsonl(const std::filesystem::path& path)
 {
     GoldStandard gold;
     bool first = true;
-    forEachJsonLine(path, [&](std::int64_t line, const Json& object) {
-        if (first) {
-            first = false;
-            if (!object.contains("text_id") && object.contains("image_id") && object.contains("text_ids"))
-                gold.direction = RetrievalDirection::ImageToText;
-        }
-        const std::int64_t id = integerId(object, queryKey(gold.direction), path, line);
-        auto answers = integerList(object, answersKey(gold.direction), path, line);
-        const auto [it, inserted] = gold.answers.emplace(id, std::vector<std::int64_t>{});
-        if (inserted)
-            gold.queries.push_back(id);
-        it->second = std::move(answers);
-    });
+    forEachJsonLine(path, "cannot read " + path.string() + ": file not found or not readable",
+                    [&](std::int64_t line, const Json& object) {
+                        if (first) {
+                            first = false;
+                            if (!object.contains("text_id") && object.contains("image_id") &&
+                                object.contains("text_ids"))
+                                gold.direction = RetrievalDirection::ImageToText;
+                        }
+                        const std::int64_t id = integerId(object, queryKey(gold.direction), path, line);
+                        auto answers = integerList(object, answersKey(gold.direction), path, line);
+                        const auto [it, inserted] = gold.answers.emplace(id, std::vector<std::int64_t>{});
+                        if (inserted)
+                            gold.queries.push_back(id);
+                        it->second = std::move(answers);
+                    });
     CLIPWB_CHECK(!gold.queries.empty(), path.string(), ": no gold queries (expected one {\"text_id\": N, ",
                  "\"image_ids\": [...]} object a line)");
     return gold;
@@ -122,29 +102,34 @@ Predictions readPredictionsJsonl(const std::filesystem::path& path, const GoldSt
     const char* listKey = answersKey(gold.direction);
     const std::string what = gold.direction == RetrievalDirection::TextToImage ? "Text_id" : "Image_id";
     const std::string listWhat = gold.direction == RetrievalDirection::TextToImage ? "images" : "texts";
-    forEachJsonLine(path, [&](std::int64_t line, const Json& object) {
-        const std::string where = path.string() + ":" + std::to_string(line) + ": ";
-        CLIPWB_CHECK(object.contains(idKey), where, "this line does not contain ", idKey,
-                     gold.direction == RetrievalDirection::TextToImage && object.contains("image_id")
-                         ? " (image-to-text predictions need image-to-text gold: pass --image-to-text)"
-                         : "");
-        const std::int64_t id = integerId(object, idKey, path, line);
-        const auto it = object.find(listKey);
-        CLIPWB_CHECK(it != object.end(), where, "this line does not contain the predicted ", listKey);
-        CLIPWB_CHECK(it->is_array(), where, "the ", listKey, " field of ", idKey, " ", id, " is not a list");
-        CLIPWB_CHECK(static_cast<int>(it->size()) == k, where, what, " ", id, " has wrong number of predicted ",
-                     listKey, "! Require ", k, ", but ", it->size(), " found");
-        std::vector<std::int64_t> answers;
-        for (std::size_t rank = 0; rank < it->size(); ++rank) {
-            const Json& value = (*it)[rank];
-            CLIPWB_CHECK(value.is_number_integer(), where, what, " ", id, " has an invalid predicted id ",
-                         value.dump(), " at rank ", rank + 1, ", it should be an integer (not string)");
-            answers.push_back(value.get<std::int64_t>());
-        }
-        CLIPWB_CHECK(std::unordered_set<std::int64_t>(answers.begin(), answers.end()).size() == answers.size(),
-                     where, what, " ", id, " has duplicate top-k ", listWhat, " in the prediction");
-        predictions.answers[id] = std::move(answers);
-    });
+    forEachJsonLine(
+        path, "cannot read " + path.string() + ": file not found or not readable",
+        [&](std::int64_t line, const Json& object) {
+            const std::string where = path.string() + ":" + std::to_string(line) + ": ";
+            CLIPWB_CHECK(object.contains(idKey), where, "this line does not contain ", idKey,
+                         gold.direction == RetrievalDirection::TextToImage && object.contains("image_id")
+                             ? " (image-to-text predictions need image-to-text gold: pass --image-to-text)"
+                             : "");
+            const std::int64_t id = integerId(object, idKey, path, line);
+            const auto it = object.find(listKey);
+            CLIPWB_CHECK(it != object.end(), where, "this line does not contain the predicted ", listKey);
+            CLIPWB_CHECK(it->is_array(), where, "the ", listKey, " field of ", idKey, " ", id,
+                         " is not a list");
+            CLIPWB_CHECK(static_cast<int>(it->size()) == k, where, what, " ", id,
+                         " has wrong number of predicted ", listKey, "! Require ", k, ", but ", it->size(),
+                         " found");
+            std::vector<std::int64_t> answers;
+            for (std::size_t rank = 0; rank < it->size(); ++rank) {
+                const Json& value = (*it)[rank];
+                CLIPWB_CHECK(value.is_number_integer(), where, what, " ", id, " has an invalid predicted id ",
+                             value.dump(), " at rank ", rank + 1, ", it should be an integer (not string)");
+                answers.push_back(value.get<std::int64_t>());
+            }
+            CLIPWB_CHECK(std::unordered_set<std::int64_t>(answers.begin(), answers.end()).size() ==
+                             answers.size(),
+                         where, what, " ", id, " has duplicate top-k ", listWhat, " in the prediction");
+            predictions.answers[id] = std::move(answers);
+        });
     std::string missing;
     std::size_t missingCount = 0;
     for (const std::int64_t id : gold.queries)
@@ -152,7 +137,8 @@ Predictions readPredictionsJsonl(const std::filesystem::path& path, const GoldSt
             if (missingCount++ < 20)
                 missing += (missing.empty() ? "" : ", ") + std::to_string(id);
         }
-    CLIPWB_CHECK(missingCount == 0, path.string(), ": the following ", idKey, "s have no prediction: ", missing,
+    CLIPWB_CHECK(missingCount == 0, path.string(), ": the following ", idKey,
+                 "s have no prediction: ", missing,
                  missingCount > 20 ? " and " + std::to_string(missingCount - 20) + " more" : std::string());
     return predictions;
 }
@@ -181,7 +167,8 @@ std::string predictionsJsonl(RetrievalDirection direction, const std::vector<std
     return out;
 }
 
-bool hitAt(const std::vector<std::int64_t>& gold, const std::vector<std::int64_t>& predicted, std::size_t depth)
+bool hitAt(const std::vector<std::int64_t>& gold, const std::vector<std::int64_t>& predicted,
+           std::size_t depth)
 {
     const std::size_t n = std::min(depth, predicted.size());
     for (const std::int64_t id : gold)
@@ -219,8 +206,8 @@ std::string upstreamScoreJson(const RecallScores& scores)
     const std::string score = pythonFloatRepr(scores.meanRecall * 100);
     return "{\"success\": true, \"score\": " + score + ", \"scoreJson\": {\"score\": " + score +
            ", \"mean_recall\": " + score + ", \"r1\": " + pythonFloatRepr(scores.r1 * 100) +
-           ", \"r5\": " + pythonFloatRepr(scores.r5 * 100) + ", \"r10\": " + pythonFloatRepr(scores.r10 * 100) +
-           "}}";
+           ", \"r5\": " + pythonFloatRepr(scores.r5 * 100) +
+           ", \"r10\": " + pythonFloatRepr(scores.r10 * 100) + "}}";
 }
 
 std::string upstreamErrorJson(const std::string& message)

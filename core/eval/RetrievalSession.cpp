@@ -14,6 +14,17 @@
 #include <unordered_map>
 
 namespace clipwb::eval {
+
+DirectionRecall recallInPercent(const RecallScores& scores)
+{
+    DirectionRecall recall;
+    recall.r1 = scores.r1 * 100;
+    recall.r5 = scores.r5 * 100;
+    recall.r10 = scores.r10 * 100;
+    recall.meanRecall = scores.meanRecall * 100;
+    recall.queries = scores.queries;
+    return recall;
+}
 namespace fs = std::filesystem;
 
 namespace {
@@ -154,7 +165,8 @@ void RetrievalSession::prepare(const ProgressCallback& progress, const CancelCal
         imageIds.resize(static_cast<std::size_t>(split.numImages()));
     d.texts = options.textsJsonl.empty() ? textsFromPairs(split) : textsFromJsonl(options.textsJsonl);
     CLIPWB_CHECK(!imageIds.empty(), options.split.string(), ": no images");
-    CLIPWB_CHECK(!d.texts.empty(), "no texts in ", (options.textsJsonl.empty() ? options.split : options.textsJsonl).string());
+    CLIPWB_CHECK(!d.texts.empty(), "no texts in ",
+                 (options.textsJsonl.empty() ? options.split : options.textsJsonl).string());
     std::vector<std::int64_t> textIds;
     for (const auto& text : d.texts)
         textIds.push_back(text.textId);
@@ -174,7 +186,8 @@ void RetrievalSession::prepare(const ProgressCallback& progress, const CancelCal
     const fs::path cache = cacheDirectory();
     bool cached = false;
     try {
-        if (fs::exists(cache / kMetaFile) && fs::exists(cache / kImageFile) && fs::exists(cache / kTextFile)) {
+        if (fs::exists(cache / kMetaFile) && fs::exists(cache / kImageFile) &&
+            fs::exists(cache / kTextFile)) {
             report("cache", 0, 1);
             d.images = FeatureTable::readJsonl(cache / kImageFile, "image_id");
             d.textFeatures = FeatureTable::readJsonl(cache / kTextFile, "text_id");
@@ -190,8 +203,8 @@ void RetrievalSession::prepare(const ProgressCallback& progress, const CancelCal
         for (const auto& text : d.texts)
             rows.emplace_back(text.textId, text.text);
         d.textFeatures = d.extractor->extractTexts(
-            rows, options.textBatchSize, [&](std::int64_t done, std::int64_t total) { report("texts", done, total); },
-            cancelled);
+            rows, options.textBatchSize,
+            [&](std::int64_t done, std::int64_t total) { report("texts", done, total); }, cancelled);
         d.images = d.extractor->extractImages(
             split, imageIds, options.imageBatchSize,
             [&](std::int64_t done, std::int64_t total) { report("images", done, total); }, cancelled);
@@ -235,7 +248,8 @@ std::vector<ImageHit> RetrievalSession::queryText(const std::string& text, int k
     BlockedTopKOptions options;
     options.k = k;
     options.columnsToRows = false;
-    const auto result = blockedTopK(query.data(), 1, d.images.values.data(), d.images.rows(), d.images.dim, options);
+    const auto result =
+        blockedTopK(query.data(), 1, d.images.values.data(), d.images.rows(), d.images.dim, options);
     std::vector<ImageHit> hits;
     for (std::int64_t r = 0; r < result.rowsToColumns.count(0); ++r)
         hits.push_back({d.images.ids[static_cast<std::size_t>(result.rowsToColumns.indicesOf(0)[r])],
@@ -253,8 +267,8 @@ std::vector<TextHit> RetrievalSession::queryImage(std::int64_t imageId, int k) c
     BlockedTopKOptions options;
     options.k = k;
     options.columnsToRows = false;
-    const auto result = blockedTopK(d.images.row(it->second), 1, d.textFeatures.values.data(), d.textFeatures.rows(),
-                                    d.images.dim, options);
+    const auto result = blockedTopK(d.images.row(it->second), 1, d.textFeatures.values.data(),
+                                    d.textFeatures.rows(), d.images.dim, options);
     std::vector<TextHit> hits;
     for (std::int64_t r = 0; r < result.rowsToColumns.count(0); ++r) {
         const RetrievalText& text = d.textAt(result.rowsToColumns.indicesOf(0)[r]);
@@ -269,8 +283,8 @@ RetrievalEvaluation RetrievalSession::evaluate() const
     CLIPWB_CHECK(d.prepared, "retrieval session: prepare() first");
     BlockedTopKOptions options;
     options.k = 10;
-    const auto result = blockedTopK(d.textFeatures.values.data(), d.textFeatures.rows(), d.images.values.data(),
-                                    d.images.rows(), d.images.dim, options);
+    const auto result = blockedTopK(d.textFeatures.values.data(), d.textFeatures.rows(),
+                                    d.images.values.data(), d.images.rows(), d.images.dim, options);
 
     GoldStandard textGold;
     textGold.direction = RetrievalDirection::TextToImage;
@@ -282,23 +296,8 @@ RetrievalEvaluation RetrievalSession::evaluate() const
     }
     const GoldStandard imageGold = invertGold(textGold);
 
-    auto listIds = [](const TopKLists& lists, std::int64_t query, const std::vector<std::int64_t>& ids) {
-        std::vector<std::int64_t> out;
-        for (std::int64_t r = 0; r < lists.count(query); ++r)
-            out.push_back(ids[static_cast<std::size_t>(lists.indicesOf(query)[r])]);
-        return out;
-    };
     auto listScores = [](const TopKLists& lists, std::int64_t query) {
         return std::vector<float>(lists.scoresOf(query), lists.scoresOf(query) + lists.count(query));
-    };
-    auto toPercent = [](const RecallScores& scores) {
-        DirectionRecall recall;
-        recall.r1 = scores.r1 * 100;
-        recall.r5 = scores.r5 * 100;
-        recall.r10 = scores.r10 * 100;
-        recall.meanRecall = scores.meanRecall * 100;
-        recall.queries = scores.queries;
-        return recall;
     };
 
     RetrievalEvaluation evaluation;
@@ -308,22 +307,23 @@ RetrievalEvaluation RetrievalSession::evaluate() const
     for (std::int64_t row = 0; row < d.textFeatures.rows(); ++row) {
         const std::int64_t id = d.textFeatures.ids[static_cast<std::size_t>(row)];
         textRow[id] = row;
-        textPredictions.answers[id] = listIds(result.rowsToColumns, row, d.images.ids);
+        textPredictions.answers[id] = result.rowsToColumns.idsOf(row, d.images.ids);
     }
     Predictions imagePredictions;
     imagePredictions.direction = RetrievalDirection::ImageToText;
     for (std::int64_t row = 0; row < d.images.rows(); ++row)
         imagePredictions.answers[d.images.ids[static_cast<std::size_t>(row)]] =
-            listIds(result.columnsToRows, row, d.textFeatures.ids);
+            result.columnsToRows.idsOf(row, d.textFeatures.ids);
 
-    evaluation.textToImage = toPercent(computeRecall(textGold, textPredictions));
+    evaluation.textToImage = recallInPercent(computeRecall(textGold, textPredictions));
     // Images without any text have no gold: upstream's inverted gold leaves them out too.
     GoldStandard answerableImages = imageGold;
-    answerableImages.queries.erase(std::remove_if(answerableImages.queries.begin(), answerableImages.queries.end(),
+    answerableImages.queries.erase(std::remove_if(answerableImages.queries.begin(),
+                                                  answerableImages.queries.end(),
                                                   [&](std::int64_t id) { return !d.imageRow.count(id); }),
                                    answerableImages.queries.end());
     if (!answerableImages.queries.empty())
-        evaluation.imageToText = toPercent(computeRecall(answerableImages, imagePredictions));
+        evaluation.imageToText = recallInPercent(computeRecall(answerableImages, imagePredictions));
     const auto& a = evaluation.textToImage;
     const auto& b = evaluation.imageToText;
     evaluation.meanRecall = (a.r1 + a.r5 + a.r10 + b.r1 + b.r5 + b.r10) / 6.0;
@@ -340,7 +340,10 @@ RetrievalEvaluation RetrievalSession::evaluate() const
         const auto& predicted = imagePredictions.answers.at(id);
         if (hitAt(answerableImages.answers.at(id), predicted, 10))
             continue;
-        evaluation.failedImageQueries.push_back({id, {}, answerableImages.answers.at(id), predicted,
+        evaluation.failedImageQueries.push_back({id,
+                                                 {},
+                                                 answerableImages.answers.at(id),
+                                                 predicted,
                                                  listScores(result.columnsToRows, d.imageRow.at(id))});
     }
     return evaluation;

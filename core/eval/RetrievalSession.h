@@ -5,6 +5,7 @@
 // and data), then queries and recall run on the cached matrices.
 // Torch-free header (pimpl): ui/ may include it.
 #include "common/Error.h"
+#include "eval/RecallEvaluation.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -16,10 +17,10 @@
 namespace clipwb::eval {
 
 struct RetrievalSessionOptions {
-    std::filesystem::path checkpoint;                      ///< torch.save checkpoint (upstream or ours)
-    std::string visionModel = "ViT-B-16";                  ///< shipped config name or JSON path
+    std::filesystem::path checkpoint;                       ///< torch.save checkpoint (upstream or ours)
+    std::string visionModel = "ViT-B-16";                   ///< shipped config name or JSON path
     std::string textModel = "RoBERTa-wwm-ext-base-chinese"; ///< shipped config name or JSON path
-    std::filesystem::path split;      ///< LMDB split folder holding imgs/ and pairs/
+    std::filesystem::path split;                            ///< LMDB split folder holding imgs/ and pairs/
     /// Optional upstream `X_texts.jsonl` ({"text_id","text","image_ids"}); empty: the split's pair texts.
     std::filesystem::path textsJsonl;
     /// Where features are cached; empty: $XDG_CACHE_HOME/clipwb/features (or ~/.cache/...).
@@ -69,10 +70,13 @@ struct DirectionRecall {
     std::int64_t queries = 0;
 };
 
+/// upstream's output.json figures: recall fractions in percent.
+DirectionRecall recallInPercent(const RecallScores& scores);
+
 /// A query whose gold answer is not among the top k (k = 10: the R@10 misses).
 struct FailedQuery {
-    std::int64_t queryId = 0;  ///< text id (text to image) or image id (image to text)
-    std::string text;          ///< the query text (text to image only)
+    std::int64_t queryId = 0; ///< text id (text to image) or image id (image to text)
+    std::string text;         ///< the query text (text to image only)
     std::vector<std::int64_t> goldIds;
     std::vector<std::int64_t> topIds; ///< best first
     std::vector<float> topScores;
