@@ -5,8 +5,10 @@
 #include "ui/RecallChart.h"
 #include "ui/RunData.h"
 #include "ui/TrainingWorker.h"
+#include "train/RunFolder.h"
 
 #include <QAction>
+#include <filesystem>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
@@ -967,12 +969,75 @@ void TrainingPage::start()
         return;
     }
     QString error;
-    const auto config = m_configProvider(&error);
+    auto config = m_configProvider(&error);
     if (!config) {
         QMessageBox::warning(this, tr("The configuration is not valid"), error);
         return;
     }
+    if (!config->resume && !offerNewRunIfFinished(*config))
+        return;
     startTraining(*config);
+}
+
+namespace {
+
+/// True when dir's metrics reach the planned last step: restarting would resume and end at once.
+bool runHasFinished(const std::filesystem::path& dir)
+{
+    if (!std::filesystem::exists(dir / "checkpoints" / "epoch_latest.pt"))
+        return false;
+    try {
+        train::RunFolder folder(dir);
+        folder.refresh();
+        const auto& rows = folder.train();
+        if (folder.maxSteps() <= 0 || rows.rows() == 0)
+            return false;
+        const double step = rows.value("step", rows.rows() - 1);
+        return std::isfinite(step) && step >= double(folder.maxSteps());
+    } catch (const std::exception&) {
+        return false; // an unreadable folder is reported when the trainer opens it
+    }
+}
+
+} // namespace
+
+bool TrainingPage::offerNewRunIfFinished(config::TrainConfig& config)
+{
+    const std::filesystem::path logs(config.logs);
+    if (!runHasFinished(logs / config.name))
+        return true;
+    std::string fresh;
+    for (int n = 2;; ++n) {
+        fresh = config.name + "-" + std::to_string(n);
+        if (!std::filesystem::exists(logs / fresh))
+            break;
+    }
+    QMessageBox box(QMessageBox::Question, tr("The run has finished"),
+                    tr("The run “%1” has already trained all its steps: starting it again would resume from its "
+                       "last checkpoint and end at once.\n\nStart a new run “%2” with this configuration from "
+                       "the beginning?")
+                        .arg(QString::fromStdString(config.name), QString::fromStdString(fresh)),
+                    QMessageBox::NoButton, this);
+    box.setObjectName(QStringLiteral("finishedRunBox"));
+    QPushButton* newRun = box.addButton(tr("Start “%1”").arg(QString::fromStdString(fresh)), QMessageBox::AcceptRole);
+    newRun->setObjectName(QStringLiteral("newRunButton"));
+    QPushButton* resume = box.addButton(tr("Resume “%1” anyway").arg(QString::fromStdString(config.name)),
+                                        QMessageBox::ActionRole);
+    resume->setObjectName(QStringLiteral("resumeAnywayButton"));
+    resume->setToolTip(tr("For a run whose configuration now plans more steps than it trained."));
+    QPushButton* cancel = box.addButton(QMessageBox::Cancel);
+    cancel->setObjectName(QStringLiteral("cancelButton"));
+    box.setDefaultButton(newRun);
+    box.exec();
+    if (box.clickedButton() == resume)
+        return true;
+    if (box.clickedButton() != newRun)
+        return false;
+    config.name = fresh;
+    appendLog(QString(), QStringLiteral("INFO"),
+              tr("The run folder of the configuration had finished: training a new run “%1”.")
+                  .arg(QString::fromStdString(fresh)));
+    return true;
 }
 
 void TrainingPage::togglePause()

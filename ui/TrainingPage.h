@@ -95,6 +95,9 @@ Q_SIGNALS:
     void resumeRequested(const QString& checkpoint, const QString& runConfig);
 
 private:
+    /// When config's run folder has finished, asks whether to train a new run
+    /// "{name}-N" (renames config), resume anyway, or cancel (false).
+    bool offerNewRunIfFinished(config::TrainConfig& config);
     void buildCharts();
     void buildToolbarActions();
     void installRun(std::shared_ptr<RunData> data, bool overlay);

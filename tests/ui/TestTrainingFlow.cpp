@@ -351,6 +351,35 @@ private Q_SLOTS:
         QVERIFY(metrics.trainSteps.back() < 120);
     }
 
+    void startOnAFinishedRunOffersANewRun()
+    {
+        auto window = openDemo(QStringLiteral("again"), 1); // 6 steps
+        QVERIFY(window);
+        MainWindow& w = *window;
+        TrainingPage* training = w.trainingPage();
+        training->startAction()->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(!training->isTraining(), 120000);
+        QCOMPARE(readMetrics(fs::path(runDir(QStringLiteral("again")).toStdString()) / "metrics.jsonl").trainSteps.back(),
+                 int64_t(6));
+
+        // Cancel: nothing starts.
+        answerNextDialog(QStringLiteral("finishedRunBox"), QStringLiteral("cancelButton"));
+        training->startAction()->trigger();
+        QVERIFY(!training->isTraining());
+        QVERIFY(!fs::exists(fs::path(runDir(QStringLiteral("again-2")).toStdString())));
+
+        // A new run next to the finished one trains from the first step.
+        answerNextDialog(QStringLiteral("finishedRunBox"), QStringLiteral("newRunButton"));
+        training->startAction()->trigger();
+        QVERIFY(training->isTraining());
+        QTRY_VERIFY_WITH_TIMEOUT(!training->isTraining(), 120000);
+        const MetricsFile fresh = readMetrics(fs::path(runDir(QStringLiteral("again-2")).toStdString()) / "metrics.jsonl");
+        QVERIFY(!fresh.trainSteps.empty());
+        QCOMPARE(fresh.trainSteps.front(), int64_t(1));
+        QCOMPARE(fresh.trainSteps.back(), int64_t(6));
+        QCOMPARE(training->runDir(), runDir(QStringLiteral("again-2")));
+    }
+
     void closingDuringTrainingCanKeepTraining()
     {
         auto window = openDemo(QStringLiteral("keep"), 1); // 6 steps
