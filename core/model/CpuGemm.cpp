@@ -22,8 +22,7 @@ using SgemmFunction = int (*)(char transa, char transb, int64_t m, int64_t n, in
 
 SgemmFunction sgemmFunction()
 {
-    static const SgemmFunction function =
-        reinterpret_cast<SgemmFunction>(dlsym(RTLD_DEFAULT, "dnnl_sgemm"));
+    static const SgemmFunction function = reinterpret_cast<SgemmFunction>(dlsym(RTLD_DEFAULT, "dnnl_sgemm"));
     return function;
 }
 
@@ -112,10 +111,10 @@ void product(const torch::Tensor& a, const torch::Tensor& b, torch::Tensor& c, d
     const SgemmFunction sgemm = sgemmFunction();
     const auto count = static_cast<int64_t>(offsetsA.size());
     const auto run = [&](int64_t i) {
-        const int status = sgemm(la.transposed ? 'T' : 'N', lb.transposed ? 'T' : 'N', m, n, k,
-                                 static_cast<float>(alpha), pa + offsetsA[static_cast<size_t>(i)], la.ld,
-                                 pb + offsetsB[static_cast<size_t>(i)], lb.ld, static_cast<float>(beta),
-                                 pc + i * m * n, n);
+        const int status =
+            sgemm(la.transposed ? 'T' : 'N', lb.transposed ? 'T' : 'N', m, n, k, static_cast<float>(alpha),
+                  pa + offsetsA[static_cast<size_t>(i)], la.ld, pb + offsetsB[static_cast<size_t>(i)], lb.ld,
+                  static_cast<float>(beta), pc + i * m * n, n);
         TORCH_CHECK(status == 0, "dnnl_sgemm failed with status ", status, " for [", m, "x", k, "] @ [", k,
                     "x", n, "]");
     };

@@ -12,12 +12,27 @@ namespace {
 
 // LibTorch 2.4 replaced the per-device autocast setters with device-type arguments.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-bool autocastEnabled(bool cuda) { return at::autocast::is_autocast_enabled(cuda ? at::kCUDA : at::kCPU); }
-void setAutocastEnabled(bool cuda, bool on) { at::autocast::set_autocast_enabled(cuda ? at::kCUDA : at::kCPU, on); }
-torch::ScalarType autocastType(bool cuda) { return at::autocast::get_autocast_dtype(cuda ? at::kCUDA : at::kCPU); }
-void setAutocastType(bool cuda, torch::ScalarType t) { at::autocast::set_autocast_dtype(cuda ? at::kCUDA : at::kCPU, t); }
+bool autocastEnabled(bool cuda)
+{
+    return at::autocast::is_autocast_enabled(cuda ? at::kCUDA : at::kCPU);
+}
+void setAutocastEnabled(bool cuda, bool on)
+{
+    at::autocast::set_autocast_enabled(cuda ? at::kCUDA : at::kCPU, on);
+}
+torch::ScalarType autocastType(bool cuda)
+{
+    return at::autocast::get_autocast_dtype(cuda ? at::kCUDA : at::kCPU);
+}
+void setAutocastType(bool cuda, torch::ScalarType t)
+{
+    at::autocast::set_autocast_dtype(cuda ? at::kCUDA : at::kCPU, t);
+}
 #else
-bool autocastEnabled(bool cuda) { return cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled(); }
+bool autocastEnabled(bool cuda)
+{
+    return cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+}
 void setAutocastEnabled(bool cuda, bool on)
 {
     if (cuda)

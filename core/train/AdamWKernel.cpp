@@ -35,7 +35,7 @@ void updateScalar(float* param, const float* grad, float* expAvg, float* expAvgS
 
 #if CLIPWB_ADAMW_AVX2
 __attribute__((target("avx2,fma"))) void updateAvx2(float* param, const float* grad, float* expAvg,
-                                                     float* expAvgSq, int64_t count, const AdamWScalars& s)
+                                                    float* expAvgSq, int64_t count, const AdamWScalars& s)
 {
     const __m256 decay = _mm256_set1_ps(s.decay);
     const __m256 beta1 = _mm256_set1_ps(s.beta1);

@@ -11,15 +11,15 @@
 namespace clipwb::train {
 
 struct AdamWScalars {
-    float decay = 1.0f;       // 1 - lr * weight_decay (applied when applyDecay)
-    bool applyDecay = false;  // weight_decay != 0
+    float decay = 1.0f;      // 1 - lr * weight_decay (applied when applyDecay)
+    bool applyDecay = false; // weight_decay != 0
     float beta1 = 0.9f;
     float oneMinusBeta1 = 0.1f;
     float beta2 = 0.999f;
     float oneMinusBeta2 = 0.001f;
     float sqrtBiasCorrection2 = 1.0f; // sqrt(1 - beta2^step)
     float eps = 1e-8f;
-    float negativeStepSize = 0.0f;     // -lr / (1 - beta1^step)
+    float negativeStepSize = 0.0f; // -lr / (1 - beta1^step)
 };
 
 /// Updates param, expAvg and expAvgSq in place for elements [0, count).

@@ -24,8 +24,7 @@ bool fusedEnabledByEnvironment()
 
 /// The key of a parameter in Optimizer::state(): the TensorImpl address, formatted as a string
 /// (c10::guts::to_string) up to LibTorch 2.x's switch to the pointer itself.
-template <typename Map>
-typename Map::key_type stateKey(const Map&, const torch::Tensor& p)
+template <typename Map> typename Map::key_type stateKey(const Map&, const torch::Tensor& p)
 {
     using Key = typename Map::key_type;
     if constexpr (std::is_same_v<Key, std::string>) {
@@ -87,7 +86,8 @@ bool verifyCpuKernel()
             reference[i].mutable_grad() = grads[i].clone();
             fused[i].mutable_grad() = grads[i].clone();
         }
-        const auto options = torch::optim::AdamWOptions(5e-4).betas({0.9, 0.98}).eps(1e-6).weight_decay(weightDecay);
+        const auto options =
+            torch::optim::AdamWOptions(5e-4).betas({0.9, 0.98}).eps(1e-6).weight_decay(weightDecay);
         torch::optim::AdamW base(reference, options);
         FusedAdamW candidate(fused, options);
         for (int step = 0; step < 3; ++step) {

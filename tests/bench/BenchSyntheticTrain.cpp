@@ -28,8 +28,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -66,9 +66,11 @@ std::vector<std::string> splitList(const std::string& text)
 
 void usage()
 {
-    std::cerr << "usage: bench_synthetic_train [--vision-model NAME|PATH] [--text-model NAME|PATH] [--batch N]\n"
-                 "  [--context-length N] [--steps N] [--warmup N] [--device cpu|cuda|cuda:N]\n"
-                 "  [--precision fp32,amp,bf16] [--grad-checkpointing off,on] [--threads N] [--profile TRACE.json]\n";
+    std::cerr
+        << "usage: bench_synthetic_train [--vision-model NAME|PATH] [--text-model NAME|PATH] [--batch N]\n"
+           "  [--context-length N] [--steps N] [--warmup N] [--device cpu|cuda|cuda:N]\n"
+           "  [--precision fp32,amp,bf16] [--grad-checkpointing off,on] [--threads N] [--profile "
+           "TRACE.json]\n";
 }
 
 Options parse(int argc, char** argv)
@@ -117,7 +119,8 @@ struct Result {
     std::string precision;
     bool checkpointing = false;
     double stepSeconds = 0; // median
-    double cpuSecondsPerStep = 0; // process CPU time (all threads), mean: steadier than wall time on a busy machine
+    double cpuSecondsPerStep =
+        0; // process CPU time (all threads), mean: steadier than wall time on a busy machine
     double pairsPerSecond = 0;
     double peakAllocatedGiB = -1;
     double peakReservedGiB = -1;
@@ -156,7 +159,8 @@ void readPeakMemory(const torch::Device& device, Result& r)
 #endif
 }
 
-Result runOne(const Options& o, const torch::Device& device, const std::string& precisionName, bool checkpointing)
+Result runOne(const Options& o, const torch::Device& device, const std::string& precisionName,
+              bool checkpointing)
 {
     using namespace clipwb;
     const bool amp = precisionName == "amp" || precisionName == "fp16";
@@ -288,11 +292,12 @@ int main(int argc, char** argv)
                 try {
                     const Result r = runOne(o, device, precision, on);
                     results.push_back(r);
-                    std::printf("  %-5s grad-checkpointing %-3s: %8.1f pairs/s  %8.1f ms/step (CPU time %.1f ms)  peak "
+                    std::printf("  %-5s grad-checkpointing %-3s: %8.1f pairs/s  %8.1f ms/step (CPU time %.1f "
+                                "ms)  peak "
                                 "memory %.2f GiB allocated, %.2f GiB reserved  (loss %.4f)\n",
                                 precision.c_str(), on ? "on" : "off", r.pairsPerSecond, r.stepSeconds * 1e3,
-                                r.cpuSecondsPerStep * 1e3,
-                                r.peakAllocatedGiB, r.peakReservedGiB, r.finalLoss);
+                                r.cpuSecondsPerStep * 1e3, r.peakAllocatedGiB, r.peakReservedGiB,
+                                r.finalLoss);
                 } catch (const std::exception& e) {
                     std::string message = e.what();
                     if (const auto cut = message.find("\nException raised from"); cut != std::string::npos)
@@ -306,10 +311,13 @@ int main(int argc, char** argv)
             }
         }
         for (const auto& r : results)
-            std::printf("{\"precision\": \"%s\", \"grad_checkpointing\": %s, \"batch\": %lld, \"pairs_per_s\": %.1f, "
-                        "\"step_ms\": %.2f, \"cpu_ms\": %.2f, \"peak_allocated_gib\": %.3f, \"peak_reserved_gib\": %.3f}\n",
-                        r.precision.c_str(), r.checkpointing ? "true" : "false", static_cast<long long>(o.batch),
-                        r.pairsPerSecond, r.stepSeconds * 1e3, r.cpuSecondsPerStep * 1e3, r.peakAllocatedGiB, r.peakReservedGiB);
+            std::printf(
+                "{\"precision\": \"%s\", \"grad_checkpointing\": %s, \"batch\": %lld, \"pairs_per_s\": %.1f, "
+                "\"step_ms\": %.2f, \"cpu_ms\": %.2f, \"peak_allocated_gib\": %.3f, \"peak_reserved_gib\": "
+                "%.3f}\n",
+                r.precision.c_str(), r.checkpointing ? "true" : "false", static_cast<long long>(o.batch),
+                r.pairsPerSecond, r.stepSeconds * 1e3, r.cpuSecondsPerStep * 1e3, r.peakAllocatedGiB,
+                r.peakReservedGiB);
         return results.empty() ? 1 : 0;
     } catch (const std::exception& e) {
         std::cerr << "bench_synthetic_train: " << e.what() << "\n";

@@ -49,12 +49,14 @@ private Q_SLOTS:
             const auto fast = model::linear(x, w, b);
             const auto upstream = torch::nn::functional::linear(x, w, b);
             QCOMPARE(fast.sizes(), upstream.sizes());
-            QVERIFY2(maxDifference(fast, upstream) < 1e-4, std::to_string(maxDifference(fast, upstream)).c_str());
+            QVERIFY2(maxDifference(fast, upstream) < 1e-4,
+                     std::to_string(maxDifference(fast, upstream)).c_str());
             const auto gradOut = torch::randn(fast.sizes());
             const auto fastGrads = torch::autograd::grad({fast}, {x, w, b}, {gradOut});
             const auto atenGrads = torch::autograd::grad({upstream}, {x, w, b}, {gradOut});
             for (size_t i = 0; i < 3; ++i)
-                QVERIFY2(maxDifference(fastGrads[i], atenGrads[i]) < 1e-3 * (1 + atenGrads[i].abs().max().item<double>()),
+                QVERIFY2(maxDifference(fastGrads[i], atenGrads[i]) <
+                             1e-3 * (1 + atenGrads[i].abs().max().item<double>()),
                          std::to_string(i).c_str());
         }
         // No bias, a non-contiguous input (a transposed view).
@@ -79,7 +81,8 @@ private Q_SLOTS:
         const auto gradOut = torch::randn(fast.sizes());
         const auto fastGrad = torch::autograd::grad({fast}, {packed}, {gradOut})[0];
         const auto atenGrad = torch::autograd::grad({upstream}, {packed}, {gradOut})[0];
-        QVERIFY2(maxDifference(fastGrad, atenGrad) < 1e-4, std::to_string(maxDifference(fastGrad, atenGrad)).c_str());
+        QVERIFY2(maxDifference(fastGrad, atenGrad) < 1e-4,
+                 std::to_string(maxDifference(fastGrad, atenGrad)).c_str());
         // Mismatched batch dimensions (broadcasting) fall back to ATen.
         const auto a = torch::randn({2, 3, 4, 5});
         const auto b = torch::randn({1, 3, 5, 6});
