@@ -30,6 +30,8 @@ void ArgParser::parse(const std::vector<std::string>& args)
 {
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& arg = args[i];
+        if (arg == "--help" || arg == "-h")
+            throw HelpRequested{usage()};
         if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
             m_positionals.push_back(arg);
             continue;

@@ -10,6 +10,11 @@
 
 namespace clipwb::cli {
 
+/// Thrown by ArgParser::parse on --help or -h: the caller prints the usage and exits 0.
+struct HelpRequested {
+    std::string options; ///< the declared flags with their help, as ArgParser::usage()
+};
+
 class ArgParser {
 public:
     /// Declares a flag that takes a value ("--top-k 10").
@@ -19,7 +24,7 @@ public:
     /// Accept any flag (commands that forward upstream flags to the config).
     ArgParser& allowUnknown();
 
-    /// Parses args; throws clipwb::Error naming the bad flag.
+    /// Parses args; throws clipwb::Error naming the bad flag, HelpRequested on --help or -h.
     void parse(const std::vector<std::string>& args);
 
     bool has(const std::string& name) const;

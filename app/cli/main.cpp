@@ -1,4 +1,5 @@
 // clipwb-cli: the headless workbench. See README.md ("Command line").
+#include "ArgParser.h"
 #include "Commands.h"
 
 #include "common/Error.h"
@@ -65,6 +66,9 @@ int main(int argc, char** argv)
             continue;
         try {
             return command.run(args);
+        } catch (const clipwb::cli::HelpRequested& help) {
+            std::printf("usage: clipwb-cli %s\n%s\n", command.summary, help.options.c_str());
+            return 0;
         } catch (const clipwb::Error& e) {
             std::fprintf(stderr, "clipwb-cli %s: error: %s\n", command.name, e.what());
         } catch (const c10::Error& e) {

@@ -55,6 +55,30 @@ private Q_SLOTS:
         QVERIFY(resolved["train_data"].get<std::string>().front() == '/');
     }
 
+    void everyCommandAnswersHelp()
+    {
+        const QList<QStringList> commands = {
+            {QStringLiteral("tokenize")},
+            {QStringLiteral("dataset"), QStringLiteral("info")},
+            {QStringLiteral("build-lmdb")},
+            {QStringLiteral("make-demo-dataset")},
+            {QStringLiteral("train")},
+            {QStringLiteral("demo")},
+            {QStringLiteral("extract-features")},
+            {QStringLiteral("make-topk-predictions")},
+            {QStringLiteral("evaluate")},
+            {QStringLiteral("convert-checkpoint")},
+            {QStringLiteral("config")},
+        };
+        for (QStringList args : commands) {
+            args << QStringLiteral("--help");
+            const Run run = cli(args);
+            QVERIFY2(run.exitCode == 0, qPrintable(args.join(u' ') + QStringLiteral(": ") + run.err));
+            QVERIFY2(run.out.contains(QStringLiteral("usage")), qPrintable(args.join(u' ') + QStringLiteral(": ") + run.out));
+            QVERIFY2(!run.err.contains(QStringLiteral("error")), qPrintable(args.join(u' ') + QStringLiteral(": ") + run.err));
+        }
+    }
+
     void badConfigListsEveryErrorAndExits1()
     {
         QTemporaryDir dir;
