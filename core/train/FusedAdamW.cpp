@@ -1,4 +1,5 @@
 #include "train/FusedAdamW.h"
+#include "train/OptimizerStateKey.h"
 
 #include "train/AdamWKernel.h"
 
@@ -20,20 +21,6 @@ bool fusedEnabledByEnvironment()
 {
     const char* value = std::getenv("CLIPWB_FUSED_ADAMW");
     return !(value && std::strcmp(value, "0") == 0);
-}
-
-/// The key of a parameter in Optimizer::state(): the TensorImpl address, formatted as a string
-/// (c10::guts::to_string) up to LibTorch 2.x's switch to the pointer itself.
-template <typename Map> typename Map::key_type stateKey(const Map&, const torch::Tensor& p)
-{
-    using Key = typename Map::key_type;
-    if constexpr (std::is_same_v<Key, std::string>) {
-        std::ostringstream out;
-        out << p.unsafeGetTensorImpl();
-        return out.str();
-    } else {
-        return static_cast<Key>(p.unsafeGetTensorImpl());
-    }
 }
 
 /// The scalars of one step as the base class hands them to ATen (doubles rounded to float).
@@ -130,7 +117,7 @@ bool FusedAdamW::cpuKernelVerified()
 
 torch::optim::AdamWParamState& FusedAdamW::stateOf(const torch::Tensor& p)
 {
-    const auto key = stateKey(state_, p);
+    const auto key = optimizerStateKey(state_, p);
     auto it = state_.find(key);
     if (it == state_.end()) {
         // As the base class: step 0, zero moments in the parameter's memory format.
@@ -160,7 +147,7 @@ torch::Tensor FusedAdamW::step(LossClosure closure)
             allCpu = allCpu && cpuEligible(p) && cpuEligible(grad) && grad.numel() == p.numel();
             allCuda = allCuda && p.is_cuda() && grad.is_cuda() && !grad.is_sparse() &&
                       grad.scalar_type() == p.scalar_type();
-            if (const auto it = state_.find(stateKey(state_, p)); it != state_.end()) {
+            if (const auto it = state_.find(optimizerStateKey(state_, p)); it != state_.end()) {
                 const auto& s = static_cast<const torch::optim::AdamWParamState&>(*it->second);
                 allCpu = allCpu && cpuEligible(s.exp_avg()) && cpuEligible(s.exp_avg_sq());
             }

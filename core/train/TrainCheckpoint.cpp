@@ -2,6 +2,7 @@
 
 #include "common/Error.h"
 #include "model/TorchCheckpoint.h"
+#include "train/OptimizerStateKey.h"
 
 namespace clipwb::train {
 namespace {
@@ -169,7 +170,7 @@ OptimizerSnapshot snapshotOptimizer(const torch::optim::AdamW& optimizer, const 
     const auto& states = optimizer.state();
     const std::vector<torch::Tensor> params = groups.all();
     for (size_t i = 0; i < params.size(); ++i) {
-        const auto it = states.find(c10::guts::to_string(params[i].unsafeGetTensorImpl()));
+        const auto it = states.find(optimizerStateKey(states, params[i]));
         if (it == states.end())
             continue;
         const auto& s = static_cast<const torch::optim::AdamWParamState&>(*it->second);
@@ -199,7 +200,7 @@ void restoreOptimizer(torch::optim::AdamW& optimizer, const ParameterGroups& gro
         state->step(static_cast<int64_t>(entry.step));
         state->exp_avg(entry.expAvg.to(p.options()).clone());
         state->exp_avg_sq(entry.expAvgSq.to(p.options()).clone());
-        states[c10::guts::to_string(p.unsafeGetTensorImpl())] = std::move(state);
+        states[optimizerStateKey(states, p)] = std::move(state);
     }
 }
 
