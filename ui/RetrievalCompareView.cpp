@@ -20,9 +20,33 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
+#include <utility>
 
 namespace clipwb::ui {
 namespace {
+
+/// Runs query() on the thread pool and hands its result to show() on the GUI
+/// thread, unless a newer query started meanwhile (latest moved past
+/// generation) or the view is gone: typing fast never shows stale results.
+template <typename Query, typename Show>
+void runLatestInPool(QPointer<QObject> view, std::shared_ptr<std::atomic<quint64>> latest, quint64 generation,
+                     Query query, Show show)
+{
+    QThreadPool::globalInstance()->start([view, latest, generation, query, show] {
+        if (latest->load() != generation)
+            return;
+        auto result = std::make_shared<decltype(query())>(query());
+        QMetaObject::invokeMethod(
+            qApp,
+            [view, latest, generation, result, show] {
+                if (view && latest->load() == generation)
+                    show(*result);
+            },
+            Qt::QueuedConnection);
+    });
+}
 
 constexpr int kTopK = 10;
 constexpr int kThumbnail = 84;
@@ -329,19 +353,15 @@ void RetrievalCompareView::runTextQuery()
     auto a = m_sessions[A], b = m_sessions[B];
     auto split = m_split;
     QPointer<RetrievalCompareView> self(this);
-    QThreadPool::globalInstance()->start([self, latest, generation, a, b, split, query] {
-        if (latest->load() != generation)
-            return;
-        auto resultA = std::make_shared<TextQueryResult>(ui::runTextQuery(*a, *split, query, kTopK, kThumbnail));
-        auto resultB = std::make_shared<TextQueryResult>(ui::runTextQuery(*b, *split, query, kTopK, kThumbnail));
-        QMetaObject::invokeMethod(
-            qApp,
-            [self, latest, generation, resultA, resultB] {
-                if (self && latest->load() == generation)
-                    self->showTextResults(*resultA, *resultB);
-            },
-            Qt::QueuedConnection);
-    });
+    runLatestInPool(
+        this, latest, generation,
+        [a, b, split, query] {
+            return std::make_pair(ui::runTextQuery(*a, *split, query, kTopK, kThumbnail),
+                                  ui::runTextQuery(*b, *split, query, kTopK, kThumbnail));
+        },
+        [self](const std::pair<TextQueryResult, TextQueryResult>& results) {
+            self->showTextResults(results.first, results.second);
+        });
 }
 
 void RetrievalCompareView::showTextResults(const TextQueryResult& a, const TextQueryResult& b)
@@ -406,19 +426,12 @@ void RetrievalCompareView::runImageQuery(qint64 imageId)
     auto latest = m_latestImage;
     auto a = m_sessions[A], b = m_sessions[B];
     QPointer<RetrievalCompareView> self(this);
-    QThreadPool::globalInstance()->start([self, latest, generation, a, b, imageId] {
-        if (latest->load() != generation)
-            return;
-        auto resultA = std::make_shared<ImageQueryResult>(ui::runImageQuery(*a, imageId));
-        auto resultB = std::make_shared<ImageQueryResult>(ui::runImageQuery(*b, imageId));
-        QMetaObject::invokeMethod(
-            qApp,
-            [self, latest, generation, resultA, resultB] {
-                if (self && latest->load() == generation)
-                    self->showImageResults(*resultA, *resultB);
-            },
-            Qt::QueuedConnection);
-    });
+    runLatestInPool(
+        this, latest, generation,
+        [a, b, imageId] { return std::make_pair(ui::runImageQuery(*a, imageId), ui::runImageQuery(*b, imageId)); },
+        [self](const std::pair<ImageQueryResult, ImageQueryResult>& results) {
+            self->showImageResults(results.first, results.second);
+        });
 }
 
 void RetrievalCompareView::showImageResults(const ImageQueryResult& a, const ImageQueryResult& b)
