@@ -6,6 +6,7 @@
 #include "ui/RunData.h"
 #include "ui/TrainingWorker.h"
 #include "train/RunFolder.h"
+#include "train/RunLock.h"
 
 #include <QAction>
 #include <filesystem>
@@ -1132,10 +1133,15 @@ void TrainingPage::updateControls()
     m_stopAction->setEnabled(m_training && !m_stopping);
     m_saveAction->setEnabled(m_training && !m_stopping);
     const QString resumable = resumableCheckpoint();
-    m_resumeAction->setEnabled(!m_training && !resumable.isEmpty());
+    // A run followed live while another process (a clipwb-cli on a server, a second window) trains it.
+    const bool trainedElsewhere = !m_training && m_run && train::RunLock::isHeld(m_run->folder().dir());
+    m_resumeAction->setEnabled(!m_training && !trainedElsewhere && !resumable.isEmpty());
     const QString key = m_resumeAction->shortcut().toString(QKeySequence::NativeText);
     if (m_training)
         m_resumeAction->setToolTip(tr("Training is running (%1)").arg(key));
+    else if (trainedElsewhere)
+        m_resumeAction->setToolTip(
+            tr("Another process is training this run now: the dashboard follows it (%1)").arg(key));
     else if (!m_run)
         m_resumeAction->setToolTip(tr("Open or train a run first: Resume continues its epoch_latest.pt (%1)").arg(key));
     else if (resumable.isEmpty())

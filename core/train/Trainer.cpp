@@ -15,6 +15,7 @@
 #include "train/ParameterGroups.h"
 #include "train/TrainCheckpoint.h"
 #include "train/TrainLog.h"
+#include "train/RunLock.h"
 #include "train/ValidationRecall.h"
 
 #include <ATen/Context.h>
@@ -102,6 +103,7 @@ struct Trainer::Impl {
     std::unique_ptr<ValidationRecall> validRecall;
     std::unique_ptr<MetricsWriter> metrics;
     std::unique_ptr<TrainLog> log;
+    std::unique_ptr<RunLock> runLock; // held from prepare(true) until the trainer is destroyed
     std::filesystem::path runDir;
     std::filesystem::path checkpointDir;
     int64_t batchesPerEpoch = 0;
@@ -740,6 +742,7 @@ struct Trainer::Impl {
         checkpointDir = config::checkpointFolder(cfg);
         if (forTraining) {
             std::filesystem::create_directories(checkpointDir);
+            runLock = std::make_unique<RunLock>(runDir);
             log = std::make_unique<TrainLog>(runDir / "train.log");
             config::saveConfigFile(cfg, runDir / "config.json");
         }
@@ -805,6 +808,8 @@ struct Trainer::Impl {
         }
         logLine(LogLevel::Info, stopped ? "Training stopped at step " + std::to_string(steps) + " on request"
                                         : "Training finished at step " + std::to_string(steps));
+        // Unlocked before the news goes out: an observer may start the next run at once (Resume).
+        runLock.reset();
         if (observer)
             observer->onFinished(stopped);
     }
@@ -828,6 +833,7 @@ void Trainer::run()
             message.resize(cut);
         if (m_impl->log)
             m_impl->log->write(LogLevel::Error, message);
+        m_impl->runLock.reset();
         if (m_impl->observer)
             m_impl->observer->onFailed(message);
         throw Error(message);

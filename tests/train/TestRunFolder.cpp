@@ -1,11 +1,14 @@
 // RunFolder against a generated run folder that grows while it is read.
 #include "common/AtomicFile.h"
+#include "common/Error.h"
 #include "train/MetricsLine.h"
 #include "train/RunFolder.h"
+#include "train/RunLock.h"
 
 #include <nlohmann/json.hpp>
 
 #include <QElapsedTimer>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -57,6 +60,40 @@ void touch(const fs::path& path, size_t bytes)
 class TestRunFolder : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void runLockRefusesASecondTrainer()
+    {
+        QTemporaryDir dir;
+        const std::filesystem::path run = dir.filePath(QStringLiteral("runs/locked")).toStdString();
+        std::filesystem::create_directories(run);
+        QVERIFY(!clipwb::train::RunLock::isHeld(run));
+        {
+            clipwb::train::RunLock lock(run);
+            QVERIFY(clipwb::train::RunLock::isHeld(run));
+            try {
+                clipwb::train::RunLock second(run);
+                QFAIL("a second lock on the same folder was granted");
+            } catch (const clipwb::Error& e) {
+                QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("runs/locked")), e.what());
+            }
+
+            // The CLI refuses to train into it, naming the folder, and leaves it as it was.
+            QProcess cli;
+            cli.start(QStringLiteral(CLIPWB_BIN_DIR "/clipwb-cli"),
+                      {QStringLiteral("train"), QStringLiteral("--config"),
+                       QStringLiteral(CLIPWB_TEST_FIXTURES "/train/fp32_bs8/config.json"), QStringLiteral("--logs"),
+                       dir.filePath(QStringLiteral("runs")), QStringLiteral("--name"), QStringLiteral("locked")});
+            QVERIFY(cli.waitForFinished(120000));
+            QCOMPARE(cli.exitCode(), 1);
+            const QString err = QString::fromUtf8(cli.readAllStandardError());
+            QVERIFY2(err.contains(QStringLiteral("being trained by another process")), qPrintable(err));
+            QVERIFY(!std::filesystem::exists(run / "metrics.jsonl"));
+        }
+        // Released with its owner (and by the kernel when a trainer dies).
+        QVERIFY(!clipwb::train::RunLock::isHeld(run));
+        clipwb::train::RunLock again(run);
+        QVERIFY(clipwb::train::RunLock::isHeld(run));
+    }
+
     void parsesTheTrainersLines()
     {
         clipwb::train::MetricsLine record;

@@ -12,6 +12,7 @@
 #include "ui/MetricChart.h"
 #include "ui/RetrievalPage.h"
 #include "ui/TrainingPage.h"
+#include "train/RunLock.h"
 
 #include <QAction>
 #include <QApplication>
@@ -251,6 +252,15 @@ private Q_SLOTS:
         QVERIFY2(stoppedAt < 18, "the stop came too late to test resuming");
         QVERIFY(training->startAction()->isEnabled());
         QVERIFY(training->resumeAction()->isEnabled()); // Resume on the dashboard too
+        {
+            // While another process trains the folder (a server run followed live), Resume is off.
+            clipwb::train::RunLock other(checkpoints.parent_path());
+            training->openRun(training->runDir());
+            QTRY_VERIFY(!training->resumeAction()->isEnabled());
+            QVERIFY(training->resumeAction()->toolTip().contains(QStringLiteral("Another process")));
+        }
+        training->openRun(training->runDir());
+        QTRY_VERIFY(training->resumeAction()->isEnabled());
 
         // Resume from latest: one click on the checkpoints page.
         QTest::keyClick(&w, Qt::Key_4, Qt::ControlModifier);
