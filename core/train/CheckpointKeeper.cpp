@@ -1,0 +1,116 @@
+#include "train/CheckpointKeeper.h"
+
+#include <ATen/Context.h>
+
+#include <mutex>
+#include <regex>
+
+namespace clipwb::train {
+namespace {
+
+/// The default generator of a device (torch.get_rng_state / torch.cuda.get_rng_state).
+torch::Tensor generatorState(torch::Device device)
+{
+    at::Generator generator = at::globalContext().defaultGenerator(device);
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    return generator.get_state();
+}
+
+void setGeneratorState(torch::Device device, const torch::Tensor& state)
+{
+    at::Generator generator = at::globalContext().defaultGenerator(device);
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    generator.set_state(state);
+}
+
+} // namespace
+
+void CheckpointKeeper::applyExactState()
+{
+    if (!s.pendingExact)
+        return;
+    if (s.pendingExact->cpuRng.defined())
+        setGeneratorState(torch::Device(torch::kCPU), s.pendingExact->cpuRng);
+    if (s.pendingExact->cudaRng.defined() && s.device.is_cuda())
+        setGeneratorState(s.device, s.pendingExact->cudaRng);
+    if (s.pendingExact->lossScale > 0 && s.scaler->enabled())
+        s.scaler->restore(s.pendingExact->lossScale, s.pendingExact->growthTracker);
+    s.pendingExact.reset();
+}
+
+ExactState CheckpointKeeper::exactState(Position position) const
+{
+    ExactState e;
+    e.epoch = position.epoch;
+    e.batch = position.batch;
+    e.lossScale = s.scaler->enabled() ? s.scaler->currentScale() : 0;
+    e.growthTracker = s.scaler->growthTracker();
+    e.cpuRng = generatorState(torch::Device(torch::kCPU));
+    if (s.device.is_cuda())
+        e.cudaRng = generatorState(s.device);
+    return e;
+}
+
+bool CheckpointKeeper::save(const std::string& fileName, int64_t epochNumber, int64_t stepNumber,
+                            Position position)
+{
+    const auto path = s.checkpointDir / fileName;
+    const auto t0 = Clock::now();
+    try {
+        writeTrainCheckpoint(path, epochNumber, stepNumber, s.cfg.name, s.model, *s.optimizer, s.groups,
+                             exactState(position));
+    } catch (const std::exception& e) {
+        s.events.log(LogLevel::Error,
+                     std::string("checkpoint not saved (the previous file is kept): ") + e.what());
+        return false;
+    }
+    m_lastGood = path;
+    s.events.log(LogLevel::Info, "Saved checkpoint " + path.string() + " (epoch " +
+                                     std::to_string(epochNumber) + " @ " + std::to_string(stepNumber) +
+                                     " steps) (writing took " + formatFixed(secondsSince(t0), 3) +
+                                     " seconds)");
+    if (s.events.observer())
+        s.events.observer()->onCheckpointSaved(path, epochNumber, stepNumber);
+    return true;
+}
+
+void CheckpointKeeper::pruneStepCheckpoints()
+{
+    if (!s.cfg.keep_last_n || *s.cfg.keep_last_n <= 0)
+        return;
+    static const std::regex pattern(R"(epoch_(\d+)_(\d+)\.pt)");
+    std::vector<std::pair<int64_t, std::filesystem::path>> found;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(s.checkpointDir, ec)) {
+        std::smatch m;
+        const std::string name = entry.path().filename().string();
+        if (std::regex_match(name, m, pattern))
+            found.emplace_back(std::stoll(m[2].str()), entry.path());
+    }
+    std::sort(found.begin(), found.end());
+    const auto keep = static_cast<size_t>(*s.cfg.keep_last_n);
+    for (size_t i = 0; i + keep < found.size(); ++i) {
+        std::filesystem::remove(found[i].second, ec);
+        if (!ec)
+            s.events.log(LogLevel::Info, "Removed old checkpoint " + found[i].second.string() +
+                                             " (keep_last_n " + std::to_string(keep) + ")");
+    }
+}
+
+void CheckpointKeeper::saveStep(int64_t epoch, int64_t stepNumber, Position position)
+{
+    save("epoch_" + std::to_string(epoch + 1) + "_" + std::to_string(stepNumber) + ".pt", epoch + 1,
+         stepNumber, position);
+    pruneStepCheckpoints();
+    save("epoch_latest.pt", epoch + 1, stepNumber, position);
+}
+
+void CheckpointKeeper::saveEpoch(int64_t epoch)
+{
+    if (epoch + 1 == s.maxEpochs ||
+        (s.cfg.save_epoch_frequency > 0 && (epoch + 1) % s.cfg.save_epoch_frequency == 0))
+        save("epoch" + std::to_string(epoch + 1) + ".pt", epoch + 1, s.steps, {epoch + 1, 0});
+    save("epoch_latest.pt", epoch + 1, s.steps, {epoch + 1, 0});
+}
+
+} // namespace clipwb::train

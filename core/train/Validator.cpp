@@ -1,0 +1,64 @@
+#include "train/Validator.h"
+
+#include "train/ContrastiveLoss.h"
+
+namespace clipwb::train {
+
+ValidationMetrics Validator::evaluate(int64_t epoch, int64_t stepNumber)
+{
+    const auto t0 = Clock::now();
+    s.events.log(LogLevel::Info, "Begin to eval on validation set (epoch " + std::to_string(epoch + 1) +
+                                     " @ " + std::to_string(stepNumber) + " steps)...");
+    s.model->eval();
+    torch::NoGradGuard noGrad;
+    int64_t i2tCorrect = 0, t2iCorrect = 0, numElements = 0;
+    torch::Tensor lossSum = torch::zeros({}, torch::TensorOptions().device(s.device));
+    s.validLoader->startEpoch(0);
+    s.validRecall->begin();
+    while (auto batch = s.validLoader->next()) {
+        const torch::Tensor images = batch->images.to(s.device, true);
+        const torch::Tensor texts = batch->texts.to(s.device, true);
+        auto [imageFeatures, textFeatures, logitScale] = s.model->forward(images, texts, 0.0);
+        s.validRecall->add(batch->indices, imageFeatures, textFeatures);
+        const auto out = contrastiveLoss(imageFeatures, textFeatures, logitScale, true);
+        const int64_t batchSize = images.size(0);
+        lossSum += out.loss * static_cast<double>(batchSize);
+        numElements += batchSize;
+        i2tCorrect += out.i2tCorrect.item<int64_t>();
+        t2iCorrect += out.t2iCorrect.item<int64_t>();
+    }
+    const double cumulativeLoss = lossSum.item<double>();
+    ValidationMetrics v;
+    v.step = stepNumber;
+    v.epoch = epoch + 1;
+    v.numSamples = numElements;
+    if (numElements > 0) {
+        // Upstream accumulates in float32 tensors and divides there.
+        v.loss = static_cast<double>(static_cast<float>(cumulativeLoss) / static_cast<float>(numElements));
+        v.i2t = static_cast<double>(static_cast<float>(i2tCorrect) / static_cast<float>(numElements));
+        v.t2i = static_cast<double>(static_cast<float>(t2iCorrect) / static_cast<float>(numElements));
+    }
+    s.validRecall->finish(v);
+    v.seconds = secondsSince(t0);
+    logResult(v);
+    return v;
+}
+
+void Validator::logResult(const ValidationMetrics& v)
+{
+    s.events.log(LogLevel::Info,
+                 "Validation Result (epoch " + std::to_string(v.epoch) + " @ " + std::to_string(v.step) +
+                     " steps) | Valid Loss: " + formatFixed(v.loss) + " | Image2Text Acc: " +
+                     formatFixed(v.i2t * 100, 2) + " | Text2Image Acc: " + formatFixed(v.t2i * 100, 2) +
+                     " | logit_scale: " + formatFixed(s.model->logitScale().item<double>(), 3) +
+                     " | Valid Batch Size: " + std::to_string(s.cfg.valid_batch_size));
+    if (v.hasRecall)
+        s.events.log(LogLevel::Info, "Validation Recall (" + std::to_string(v.step) +
+                                         " steps) | Text2Image R@1/5/10: " + formatFixed(v.t2iR1, 2) + " / " +
+                                         formatFixed(v.t2iR5, 2) + " / " + formatFixed(v.t2iR10, 2) +
+                                         " | Image2Text R@1/5/10: " + formatFixed(v.i2tR1, 2) + " / " +
+                                         formatFixed(v.i2tR5, 2) + " / " + formatFixed(v.i2tR10, 2) +
+                                         " | Mean Recall: " + formatFixed(v.meanRecall, 2));
+}
+
+} // namespace clipwb::train
