@@ -21,5 +21,7 @@ int runExtractFeatures(const Args& args);  // extract-features (upstream flags)
 int runMakeTopkPredictions(const Args& args);
 int runEvaluate(const Args& args);         // evaluate GOLD PRED OUT
 int runConvertCheckpoint(const Args& args); // convert-checkpoint IN OUT | --summary IN
+int runModels(const Args& args);           // models list|download|import|verify|path
+int runZeroshotEval(const Args& args);     // zeroshot-eval (upstream zeroshot_evaluation.py flags)
 
 } // namespace clipwb::cli

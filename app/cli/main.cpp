@@ -39,6 +39,9 @@ const Command kCommands[] = {
     {"make-topk-predictions", "make-topk-predictions --image-feats F --text-feats F --top-k K --output OUT",
      clipwb::cli::runMakeTopkPredictions},
     {"evaluate", "evaluate GOLD_texts.jsonl PREDICTIONS.jsonl OUTPUT.json", clipwb::cli::runEvaluate},
+    {"zeroshot-eval", "zeroshot-eval (upstream zeroshot_evaluation.py flags)", clipwb::cli::runZeroshotEval},
+    {"models", "models list | download NAME [--mirror huggingface|modelscope|URL] | import FILE | verify NAME",
+     clipwb::cli::runModels},
     {"convert-checkpoint", "convert-checkpoint IN OUT [--strip-optimizer] [--fp16] | --summary IN",
      clipwb::cli::runConvertCheckpoint},
 };

@@ -128,8 +128,33 @@ torch::Tensor FeatureExtractor::encodeImages(const std::vector<std::string>& enc
     });
     for (const auto& error : errors)
         CLIPWB_CHECK(error.empty(), error);
+    return encodePixels(pixels);
+}
+
+torch::Tensor FeatureExtractor::encodePixels(const torch::Tensor& pixels)
+{
     torch::NoGradGuard noGrad;
     return normalised(m_model->encodeImage(pixels.to(m_device))).to(torch::kCPU, torch::kFloat32);
+}
+
+namespace {
+std::int64_t countParameters(const torch::nn::Module& module)
+{
+    std::int64_t count = 0;
+    for (const auto& parameter : module.parameters())
+        count += parameter.numel();
+    return count;
+}
+} // namespace
+
+std::int64_t FeatureExtractor::parameterCount() const
+{
+    return countParameters(*m_model);
+}
+
+std::int64_t FeatureExtractor::visualParameterCount() const
+{
+    return countParameters(*m_model->visual());
 }
 
 FeatureTable FeatureExtractor::extractTexts(const std::vector<std::pair<std::int64_t, std::string>>& texts,

@@ -55,6 +55,13 @@ public:
     torch::Tensor encodeTexts(const std::vector<std::string>& texts);
     /// Normalised features [n, embedDim] (float32, CPU) of encoded images (JPEG/PNG bytes).
     torch::Tensor encodeImages(const std::vector<std::string>& encodedImages, const std::vector<std::string>& names);
+    /// Normalised features [n, embedDim] (float32, CPU) of preprocessed pixels [n, 3, R, R].
+    torch::Tensor encodePixels(const torch::Tensor& pixels);
+
+    /// sum(p.numel() for p in model.parameters()), and the same over model.visual (upstream's
+    /// num_params and num_visual_params).
+    std::int64_t parameterCount() const;
+    std::int64_t visualParameterCount() const;
 
     /// Features of (text_id, text) pairs in batches, in order.
     FeatureTable extractTexts(const std::vector<std::pair<std::int64_t, std::string>>& texts, std::int64_t batchSize,

@@ -1,0 +1,35 @@
+#pragma once
+// SHA-256 (FIPS 180-4), incremental, for recording and checking downloaded
+// model files without pulling a crypto library into the core.
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace clipwb {
+
+class Sha256 {
+public:
+    Sha256();
+    void update(const void* data, std::size_t size);
+    void update(std::string_view bytes) { update(bytes.data(), bytes.size()); }
+    /// The digest as 64 lower-case hex digits; the object is spent afterwards.
+    std::string hexDigest();
+
+private:
+    void block(const std::uint8_t* data);
+    std::array<std::uint32_t, 8> m_state;
+    std::array<std::uint8_t, 64> m_buffer{};
+    std::size_t m_buffered = 0;
+    std::uint64_t m_length = 0;
+};
+
+/// The SHA-256 of a file, read in 1 MiB chunks; progress(bytesDone, bytesTotal) after each chunk,
+/// cancel() polled per chunk (returning true throws clipwb::Error "cancelled").
+std::string sha256OfFile(const std::filesystem::path& path,
+                         const std::function<void(std::uint64_t, std::uint64_t)>& progress = {},
+                         const std::function<bool()>& cancel = {});
+
+} // namespace clipwb

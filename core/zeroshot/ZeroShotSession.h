@@ -1,0 +1,59 @@
+#pragma once
+// One checkpoint's zero-shot work for the GUI, with its caches: the model is
+// loaded once, image features are kept per dataset folder (keyed by its image
+// list), the classifier per (class names, templates). Editing the labels or the
+// templates and running again therefore only encodes the prompts. Calls run on
+// the caller's thread (a worker); one call at a time per session. No LibTorch
+// in this header.
+#include "zeroshot/ImageFolder.h"
+#include "zeroshot/ZeroShotScores.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace clipwb::zeroshot {
+
+struct ZeroShotModel {
+    std::string checkpoint;
+    /// Empty: found from the run's config.json, the model store or the tensor shapes.
+    std::string visionModel;
+    std::string textModel;
+    std::string precision = "fp32";
+    std::string device = "auto";
+    int contextLength = 52;
+    std::int64_t imageBatchSize = 64;
+};
+
+enum class ZeroShotStage { LoadingModel, Images, Prompts };
+using ZeroShotProgress = std::function<void(ZeroShotStage stage, std::int64_t done, std::int64_t total)>;
+
+class ZeroShotSession {
+public:
+    explicit ZeroShotSession(ZeroShotModel model);
+    ~ZeroShotSession();
+    ZeroShotSession(const ZeroShotSession&) = delete;
+    ZeroShotSession& operator=(const ZeroShotSession&) = delete;
+
+    /// The model settings (vision and text filled in once the model is loaded).
+    const ZeroShotModel& model() const { return m_model; }
+
+    /// Scores of folder's images against the classes. Throws clipwb::Error, or eval::Cancelled
+    /// when cancel() returns true (caches keep what was complete).
+    ZeroShotScores evaluate(const ImageFolder& folder, const std::vector<std::string>& classNames,
+                            const std::vector<std::string>& templates, const ZeroShotProgress& progress = {},
+                            const std::function<bool()>& cancel = {});
+
+    /// How many image sets are cached (for tests and the status line).
+    int cachedImageSets() const;
+    std::string deviceName() const;
+
+private:
+    struct Impl;
+    ZeroShotModel m_model;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace clipwb::zeroshot

@@ -1,0 +1,54 @@
+#include "net/ModelDownload.h"
+
+#include "common/Error.h"
+#include "net/HttpDownloader.h"
+
+namespace clipwb::net {
+namespace fs = std::filesystem;
+
+models::ModelRecord downloadModel(models::ModelStore& store, const models::CatalogModel& model,
+                                  const std::string& mirror, const StageProgress& progress,
+                                  const models::CancelCheck& cancel)
+{
+    DownloadRequest request;
+    request.url = models::downloadUrl(model, mirror);
+    request.partial = store.partialPathOf(model);
+    if (model.size)
+        request.expectedSize = model.size;
+    const DownloadResult result = downloadFile(
+        request,
+        [&](std::uint64_t done, std::uint64_t total) {
+            if (progress)
+                progress(DownloadStage::Downloading, done, total);
+        },
+        cancel);
+
+    const fs::path target = store.pathOf(model);
+    std::error_code error;
+    fs::rename(request.partial, target, error);
+    CLIPWB_CHECK(!error, "cannot move ", request.partial.string(), " to ", target.string(), ": ",
+                 error.message());
+    models::ModelRecord record;
+    try {
+        record = models::verifyModelFile(
+            target, model, result.size, result.linkedSha256,
+            [&](std::uint64_t done, std::uint64_t total) {
+                if (progress)
+                    progress(DownloadStage::Verifying, done, total);
+            },
+            cancel);
+    } catch (const Error& e) {
+        if (std::string(e.what()) == "cancelled") {
+            fs::rename(target, request.partial, error); // complete but unverified: the next run verifies it
+            throw;
+        }
+        fs::remove(target, error); // a corrupt file must not pass for the model
+        throw Error(std::string(e.what()) + "; the file was removed");
+    }
+    record.file = target.filename().string();
+    record.source = request.url;
+    store.putRecord(record);
+    return record;
+}
+
+} // namespace clipwb::net
