@@ -1,5 +1,7 @@
 #include "model/CpuGemm.h"
 
+#include "model/GemmBackendChoice.h"
+
 #include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
 #include <torch/version.h>
@@ -7,6 +9,7 @@
 #include <dlfcn.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -26,13 +29,17 @@ SgemmFunction sgemmFunction()
     return function;
 }
 
-bool enabledByEnvironment()
+CpuGemmMode modeFromEnvironment()
 {
     const char* choice = std::getenv("CLIPWB_CPU_GEMM");
-    return !(choice && std::strcmp(choice, "aten") == 0);
+    if (choice && std::strcmp(choice, "aten") == 0)
+        return CpuGemmMode::Aten;
+    if (choice && std::strcmp(choice, "onednn") == 0)
+        return CpuGemmMode::OneDnn;
+    return CpuGemmMode::Measured;
 }
 
-std::atomic<bool> g_enabled{enabledByEnvironment()};
+std::atomic<CpuGemmMode> g_mode{modeFromEnvironment()};
 
 bool cpuAutocastEnabled()
 {
@@ -45,7 +52,8 @@ bool cpuAutocastEnabled()
 
 bool eligible(std::initializer_list<const torch::Tensor*> tensors)
 {
-    if (!g_enabled.load(std::memory_order_relaxed) || !sgemmFunction() || cpuAutocastEnabled())
+    if (g_mode.load(std::memory_order_relaxed) == CpuGemmMode::Aten || !sgemmFunction() ||
+        cpuAutocastEnabled())
         return false;
     for (const torch::Tensor* t : tensors) {
         if (!t->defined())
@@ -97,8 +105,9 @@ std::vector<int64_t> batchOffsets(const torch::Tensor& t)
 }
 
 /// c = alpha * a @ b + beta * c for a [..., M, K], b [..., K, N] (readable in place, see operand())
-/// and a contiguous c [..., M, N]; batches in parallel, each product on one thread.
-void product(const torch::Tensor& a, const torch::Tensor& b, torch::Tensor& c, double alpha, double beta)
+/// and a contiguous c [..., M, N] through oneDNN; batches in parallel, each product on one thread.
+void oneDnnProduct(const torch::Tensor& a, const torch::Tensor& b, torch::Tensor& c, double alpha,
+                   double beta)
 {
     const MatrixLayout la = *layoutOf(a);
     const MatrixLayout lb = *layoutOf(b);
@@ -126,6 +135,85 @@ void product(const torch::Tensor& a, const torch::Tensor& b, torch::Tensor& c, d
         for (int64_t i = begin; i < end; ++i)
             run(i);
     });
+}
+
+/// The same through ATen (its BLAS: OpenBLAS in Debian's LibTorch, MKL in PyPI's), as
+/// torch.nn.functional.linear and torch.matmul compute it; beta == 0 never reads c.
+void atenProduct(const torch::Tensor& a, const torch::Tensor& b, torch::Tensor& c, double alpha, double beta)
+{
+    const int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
+    if (a.dim() == 2) {
+        if (beta != 0)
+            c.addmm_(a, b, beta, alpha);
+        else
+            at::mm_out(c, a, b);
+    } else {
+        torch::Tensor c3 = c.view({-1, m, n});
+        const torch::Tensor a3 = a.reshape({-1, m, k}), b3 = b.reshape({-1, k, n});
+        if (beta != 0)
+            c3.baddbmm_(a3, b3, beta, alpha);
+        else
+            at::bmm_out(c3, a3, b3);
+    }
+    if (beta == 0 && alpha != 1.0)
+        c.mul_(alpha);
+}
+
+int64_t batchCount(const torch::Tensor& t)
+{
+    int64_t count = 1;
+    for (int64_t d = 0; d + 2 < t.dim(); ++d)
+        count *= t.size(d);
+    return count;
+}
+
+/// c = alpha * a @ b + beta * c with the library chosen for this shape (GemmBackendChoice): the first
+/// product of a shape times both on these operands and returns the result of the faster one, so
+/// every product of a shape comes from one library.
+void product(const torch::Tensor& a, const torch::Tensor& b, torch::Tensor& c, double alpha, double beta)
+{
+    if (g_mode.load(std::memory_order_relaxed) != CpuGemmMode::Measured) {
+        oneDnnProduct(a, b, c, alpha, beta);
+        return;
+    }
+    GemmShape shape;
+    shape.transA = layoutOf(a)->transposed;
+    shape.transB = layoutOf(b)->transposed;
+    shape.m = a.size(-2);
+    shape.k = a.size(-1);
+    shape.n = b.size(-1);
+    shape.batch = batchCount(a);
+    shape.threads = at::get_num_threads();
+    GemmBackendChoice& choice = GemmBackendChoice::global();
+    if (const auto known = choice.find(shape)) {
+        if (*known == GemmBackend::Aten)
+            atenProduct(a, b, c, alpha, beta);
+        else
+            oneDnnProduct(a, b, c, alpha, beta);
+        return;
+    }
+    using Clock = std::chrono::steady_clock;
+    const torch::Tensor initial = beta != 0 ? c.clone() : torch::Tensor(); // the bias both start from
+    torch::Tensor other = torch::empty_like(c);
+    const double flops = 2.0 * static_cast<double>(shape.m * shape.n * shape.k * shape.batch);
+    // Alternating and the best of each: the first call of either pays one-time costs (oneDNN's
+    // kernel generation, OpenBLAS's thread start) that later steps do not.
+    const int rounds = flops < 5e7 ? 4 : 2;
+    double oneDnnBest = 1e30, atenBest = 1e30;
+    for (int round = 0; round < rounds; ++round) {
+        if (initial.defined())
+            c.copy_(initial);
+        auto start = Clock::now();
+        oneDnnProduct(a, b, c, alpha, beta);
+        oneDnnBest = std::min(oneDnnBest, std::chrono::duration<double>(Clock::now() - start).count());
+        if (initial.defined())
+            other.copy_(initial);
+        start = Clock::now();
+        atenProduct(a, b, other, alpha, beta);
+        atenBest = std::min(atenBest, std::chrono::duration<double>(Clock::now() - start).count());
+    }
+    if (choice.record(shape, oneDnnBest, atenBest) == GemmBackend::Aten)
+        c.copy_(other);
 }
 
 class LinearFunction : public torch::autograd::Function<LinearFunction> {
@@ -214,14 +302,19 @@ bool cpuGemmAvailable()
     return sgemmFunction() != nullptr;
 }
 
-void setCpuGemmEnabled(bool enabled)
+void setCpuGemmMode(CpuGemmMode mode)
 {
-    g_enabled = enabled;
+    g_mode = mode;
+}
+
+CpuGemmMode cpuGemmMode()
+{
+    return g_mode.load();
 }
 
 bool cpuGemmEnabled()
 {
-    return g_enabled.load() && cpuGemmAvailable();
+    return g_mode.load() != CpuGemmMode::Aten && cpuGemmAvailable();
 }
 
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias)

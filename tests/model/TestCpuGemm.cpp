@@ -2,13 +2,22 @@
 // ATen's ops: same values to float rounding, same gradients, strided operands
 // (heads sliced out of a packed projection), fallbacks, and the whole CLIP
 // forward/backward with the path on and off; bf16 autocast with gradient
-// checkpointing (the recomputation re-enters the forward's autocast).
+// checkpointing (the recomputation re-enters the forward's autocast). The
+// measured choice of library per shape (model/GemmBackendChoice.h): the result
+// is exactly the chosen library's, choices persist in the cache file and are
+// read back (first line wins, other machines' and damaged lines ignored).
 #include "model/Clip.h"
 #include "model/CpuGemm.h"
+#include "model/GemmBackendChoice.h"
 #include "model/ModelConfig.h"
 
+#include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
+#include <QTemporaryDir>
 #include <QTest>
+
+#include <fstream>
+#include <sstream>
 
 using namespace clipwb;
 
@@ -19,11 +28,23 @@ double maxDifference(const torch::Tensor& a, const torch::Tensor& b)
     return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
 }
 
-/// Restores the default (on when available) whatever a test does.
+/// Restores the default (measured per shape) whatever a test does.
 struct GemmSwitch {
-    explicit GemmSwitch(bool on) { model::setCpuGemmEnabled(on); }
-    ~GemmSwitch() { model::setCpuGemmEnabled(true); }
+    explicit GemmSwitch(model::CpuGemmMode mode) { model::setCpuGemmMode(mode); }
+    explicit GemmSwitch(bool oneDnn)
+        : GemmSwitch(oneDnn ? model::CpuGemmMode::OneDnn : model::CpuGemmMode::Aten)
+    {
+    }
+    ~GemmSwitch() { model::setCpuGemmMode(model::CpuGemmMode::Measured); }
 };
+
+std::string readText(const std::filesystem::path& path)
+{
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
 
 } // namespace
 
@@ -34,12 +55,16 @@ private Q_SLOTS:
     {
         if (!model::cpuGemmAvailable())
             QSKIP("oneDNN's dnnl_sgemm is not exported by this LibTorch: the ATen path is the only one");
-        model::setCpuGemmEnabled(true);
+        // The process-wide choice keeps its file here (read once, on the first measured product).
+        QVERIFY(m_cache.isValid());
+        qputenv("CLIPWB_CACHE_DIR", m_cache.path().toUtf8());
+        model::setCpuGemmMode(model::CpuGemmMode::OneDnn);
         QVERIFY(model::cpuGemmEnabled());
     }
 
     void linearMatchesAten()
     {
+        GemmSwitch gemm(model::CpuGemmMode::OneDnn);
         torch::manual_seed(3);
         for (const auto& shape : std::vector<std::vector<int64_t>>{{5, 7}, {2, 9, 64}, {3, 1, 130}}) {
             const int64_t in = shape.back();
@@ -67,6 +92,7 @@ private Q_SLOTS:
 
     void stridedBatchedProductMatchesAten()
     {
+        GemmSwitch gemm(model::CpuGemmMode::OneDnn);
         torch::manual_seed(4);
         // q, k, v as the ViT slices them from one packed projection: [3, batch, heads, tokens, dim] views.
         const int64_t batch = 3, tokens = 17, heads = 2, dim = 8;
@@ -106,8 +132,8 @@ private Q_SLOTS:
     void clipForwardBackwardAgreeWithAten()
     {
         const auto config = model::loadModelConfig("Tiny-ViT", "Tiny-BERT");
-        const auto lossAndGrads = [&](bool fast) {
-            GemmSwitch gemm(fast);
+        const auto lossAndGrads = [&](model::CpuGemmMode mode) {
+            GemmSwitch gemm(mode);
             torch::manual_seed(7);
             model::Clip clip(config);
             clip->train();
@@ -127,14 +153,114 @@ private Q_SLOTS:
                 grads.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
             return std::make_pair(loss.item<double>(), grads);
         };
-        const auto aten = lossAndGrads(false);
-        const auto fast = lossAndGrads(true);
-        QVERIFY2(std::abs(aten.first - fast.first) < 1e-5 * std::abs(aten.first),
-                 (std::to_string(aten.first) + " vs " + std::to_string(fast.first)).c_str());
-        for (size_t i = 0; i < aten.second.size(); ++i) {
-            const double scale = 1 + aten.second[i].abs().max().item<double>();
-            QVERIFY2(maxDifference(aten.second[i], fast.second[i]) < 1e-4 * scale, std::to_string(i).c_str());
+        const auto aten = lossAndGrads(model::CpuGemmMode::Aten);
+        for (const auto mode : {model::CpuGemmMode::OneDnn, model::CpuGemmMode::Measured}) {
+            const auto fast = lossAndGrads(mode);
+            QVERIFY2(std::abs(aten.first - fast.first) < 1e-5 * std::abs(aten.first),
+                     (std::to_string(aten.first) + " vs " + std::to_string(fast.first)).c_str());
+            for (size_t i = 0; i < aten.second.size(); ++i) {
+                const double scale = 1 + aten.second[i].abs().max().item<double>();
+                QVERIFY2(maxDifference(aten.second[i], fast.second[i]) < 1e-4 * scale,
+                         std::to_string(i).c_str());
+            }
         }
+        // Measured twice, the same shapes give the same bits (the choice made on the first pass stays).
+        const auto again = lossAndGrads(model::CpuGemmMode::Measured);
+        const auto measured = lossAndGrads(model::CpuGemmMode::Measured);
+        QCOMPARE(again.first, measured.first);
+        for (size_t i = 0; i < again.second.size(); ++i)
+            QVERIFY(torch::equal(again.second[i], measured.second[i]));
+    }
+
+    void measuredProductIsTheChosenLibrarys()
+    {
+        // Odd sizes no other test uses: the first product of the shape measures both libraries.
+        torch::manual_seed(11);
+        const auto x = torch::randn({37, 48});
+        const auto w = torch::randn({29, 48});
+        const auto b = torch::randn({29});
+        auto& choice = model::GemmBackendChoice::global();
+        at::internal::lazy_init_num_threads();
+        model::GemmShape shape;
+        shape.transB = true; // x @ w^T with w read in place
+        shape.m = 37;
+        shape.n = 29;
+        shape.k = 48;
+        shape.threads = at::get_num_threads();
+        QVERIFY(!choice.find(shape).has_value());
+        torch::Tensor measured;
+        {
+            GemmSwitch gemm(model::CpuGemmMode::Measured);
+            measured = model::linear(x, w, b);
+        }
+        const auto chosen = choice.find(shape);
+        QVERIFY(chosen.has_value());
+        torch::Tensor reference;
+        if (*chosen == model::GemmBackend::OneDnn) {
+            GemmSwitch gemm(model::CpuGemmMode::OneDnn);
+            reference = model::linear(x, w, b);
+        } else {
+            reference = b.expand({37, 29}).contiguous().addmm_(x, w.t());
+        }
+        QVERIFY(torch::equal(measured, reference));
+        {
+            GemmSwitch gemm(model::CpuGemmMode::Measured); // known now: no second measurement, same bits
+            const size_t known = choice.size();
+            QVERIFY(torch::equal(model::linear(x, w, b), reference));
+            QCOMPARE(choice.size(), known);
+        }
+        // The file holds the choice, and a new process (here: a new instance) reads it back.
+        const auto file = std::filesystem::path(m_cache.path().toStdString()) / "gemm-backends.tsv";
+        QCOMPARE(choice.file(), file);
+        QVERIFY2(readText(file).find("\t" + shape.key() + "\t") != std::string::npos, readText(file).c_str());
+        model::GemmBackendChoice reread(file);
+        QCOMPARE(reread.find(shape), chosen);
+    }
+
+    void cacheFileFirstLineWinsAndDamageIsIgnored()
+    {
+        // The signature (CPU model, LibTorch version) as this process writes it, from a line of its own.
+        QTemporaryDir dir;
+        const auto file = std::filesystem::path(dir.path().toStdString()) / "choices.tsv";
+        model::GemmShape probe;
+        probe.m = probe.n = probe.k = 5;
+        model::GemmBackendChoice writer(file);
+        QCOMPARE(writer.record(probe, 1.0, 0.5), model::GemmBackend::Aten); // ATen 2x faster
+        const std::string line = readText(file);
+        const std::string signature = line.substr(0, line.find('\t'));
+        QVERIFY(!signature.empty());
+
+        model::GemmShape a = probe, b = probe, c = probe, d = probe;
+        a.m = 6;
+        b.m = 7;
+        c.m = 8;
+        d.m = 9;
+        {
+            std::ofstream out(file, std::ios::app);
+            out << "garbage without tabs\n"
+                << signature << "\t" << a.key() << "\tonednn\t1\t2\n"
+                << signature << "\t" << a.key() << "\taten\t2\t1\n" // later line for the same key: ignored
+                << "another-cpu\t" << b.key() << "\taten\t2\t1\n"   // another machine's choice
+                << signature << "\t" << c.key() << "\tcuda\t2\t1\n" // unknown backend
+                << signature << "\t" << d.key();                    // cut short (no backend)
+        }
+        model::GemmBackendChoice reader(file);
+        QCOMPARE(reader.find(probe), std::optional(model::GemmBackend::Aten));
+        QCOMPARE(reader.find(a), std::optional(model::GemmBackend::OneDnn));
+        QVERIFY(!reader.find(b).has_value());
+        QVERIFY(!reader.find(c).has_value());
+        QVERIFY(!reader.find(d).has_value());
+        // A made choice stays whatever a later measurement says; near ties keep oneDNN.
+        QCOMPARE(reader.record(a, 2.0, 1.0), model::GemmBackend::OneDnn);
+        QCOMPARE(reader.record(b, 1.0, 0.95), model::GemmBackend::OneDnn);
+        QCOMPARE(reader.record(c, 1.0, 0.5), model::GemmBackend::Aten);
+        // ...and the writer, which read the file before these lines, sees them when it looks again.
+        QCOMPARE(writer.find(a), std::optional(model::GemmBackend::OneDnn));
+        QCOMPARE(writer.find(c), std::optional(model::GemmBackend::Aten));
+        // No file at all (no cache folder): choices live in memory only.
+        model::GemmBackendChoice memoryOnly{std::filesystem::path()};
+        QCOMPARE(memoryOnly.record(probe, 1.0, 0.1), model::GemmBackend::Aten);
+        QCOMPARE(memoryOnly.find(probe), std::optional(model::GemmBackend::Aten));
     }
 
     void checkpointingReplaysAutocast()
@@ -167,6 +293,9 @@ private Q_SLOTS:
         QVERIFY2(maxDifference(plain, checkpointed) < 1e-6 * (1 + plain.abs().max().item<double>()),
                  std::to_string(maxDifference(plain, checkpointed)).c_str());
     }
+
+private:
+    QTemporaryDir m_cache;
 };
 
 QTEST_GUILESS_MAIN(TestCpuGemm)
