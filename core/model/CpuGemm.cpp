@@ -196,9 +196,15 @@ void product(const torch::Tensor& a, const torch::Tensor& b, torch::Tensor& c, d
     const torch::Tensor initial = beta != 0 ? c.clone() : torch::Tensor(); // the bias both start from
     torch::Tensor other = torch::empty_like(c);
     const double flops = 2.0 * static_cast<double>(shape.m * shape.n * shape.k * shape.batch);
-    // Alternating and the best of each: the first call of either pays one-time costs (oneDNN's
-    // kernel generation, OpenBLAS's thread start) that later steps do not.
-    const int rounds = flops < 5e7 ? 4 : 2;
+    // One untimed call of each first (oneDNN generates its kernels, OpenBLAS starts its threads:
+    // costs later steps do not pay), then alternating, the best of each.
+    if (initial.defined()) {
+        c.copy_(initial);
+        other.copy_(initial);
+    }
+    oneDnnProduct(a, b, c, alpha, beta);
+    atenProduct(a, b, other, alpha, beta);
+    const int rounds = flops < 5e7 ? 3 : 2;
     double oneDnnBest = 1e30, atenBest = 1e30;
     for (int round = 0; round < rounds; ++round) {
         if (initial.defined())
