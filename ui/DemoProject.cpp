@@ -1,8 +1,8 @@
 #include "ui/DemoProject.h"
 
 #include "config/TrainConfig.h"
-#include "ui/ConfigPage.h"
 #include "ui/MainWindow.h"
+#include "ui/config/ConfigPage.h"
 
 #include <QDir>
 #include <QFileInfo>

@@ -1,13 +1,13 @@
 #include "ui/MainWindow.h"
 
 #include "config/TrainConfig.h"
-#include "ui/CheckpointRecallEvaluator.h"
-#include "ui/CheckpointsPage.h"
-#include "ui/ConfigPage.h"
-#include "ui/DatasetPage.h"
-#include "ui/RecallChart.h"
-#include "ui/RetrievalPage.h"
-#include "ui/TrainingPage.h"
+#include "ui/checkpoints/CheckpointRecallEvaluator.h"
+#include "ui/checkpoints/CheckpointsPage.h"
+#include "ui/config/ConfigPage.h"
+#include "ui/dataset/DatasetPage.h"
+#include "ui/retrieval/RetrievalPage.h"
+#include "ui/training/RecallChart.h"
+#include "ui/training/TrainingPage.h"
 
 #include <QAction>
 #include <QApplication>

@@ -1,10 +1,10 @@
 // clipwb: the desktop workbench.
-#include "ui/DatasetPage.h"
 #include "ui/DemoProject.h"
 #include "ui/MainWindow.h"
-#include "ui/RetrievalCompareView.h"
-#include "ui/RetrievalPage.h"
-#include "ui/TrainingPage.h"
+#include "ui/dataset/DatasetPage.h"
+#include "ui/retrieval/RetrievalCompareView.h"
+#include "ui/retrieval/RetrievalPage.h"
+#include "ui/training/TrainingPage.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

@@ -26,7 +26,7 @@ void RunSetup::prepare(bool forTraining)
 void RunSetup::openRunFolder()
 {
     std::filesystem::create_directories(s.checkpointDir);
-    s.runLock = std::make_unique<RunLock>(s.runDir);
+    s.runLock = std::make_unique<run::RunLock>(s.runDir);
     s.events.openLog(s.runDir / "train.log");
     config::saveConfigFile(s.cfg, s.runDir / "config.json");
 }

@@ -6,10 +6,10 @@
 #include "data/DataLoader.h"
 #include "model/Clip.h"
 #include "model/ModelConfig.h"
+#include "run/RunLock.h"
 #include "text/Tokenizer.h"
 #include "train/LossScaler.h"
 #include "train/ParameterGroups.h"
-#include "train/RunLock.h"
 #include "train/TrainCheckpoint.h"
 #include "train/TrainEvents.h"
 #include "train/ValidationRecall.h"
@@ -51,7 +51,7 @@ struct TrainSession {
     // ---- the run folder (RunSetup) ----
     std::filesystem::path runDir;
     std::filesystem::path checkpointDir;
-    std::unique_ptr<RunLock> runLock; // held from prepare(true) until released at the end
+    std::unique_ptr<run::RunLock> runLock; // held from prepare(true) until released at the end
 
     // ---- device and model (RunSetup) ----
     torch::Device device{torch::kCPU};

@@ -7,8 +7,8 @@
 #include "eval/FeatureTable.h"
 #include "eval/RecallAccumulator.h"
 #include "eval/RetrievalSession.h"
+#include "run/RunFolder.h"
 #include "train/MetricsWriter.h"
-#include "train/RunFolder.h"
 #include "train/Trainer.h"
 
 #include "common/AtomicFile.h"
@@ -115,7 +115,7 @@ private Q_SLOTS:
             train::MetricsWriter writer(runDir / "metrics.jsonl");
             writer.writeValidation(v);
         }
-        train::RunFolder folder(runDir);
+        run::RunFolder folder(runDir);
         folder.refresh();
         QCOMPARE(folder.validation().rows(), size_t(1));
         QCOMPARE(folder.validation().value("loss", 0), v.loss);

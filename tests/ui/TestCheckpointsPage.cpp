@@ -1,10 +1,10 @@
 // The checkpoints page on a generated run folder, alone and in the main window.
 #include "SyntheticRun.h"
 
-#include "ui/CheckpointsPage.h"
-#include "ui/ConfigPage.h"
 #include "ui/MainWindow.h"
-#include "ui/TrainingPage.h"
+#include "ui/checkpoints/CheckpointsPage.h"
+#include "ui/config/ConfigPage.h"
+#include "ui/training/TrainingPage.h"
 
 #include <QAction>
 #include <QSignalSpy>

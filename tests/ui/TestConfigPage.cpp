@@ -2,8 +2,8 @@
 // fields, save and reload, presets, the unsaved mark, restore on start.
 #include "common/AtomicFile.h"
 #include "config/TrainConfig.h"
-#include "ui/ConfigPage.h"
 #include "ui/MainWindow.h"
+#include "ui/config/ConfigPage.h"
 
 #include <nlohmann/json.hpp>
 

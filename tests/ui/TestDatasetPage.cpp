@@ -1,18 +1,18 @@
 // The Dataset page against the upstream reference LMDB (tests/fixtures/lmdb).
 #include "SplitWriter.h"
 
+#include "data/DatasetStatistics.h"
+#include "data/ImageHeader.h"
 #include "data/LmdbSplit.h"
+#include "data/PairSearch.h"
 #include "text/Tokenizer.h"
-#include "ui/BuildLmdbDialog.h"
-#include "ui/DatasetCheckView.h"
-#include "ui/DatasetPage.h"
-#include "ui/DatasetStatistics.h"
-#include "ui/DatasetStatsView.h"
-#include "ui/ImageHeader.h"
-#include "ui/PairDetailPane.h"
-#include "ui/PairListModel.h"
-#include "ui/PairSearch.h"
-#include "ui/ThumbnailCache.h"
+#include "ui/dataset/BuildLmdbDialog.h"
+#include "ui/dataset/DatasetCheckView.h"
+#include "ui/dataset/DatasetPage.h"
+#include "ui/dataset/DatasetStatsView.h"
+#include "ui/dataset/PairDetailPane.h"
+#include "ui/dataset/PairListModel.h"
+#include "ui/dataset/ThumbnailCache.h"
 
 #include <QApplication>
 #include <QBuffer>
@@ -38,6 +38,8 @@
 
 using namespace clipwb;
 using namespace clipwb::ui;
+using clipwb::data::PairSearchField;
+using clipwb::data::readImageHeader;
 
 namespace {
 

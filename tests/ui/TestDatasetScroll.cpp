@@ -3,9 +3,9 @@
 // the GUI thread and drop requests for rows that scrolled away.
 #include "SplitWriter.h"
 
-#include "ui/DatasetPage.h"
-#include "ui/PairListModel.h"
-#include "ui/ThumbnailCache.h"
+#include "ui/dataset/DatasetPage.h"
+#include "ui/dataset/PairListModel.h"
+#include "ui/dataset/ThumbnailCache.h"
 
 #include <QApplication>
 #include <QBuffer>
@@ -21,6 +21,7 @@
 
 using namespace clipwb;
 using namespace clipwb::ui;
+using clipwb::data::PairSearchField;
 
 namespace {
 

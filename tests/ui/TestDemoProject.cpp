@@ -1,9 +1,9 @@
 // `clipwb --demo`: the dataset is made once into the per-user folder (off the GUI
 // thread, never left half-written) and the demo config is loaded, ready to train.
 #include "data/LmdbSplit.h"
-#include "ui/ConfigPage.h"
 #include "ui/DemoProject.h"
 #include "ui/MainWindow.h"
+#include "ui/config/ConfigPage.h"
 
 #include <QDir>
 #include <QSettings>

@@ -5,12 +5,12 @@
 // that step, whose recall table agrees with the record. For the same run
 // without recall records, "Evaluate all checkpoints" computes it in the
 // background (cached), with the same figures at the shared step.
-#include "ui/CheckpointRecallEvaluator.h"
-#include "ui/CheckpointsPage.h"
 #include "ui/MainWindow.h"
-#include "ui/RecallChart.h"
-#include "ui/RetrievalPage.h"
-#include "ui/TrainingPage.h"
+#include "ui/checkpoints/CheckpointRecallEvaluator.h"
+#include "ui/checkpoints/CheckpointsPage.h"
+#include "ui/retrieval/RetrievalPage.h"
+#include "ui/training/RecallChart.h"
+#include "ui/training/TrainingPage.h"
 
 #include <QFile>
 #include <QFileInfo>

@@ -3,9 +3,9 @@
 // split: rank changes are consistent with both rankings, the ground truth is
 // marked on both sides, and over every split text the trained checkpoint puts
 // the ground truth in the top 10 more often.
-#include "ui/RankComparison.h"
-#include "ui/RetrievalCompareView.h"
-#include "ui/RetrievalPage.h"
+#include "eval/RankComparison.h"
+#include "ui/retrieval/RetrievalCompareView.h"
+#include "ui/retrieval/RetrievalPage.h"
 
 #include <QLabel>
 #include <QLineEdit>
@@ -15,7 +15,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-using clipwb::ui::RankChange;
+using clipwb::eval::RankChange;
 using clipwb::ui::RetrievalCompareView;
 using clipwb::ui::RetrievalPage;
 
@@ -35,7 +35,7 @@ private Q_SLOTS:
     {
         using Kind = RankChange::Kind;
         const std::vector<std::int64_t> a = {1, 2, 3, 4, 5}, b = {3, 1, 5, 2, 4};
-        const auto compared = clipwb::ui::compareRanks(a, b, 3);
+        const auto compared = clipwb::eval::compareRanks(a, b, 3);
         QCOMPARE(compared.size(), size_t(3));
         QCOMPARE(int(compared[0].kind), int(Kind::Up)); // 3: A #3 -> B #1
         QCOMPARE(compared[0].moved(), 2);
@@ -43,7 +43,7 @@ private Q_SLOTS:
         QCOMPARE(compared[1].moved(), -1);
         QCOMPARE(int(compared[2].kind), int(Kind::New)); // 5: A #5, outside A's top 3
         QCOMPARE(compared[2].otherRank, 5);
-        const auto baseline = clipwb::ui::baselineRanks(a, b, 3);
+        const auto baseline = clipwb::eval::baselineRanks(a, b, 3);
         QCOMPARE(int(baseline[1].kind), int(Kind::Dropped)); // 2: B #4
         QCOMPARE(baseline[1].otherRank, 4);
         QCOMPARE(int(baseline[0].kind), int(Kind::Same));

@@ -1,6 +1,6 @@
 // The retrieval browser on the reference checkpoint and LMDB split: extraction in the
 // background, a text query, an image query, and recall equal to upstream's output.json.
-#include "ui/RetrievalPage.h"
+#include "ui/retrieval/RetrievalPage.h"
 
 #include <QFile>
 #include <QJsonDocument>

@@ -4,15 +4,15 @@
 // window during training and with an unsaved configuration; shortcuts and the
 // layout restored on the next start. Every run here is a real (tiny) training run.
 #include "data/DemoDataset.h"
-#include "train/RunFolder.h"
-#include "ui/CheckpointsPage.h"
-#include "ui/ConfigPage.h"
+#include "run/RunFolder.h"
+#include "run/RunLock.h"
 #include "ui/DemoProject.h"
 #include "ui/MainWindow.h"
-#include "ui/MetricChart.h"
-#include "ui/RetrievalPage.h"
-#include "ui/TrainingPage.h"
-#include "train/RunLock.h"
+#include "ui/checkpoints/CheckpointsPage.h"
+#include "ui/config/ConfigPage.h"
+#include "ui/retrieval/RetrievalPage.h"
+#include "ui/training/MetricChart.h"
+#include "ui/training/TrainingPage.h"
 
 #include <QAction>
 #include <QApplication>
@@ -254,7 +254,7 @@ private Q_SLOTS:
         QVERIFY(training->resumeAction()->isEnabled()); // Resume on the dashboard too
         {
             // While another process trains the folder (a server run followed live), Resume is off.
-            clipwb::train::RunLock other(checkpoints.parent_path());
+            clipwb::run::RunLock other(checkpoints.parent_path());
             training->openRun(training->runDir());
             QTRY_VERIFY(!training->resumeAction()->isEnabled());
             QVERIFY(training->resumeAction()->toolTip().contains(QStringLiteral("Another process")));
@@ -488,7 +488,7 @@ private Q_SLOTS:
     void layoutLastRunAndConfigComeBack()
     {
         const QString run = runDir(QStringLiteral("flow")); // trained by the first test
-        QVERIFY(clipwb::train::RunFolder::looksLikeRunFolder(run.toStdString()));
+        QVERIFY(clipwb::run::RunFolder::looksLikeRunFolder(run.toStdString()));
         const QString configFile = clipwb::ui::DemoProject::configFile(m_demoFolder);
         QList<int> sizes;
         QSize windowSize;

@@ -2,10 +2,10 @@
 #include "SyntheticRun.h"
 
 #include "ui/MainWindow.h"
-#include "ui/MetricChart.h"
-#include "ui/RunData.h"
-#include "ui/SeriesMath.h"
-#include "ui/TrainingPage.h"
+#include "ui/training/MetricChart.h"
+#include "ui/training/RunData.h"
+#include "ui/training/SeriesMath.h"
+#include "ui/training/TrainingPage.h"
 
 #include <QAction>
 #include <QComboBox>

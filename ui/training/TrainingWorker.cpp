@@ -1,0 +1,140 @@
+#include "ui/training/TrainingWorker.h"
+
+// Defined by ui/CMakeLists.txt once core/train/Trainer.cpp exists (the trainer
+// is written in parallel; the dashboard works on run folders without it).
+#ifndef CLIPWB_HAVE_TRAINER
+#define CLIPWB_HAVE_TRAINER 0
+#endif
+#if CLIPWB_HAVE_TRAINER
+#include "train/Trainer.h"
+#endif
+
+#include <exception>
+
+namespace clipwb::ui {
+
+#if CLIPWB_HAVE_TRAINER
+class TrainingWorker::Observer : public train::TrainerObserver {
+public:
+    explicit Observer(TrainingWorker* worker) : m_worker(worker) {}
+
+    void onStarted(const train::RunInfo& info) override
+    {
+        Q_EMIT m_worker->started(QString::fromStdString(info.runDir.string()), info.maxSteps, info.startStep,
+                                 QString::fromStdString(info.device));
+    }
+    void onStep(const train::StepMetrics& m) override
+    {
+        Q_EMIT m_worker->stepDone(m.step, m.maxSteps, m.loss, m.samplesPerSecond, m.etaSeconds);
+    }
+    void onValidation(const train::ValidationMetrics& m) override
+    {
+        Q_EMIT m_worker->validationDone(m.step, m.loss, m.i2t, m.t2i);
+    }
+    void onCheckpointSaved(const std::filesystem::path& path, int64_t epoch, int64_t step) override
+    {
+        Q_EMIT m_worker->checkpointSaved(QString::fromStdString(path.string()), epoch, step);
+    }
+    void onLog(train::LogLevel level, const std::string& text) override
+    {
+        const int value = level == train::LogLevel::Info ? 0 : level == train::LogLevel::Warning ? 1 : 2;
+        Q_EMIT m_worker->logMessage(value, QString::fromStdString(text));
+    }
+    void onFinished(bool stopped) override { m_stopped = stopped; }
+    void onFailed(const std::string& message) override { m_failure = message; }
+
+    bool m_stopped = false;
+    std::string m_failure;
+
+private:
+    TrainingWorker* m_worker;
+};
+#else
+class TrainingWorker::Observer {};
+#endif
+
+TrainingWorker::TrainingWorker(QObject* parent) : QObject(parent) {}
+
+TrainingWorker::~TrainingWorker() = default;
+
+bool TrainingWorker::trainerAvailable()
+{
+    return CLIPWB_HAVE_TRAINER != 0;
+}
+
+void TrainingWorker::train(const clipwb::config::TrainConfig& config)
+{
+    m_running = true;
+    m_stopRequested = false;
+#if CLIPWB_HAVE_TRAINER
+    Observer observer(this);
+    try {
+        train::Trainer trainer(config, &observer);
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_trainer = &trainer;
+        }
+        if (m_stopRequested) // Stop pressed before the trainer existed
+            trainer.requestStop();
+        try {
+            trainer.run();
+        } catch (...) {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_trainer = nullptr;
+            throw;
+        }
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_trainer = nullptr;
+        }
+        m_running = false;
+        Q_EMIT finished(observer.m_stopped);
+    } catch (const std::exception& error) {
+        m_running = false;
+        Q_EMIT failed(QString::fromStdString(observer.m_failure.empty() ? error.what() : observer.m_failure));
+    }
+#else
+    Q_UNUSED(config);
+    m_running = false;
+    Q_EMIT failed(tr("This build has no trainer yet."));
+#endif
+}
+
+void TrainingWorker::requestStop()
+{
+    m_stopRequested = true;
+#if CLIPWB_HAVE_TRAINER
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_trainer)
+        m_trainer->requestStop();
+#endif
+}
+
+void TrainingWorker::pause()
+{
+#if CLIPWB_HAVE_TRAINER
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_trainer)
+        m_trainer->pause();
+#endif
+}
+
+void TrainingWorker::resume()
+{
+#if CLIPWB_HAVE_TRAINER
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_trainer)
+        m_trainer->resume();
+#endif
+}
+
+void TrainingWorker::requestSave()
+{
+#if CLIPWB_HAVE_TRAINER
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_trainer)
+        m_trainer->requestSave();
+#endif
+}
+
+} // namespace clipwb::ui
