@@ -3,10 +3,7 @@
 
 #include "common/Error.h"
 #include "config/TrainConfig.h"
-#if __has_include("data/DemoDataset.h")
 #include "data/DemoDataset.h"
-#define CLIPWB_HAVE_DEMO_DATASET 1
-#endif
 #include "train/Trainer.h"
 
 #include <chrono>
@@ -25,14 +22,9 @@ void makeDatasetIfMissing(const fs::path& dir)
         return;
     }
     std::fprintf(stderr, "demo dataset: drawing images and captions into %s\n", dir.string().c_str());
-#ifdef CLIPWB_HAVE_DEMO_DATASET
     data::DemoDatasetOptions options;
     options.outDir = dir;
     data::makeDemoDataset(options, nullptr);
-#else
-    throw Error("the demo dataset generator is not in this build: make a dataset with make-demo-dataset or "
-                "build-lmdb into " + (dir / "lmdb").string());
-#endif
 }
 
 void printValidation(const char* label, const train::ValidationMetrics& v)

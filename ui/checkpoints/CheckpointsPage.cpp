@@ -3,13 +3,7 @@
 #include "run/RunFolder.h"
 #include "ui/checkpoints/CheckpointRecallEvaluator.h"
 
-// Defined by ui/CMakeLists.txt once core/model/CheckpointInfo.cpp exists.
-#ifndef CLIPWB_HAVE_CHECKPOINT_INFO
-#define CLIPWB_HAVE_CHECKPOINT_INFO 0
-#endif
-#if CLIPWB_HAVE_CHECKPOINT_INFO
 #include "model/CheckpointInfo.h"
-#endif
 
 #include <QAction>
 #include <QDateTime>
@@ -181,11 +175,6 @@ CheckpointsPage::CheckpointsPage(QWidget* parent) : QWidget(parent)
 
 CheckpointsPage::~CheckpointsPage() = default;
 
-bool CheckpointsPage::slimExportAvailable()
-{
-    return CLIPWB_HAVE_CHECKPOINT_INFO != 0;
-}
-
 void CheckpointsPage::setRunDir(const QString& dir)
 {
     m_evaluator->cancel(); // its results belong to the previous run
@@ -340,7 +329,7 @@ void CheckpointsPage::updateButtons()
     m_resumeSelectedAction->setEnabled(hasSelection);
     m_browseAction->setEnabled(hasSelection);
     m_deleteAction->setEnabled(hasSelection);
-    m_slimAction->setEnabled(hasSelection && slimExportAvailable());
+    m_slimAction->setEnabled(hasSelection);
     m_showAction->setEnabled(m_run != nullptr);
     m_refreshAction->setEnabled(m_run != nullptr);
     m_evaluateAllAction->setEnabled(m_run != nullptr && !latestCheckpoint().isEmpty() && !m_evaluator->isRunning());
@@ -360,7 +349,7 @@ void CheckpointsPage::updateButtons()
             selectFirst);
     explain(m_deleteAction, tr("Delete the selected checkpoint file"), selectFirst);
     explain(m_slimAction, tr("Write a copy without the optimizer state (smaller, for inference)"),
-            slimExportAvailable() ? selectFirst : tr("This build cannot convert checkpoints yet."));
+            selectFirst);
 }
 
 QString CheckpointsPage::checkpointNearestStep(qint64 step) const
@@ -456,7 +445,6 @@ void CheckpointsPage::askDelete()
 
 bool CheckpointsPage::exportSlim(const QString& path, const QString& output, QString* error)
 {
-#if CLIPWB_HAVE_CHECKPOINT_INFO
     try {
         model::convertCheckpoint(path.toStdString(), output.toStdString(), true, false);
         return true;
@@ -465,13 +453,6 @@ bool CheckpointsPage::exportSlim(const QString& path, const QString& output, QSt
             *error = QString::fromStdString(e.what());
         return false;
     }
-#else
-    Q_UNUSED(path);
-    Q_UNUSED(output);
-    if (error)
-        *error = tr("This build cannot convert checkpoints yet.");
-    return false;
-#endif
 }
 
 void CheckpointsPage::askExportSlim()

@@ -42,7 +42,6 @@ public:
     bool deleteCheckpoint(const QString& path, QString* error = nullptr);
     /// Writes a copy without the optimizer state; false and error on failure.
     bool exportSlim(const QString& path, const QString& output, QString* error = nullptr);
-    static bool slimExportAvailable();
 
     /// The checkpoint whose step is nearest to step (ties: the later one); empty when none has a step.
     QString checkpointNearestStep(qint64 step) const;

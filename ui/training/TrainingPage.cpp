@@ -941,10 +941,6 @@ bool TrainingPage::startTraining(const config::TrainConfig& config)
 {
     if (m_training)
         return false;
-    if (!TrainingWorker::trainerAvailable()) {
-        QMessageBox::information(this, tr("Training"), tr("This build has no trainer yet."));
-        return false;
-    }
     m_training = true;
     m_paused = false;
     m_closeWhenStopped = false;
@@ -1123,10 +1119,7 @@ bool TrainingPage::confirmClose()
 
 void TrainingPage::updateControls()
 {
-    const bool available = TrainingWorker::trainerAvailable();
-    m_startAction->setEnabled(!m_training && available);
-    if (!available)
-        m_startAction->setToolTip(tr("This build has no trainer yet."));
+    m_startAction->setEnabled(!m_training);
     m_pauseAction->setEnabled(m_training && !m_stopping);
     m_pauseAction->setText(m_paused ? tr("&Continue") : tr("&Pause"));
     m_pauseAction->setIcon(style()->standardIcon(m_paused ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));

@@ -1,19 +1,11 @@
 #include "ui/training/TrainingWorker.h"
 
-// Defined by ui/CMakeLists.txt once core/train/Trainer.cpp exists (the trainer
-// is written in parallel; the dashboard works on run folders without it).
-#ifndef CLIPWB_HAVE_TRAINER
-#define CLIPWB_HAVE_TRAINER 0
-#endif
-#if CLIPWB_HAVE_TRAINER
 #include "train/Trainer.h"
-#endif
 
 #include <exception>
 
 namespace clipwb::ui {
 
-#if CLIPWB_HAVE_TRAINER
 class TrainingWorker::Observer : public train::TrainerObserver {
 public:
     explicit Observer(TrainingWorker* worker) : m_worker(worker) {}
@@ -49,24 +41,15 @@ public:
 private:
     TrainingWorker* m_worker;
 };
-#else
-class TrainingWorker::Observer {};
-#endif
 
 TrainingWorker::TrainingWorker(QObject* parent) : QObject(parent) {}
 
 TrainingWorker::~TrainingWorker() = default;
 
-bool TrainingWorker::trainerAvailable()
-{
-    return CLIPWB_HAVE_TRAINER != 0;
-}
-
 void TrainingWorker::train(const clipwb::config::TrainConfig& config)
 {
     m_running = true;
     m_stopRequested = false;
-#if CLIPWB_HAVE_TRAINER
     Observer observer(this);
     try {
         train::Trainer trainer(config, &observer);
@@ -93,48 +76,35 @@ void TrainingWorker::train(const clipwb::config::TrainConfig& config)
         m_running = false;
         Q_EMIT failed(QString::fromStdString(observer.m_failure.empty() ? error.what() : observer.m_failure));
     }
-#else
-    Q_UNUSED(config);
-    m_running = false;
-    Q_EMIT failed(tr("This build has no trainer yet."));
-#endif
 }
 
 void TrainingWorker::requestStop()
 {
     m_stopRequested = true;
-#if CLIPWB_HAVE_TRAINER
     std::lock_guard<std::mutex> lock(m_mutex);
     if (m_trainer)
         m_trainer->requestStop();
-#endif
 }
 
 void TrainingWorker::pause()
 {
-#if CLIPWB_HAVE_TRAINER
     std::lock_guard<std::mutex> lock(m_mutex);
     if (m_trainer)
         m_trainer->pause();
-#endif
 }
 
 void TrainingWorker::resume()
 {
-#if CLIPWB_HAVE_TRAINER
     std::lock_guard<std::mutex> lock(m_mutex);
     if (m_trainer)
         m_trainer->resume();
-#endif
 }
 
 void TrainingWorker::requestSave()
 {
-#if CLIPWB_HAVE_TRAINER
     std::lock_guard<std::mutex> lock(m_mutex);
     if (m_trainer)
         m_trainer->requestSave();
-#endif
 }
 
 } // namespace clipwb::ui

@@ -23,8 +23,6 @@ public:
     explicit TrainingWorker(QObject* parent = nullptr);
     ~TrainingWorker() override;
 
-    /// Whether this build has the trainer (false while it is being written).
-    static bool trainerAvailable();
     bool isRunning() const { return m_running; }
 
 public Q_SLOTS:
