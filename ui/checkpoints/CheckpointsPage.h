@@ -10,7 +10,7 @@ class QAction;
 class QLabel;
 class QTableWidget;
 
-namespace clipwb::train {
+namespace clipwb::run {
 class RunFolder;
 }
 

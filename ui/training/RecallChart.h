@@ -11,7 +11,7 @@
 #include <functional>
 #include <map>
 
-namespace clipwb::train {
+namespace clipwb::run {
 class MetricTable;
 }
 
