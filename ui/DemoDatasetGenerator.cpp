@@ -5,14 +5,11 @@
 
 namespace clipwb::ui {
 
-void generateDemoDataset(const QString& folder, const DemoProject::Progress& progress)
+void generateDemoDataset(const QString& folder, const ProgressCallback& progress)
 {
     data::DemoDatasetOptions options;
     options.outDir = folder.toStdString();
-    data::makeDemoDataset(options, [&](double fraction, const std::string& stage) {
-        progress(fraction, QString::fromStdString(stage));
-        return true;
-    });
+    data::makeDemoDataset(options, progress);
 }
 
 } // namespace clipwb::ui

@@ -2,17 +2,16 @@
 
 #include "config/TrainConfig.h"
 #include "ui/MainWindow.h"
+#include "ui/common/BackgroundJob.h"
 #include "ui/config/ConfigPage.h"
 
 #include <QDir>
 #include <QFileInfo>
-#include <QFutureWatcher>
 #include <QMessageBox>
 #include <QPointer>
 #include <QProgressDialog>
 #include <QStandardPaths>
 #include <QStatusBar>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <filesystem>
 
@@ -20,11 +19,11 @@ namespace clipwb::ui {
 
 namespace fs = std::filesystem;
 
-void generateDemoDataset(const QString& folder,
-                         const DemoProject::Progress& progress); // DemoDatasetGenerator.cpp
+void generateDemoDataset(const QString& folder, const ProgressCallback& progress); // DemoDatasetGenerator.cpp
 
 DemoProject::DemoProject(MainWindow* window, QString folder)
-    : QObject(window), m_window(window), m_folder(std::move(folder)), m_generator(generateDemoDataset)
+    : QObject(window), m_window(window), m_folder(std::move(folder)), m_generator(generateDemoDataset),
+      m_job(new BackgroundJob(this))
 {
 }
 
@@ -74,22 +73,12 @@ void DemoProject::generate()
     m_progress->setValue(0);
 
     QPointer<QProgressDialog> dialog = m_progress;
-    const Progress progress = [dialog](double fraction, const QString& what) {
-        QMetaObject::invokeMethod(
-            dialog.data(),
-            [dialog, fraction, what] {
-                if (!dialog)
-                    return;
-                dialog->setValue(int(std::clamp(fraction, 0.0, 1.0) * 1000));
-                if (!what.isEmpty())
-                    dialog->setLabelText(what);
-            },
-            Qt::QueuedConnection);
-    };
-    auto* watcher = new QFutureWatcher<QString>(this);
-    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, partial] {
-        const QString error = watcher->result();
-        watcher->deleteLater();
+    connect(m_job, &BackgroundJob::progress, m_progress, [dialog](const Progress& report) {
+        dialog->setValue(int(std::clamp(report.fraction, 0.0, 1.0) * 1000));
+        if (!report.stage.empty())
+            dialog->setLabelText(QString::fromStdString(report.stage));
+    });
+    const auto finished = [this, partial](const QString& error) {
         m_progress->close();
         m_progress->deleteLater();
         m_progress = nullptr;
@@ -114,16 +103,10 @@ void DemoProject::generate()
             return;
         }
         finish();
-    });
+    };
     const Generator generator = m_generator;
-    watcher->setFuture(QtConcurrent::run([generator, partial, progress]() -> QString {
-        try {
-            generator(partial, progress);
-            return {};
-        } catch (const std::exception& e) {
-            return QString::fromStdString(e.what());
-        }
-    }));
+    m_job->run([generator, partial](const ProgressCallback& progress) { generator(partial, progress); },
+               [finished] { finished(QString()); }, finished);
 }
 
 void DemoProject::finish()

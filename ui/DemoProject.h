@@ -2,6 +2,8 @@
 // The demo project behind `clipwb --demo`: the generated demo dataset in a
 // per-user data folder (made on first use, with a progress dialog, off the GUI
 // thread) and the demo preset pointing at it, shown on the Configuration page.
+#include "common/Progress.h"
+
 #include <QObject>
 #include <QString>
 
@@ -11,15 +13,15 @@ class QProgressDialog;
 
 namespace clipwb::ui {
 
+class BackgroundJob;
 class MainWindow;
 
 class DemoProject : public QObject {
     Q_OBJECT
 public:
-    /// progress(fraction in [0, 1], what is being done); called from the worker thread.
-    using Progress = std::function<void(double, const QString&)>;
     /// Writes the demo dataset into a folder (raw files + lmdb/{train,valid}); throws on failure.
-    using Generator = std::function<void(const QString& folder, const Progress& progress)>;
+    /// Called on a worker thread; progress reports there.
+    using Generator = std::function<void(const QString& folder, const ProgressCallback& progress)>;
 
     explicit DemoProject(MainWindow* window, QString folder = defaultFolder());
     ~DemoProject() override;
@@ -50,6 +52,7 @@ private:
     QString m_folder;
     Generator m_generator;
     QProgressDialog* m_progress = nullptr;
+    BackgroundJob* m_job;
 };
 
 } // namespace clipwb::ui

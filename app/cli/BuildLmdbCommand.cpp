@@ -30,15 +30,14 @@ int runBuildLmdb(const Args& args)
 
     std::unique_ptr<ProgressBar> bar;
     std::string current;
-    const auto results = data::buildLmdb(options, [&](const data::BuildLmdbProgress& p) {
-        const std::string label = p.split + " " + p.stage;
-        if (label != current) {
+    const auto results = data::buildLmdb(options, [&](const Progress& p) {
+        if (p.stage != current) {
             if (bar)
                 bar->finish();
-            bar = std::make_unique<ProgressBar>(label, p.bytesTotal);
-            current = label;
+            bar = std::make_unique<ProgressBar>(p.stage, p.total);
+            current = p.stage;
         }
-        bar->update(p.bytesDone, std::to_string(p.records) + (p.stage == "pairs" ? " pairs" : " images"));
+        bar->update(p.done, p.detail);
         return true;
     });
     if (bar)

@@ -62,10 +62,10 @@ int runCheck(const Args& args)
     data::DatasetCheckOptions options;
     options.decodeImages = !parser.has("no-images");
     std::unique_ptr<ProgressBar> bar;
-    const auto report = data::checkDataset(parser.positionals()[0], options, [&](std::int64_t done, std::int64_t total) {
+    const auto report = data::checkDataset(parser.positionals()[0], options, [&](const Progress& p) {
         if (!bar)
-            bar = std::make_unique<ProgressBar>("check", total);
-        bar->update(done);
+            bar = std::make_unique<ProgressBar>("check", p.total);
+        bar->update(p.done);
         return true;
     });
     if (bar)

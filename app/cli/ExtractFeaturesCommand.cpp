@@ -96,7 +96,10 @@ int runExtractFeatures(const Args& args)
             "text-feat-output-path", textData.substr(0, textData.size() >= 6 ? textData.size() - 6 : 0) + ".txt_feat.jsonl");
         ProgressBar bar("texts", static_cast<std::int64_t>(textRows.size()));
         const eval::FeatureTable table =
-            extractor.extractTexts(textRows, textBatch, [&](std::int64_t done, std::int64_t) { bar.update(done); });
+            extractor.extractTexts(textRows, textBatch, [&](const Progress& p) {
+            bar.update(p.done);
+            return true;
+        });
         bar.finish();
         table.writeJsonl(output);
         std::printf("%lld text features are stored in %s\n", static_cast<long long>(table.rows()), output.c_str());
@@ -106,7 +109,10 @@ int runExtractFeatures(const Args& args)
                                                   replaceAll(textData, "_texts.jsonl", "_imgs") + ".img_feat.jsonl");
         ProgressBar bar("images", static_cast<std::int64_t>(imageIds.size()));
         const eval::FeatureTable table = extractor.extractImages(
-            *split, imageIds, imageBatch, [&](std::int64_t done, std::int64_t) { bar.update(done); });
+            *split, imageIds, imageBatch, [&](const Progress& p) {
+                bar.update(p.done);
+                return true;
+            });
         bar.finish();
         table.writeJsonl(output);
         std::printf("%lld image features are stored in %s\n", static_cast<long long>(table.rows()), output.c_str());

@@ -28,8 +28,8 @@ int runMakeDemoDataset(const Args& args)
     CLIPWB_CHECK(seed >= 0, "--seed must not be negative");
     options.seed = static_cast<std::uint64_t>(seed);
     ProgressBar bar("demo dataset", 1000);
-    const auto summary = data::makeDemoDataset(options, [&](double fraction, const std::string& stage) {
-        bar.update(static_cast<std::int64_t>(fraction * 1000), stage);
+    const auto summary = data::makeDemoDataset(options, [&](const Progress& p) {
+        bar.update(static_cast<std::int64_t>(p.fraction * 1000), p.stage);
         return true;
     });
     bar.finish();

@@ -42,8 +42,6 @@ std::string DatasetCheckReport::toJson(int indent) const
     j["pairs_checked"] = pairsChecked;
     j["images_checked"] = imagesChecked;
     j["ok"] = clean();
-    if (cancelled)
-        j["cancelled"] = true;
     std::map<std::string, std::int64_t> counts;
     nlohmann::json list = nlohmann::json::array();
     for (const auto& p : problems) {
@@ -61,7 +59,7 @@ std::string DatasetCheckReport::toJson(int indent) const
 }
 
 DatasetCheckReport checkDataset(const std::filesystem::path& splitDir, const DatasetCheckOptions& options,
-                                const std::function<bool(std::int64_t, std::int64_t)>& progress)
+                                const ProgressCallback& progress)
 {
     using Kind = DatasetProblem::Kind;
     const LmdbSplit split(splitDir);
@@ -93,9 +91,8 @@ DatasetCheckReport checkDataset(const std::filesystem::path& splitDir, const Dat
     std::int64_t done = 0;
     auto tick = [&]() {
         ++done;
-        if (progress && (done % 64 == 0 || done == total) && !progress(done, total))
-            report.cancelled = true;
-        return !report.cancelled;
+        if (done % 64 == 0 || done == total)
+            reportProgress(progress, {total > 0 ? double(done) / double(total) : 1.0, "records", done, total});
     };
 
     struct PairKey {
@@ -129,8 +126,7 @@ DatasetCheckReport checkDataset(const std::filesystem::path& splitDir, const Dat
                 add(Kind::BadPickle, i, -1, e.what());
             }
         }
-        if (!tick())
-            return report;
+        tick();
     }
 
     if (options.decodeImages) {
@@ -148,8 +144,7 @@ DatasetCheckReport checkDataset(const std::filesystem::path& splitDir, const Dat
                     add(Kind::BadImage, -1, id, e.what());
                 }
             }
-            if (!tick())
-                return report;
+            tick();
         }
     }
     return report;

@@ -4,9 +4,10 @@
 // decode, pair values that are not a pickled (image_id, text_id, text),
 // stored counts that disagree with the entries, duplicate pairs. No torch:
 // the GUI calls it from a worker thread with progress and cancel.
+#include "common/Progress.h"
+
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,7 @@ struct DatasetCheckReport {
     std::int64_t numSamples = 0, numImages = 0;
     std::int64_t pairsChecked = 0, imagesChecked = 0;
     std::vector<DatasetProblem> problems;
-    bool cancelled = false;
-    bool clean() const { return problems.empty() && !cancelled; }
+    bool clean() const { return problems.empty(); }
     /// {"path", "num_samples", "num_images", "pairs_checked", "images_checked", "ok",
     ///  "problem_counts": {kind: n}, "problems": [{"kind", "index", "image_id", "message"}]}
     std::string toJson(int indent = 2) const;
@@ -38,9 +38,10 @@ struct DatasetCheckOptions {
     std::size_t maxReportedPerKind = 1000; // further problems of a kind are counted, not listed
 };
 
-/// progress(done, total) is called now and then; returning false cancels (report.cancelled).
+/// progress is called now and then (done and total count pairs, then images); returning false
+/// stops the check with clipwb::Cancelled.
 /// Throws clipwb::Error only when the split cannot be opened at all.
 DatasetCheckReport checkDataset(const std::filesystem::path& splitDir, const DatasetCheckOptions& options = {},
-                                const std::function<bool(std::int64_t done, std::int64_t total)>& progress = {});
+                                const ProgressCallback& progress = {});
 
 } // namespace clipwb::data

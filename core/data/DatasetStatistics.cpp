@@ -36,7 +36,7 @@ std::vector<int64_t> DatasetStatistics::pairsOfImage(int64_t imageId) const
 
 DatasetStatistics computeDatasetStatistics(const data::LmdbSplit& split, const text::Tokenizer* tokenizer,
                                            const DatasetStatisticsOptions& options,
-                                           const std::function<bool(double)>& progress)
+                                           const ProgressCallback& progress)
 {
     DatasetStatistics stats;
     stats.numSamples = split.numSamples();
@@ -50,10 +50,7 @@ DatasetStatistics computeDatasetStatistics(const data::LmdbSplit& split, const t
     const int64_t every = std::max<int64_t>(1, stats.numSamples / 200);
     for (int64_t i = 0; i < stats.numSamples; ++i) {
         if (i % every == 0) {
-            if (progress && !progress(pairShare * double(i) / double(stats.numSamples))) {
-                stats.cancelled = true;
-                return stats;
-            }
+            reportProgress(progress, {pairShare * double(i) / double(stats.numSamples), "pairs", i, stats.numSamples});
         }
         data::PairRecord pair;
         try {
@@ -104,10 +101,7 @@ DatasetStatistics computeDatasetStatistics(const data::LmdbSplit& split, const t
     stats.imageSizes.reserve(size_t(examine));
     for (int64_t k = 0; k < examine; ++k) {
         if (k % 64 == 0) {
-            if (progress && !progress(pairShare + (1 - pairShare) * double(k) / double(examine))) {
-                stats.cancelled = true;
-                return stats;
-            }
+            reportProgress(progress, {pairShare + (1 - pairShare) * double(k) / double(examine), "images", k, examine});
         }
         const int64_t imageId = imageIds[size_t(k * total / examine)];
         ++stats.imagesExamined;
@@ -123,8 +117,7 @@ DatasetStatistics computeDatasetStatistics(const data::LmdbSplit& split, const t
             ++stats.unreadableImages;
         }
     }
-    if (progress)
-        progress(1.0);
+    reportProgress(progress, {1.0, "images", examine, examine});
     return stats;
 }
 

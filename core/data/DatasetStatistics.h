@@ -3,8 +3,9 @@
 // its pairs (and over a sample of its images, whose headers alone are read).
 // The pass also builds the image -> pairs index the detail pane uses to list
 // every text of an image.
+#include "common/Progress.h"
+
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -45,7 +46,6 @@ struct DatasetStatistics {
     std::vector<std::pair<int64_t, int64_t>> pairsByImage;
     std::vector<int64_t> pairsOfImage(int64_t imageId) const;
 
-    bool cancelled = false;
 };
 
 struct DatasetStatisticsOptions {
@@ -54,10 +54,10 @@ struct DatasetStatisticsOptions {
     int64_t maxImagesExamined = 20000;
 };
 
-/// One pass over split; tokenizer may be null (no token lengths then). progress(0..1) is called
-/// now and then from the calling thread; the pass stops (cancelled) when it returns false.
+/// One pass over split; tokenizer may be null (no token lengths then). progress is called
+/// now and then from the calling thread; the pass throws clipwb::Cancelled when it returns false.
 DatasetStatistics computeDatasetStatistics(const data::LmdbSplit& split, const text::Tokenizer* tokenizer,
                                            const DatasetStatisticsOptions& options,
-                                           const std::function<bool(double)>& progress = {});
+                                           const ProgressCallback& progress = {});
 
 } // namespace clipwb::data

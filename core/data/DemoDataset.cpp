@@ -194,7 +194,7 @@ DemoSample makeDemoSample(std::uint64_t seed, int resolution)
 }
 
 DemoDatasetSummary makeDemoDataset(const DemoDatasetOptions& options,
-                                   const std::function<bool(double, const std::string&)>& progress)
+                                   const ProgressCallback& progress)
 {
     CLIPWB_CHECK(!options.outDir.empty(), "make-demo-dataset: no output folder");
     CLIPWB_CHECK(options.trainImages > 0 && options.validImages > 0, "make-demo-dataset: --train and --valid must be positive");
@@ -207,8 +207,7 @@ DemoDatasetSummary makeDemoDataset(const DemoDatasetOptions& options,
     const std::int64_t total = options.trainImages + options.validImages;
     std::int64_t done = 0;
     auto report = [&](double fraction, const std::string& stage) {
-        if (progress)
-            CLIPWB_CHECK(progress(std::min(1.0, fraction), stage), "make-demo-dataset cancelled");
+        reportProgress(progress, {std::min(1.0, fraction), stage, done, total});
     };
     DemoDatasetSummary summary;
     Rng rng(options.seed);
@@ -248,13 +247,9 @@ DemoDatasetSummary makeDemoDataset(const DemoDatasetOptions& options,
     build.dataDir = options.outDir;
     build.splits = {"train", "valid"};
     build.lmdbDir = options.outDir / "lmdb";
-    const auto results = buildLmdb(build, [&](const BuildLmdbProgress& p) {
-        const double within = p.bytesTotal > 0 ? static_cast<double>(p.bytesDone) / static_cast<double>(p.bytesTotal) : 1.0;
-        const double base = p.split == "train" ? 0.8 : 0.9;
-        const double part = p.stage == "pairs" ? 0.0 : 0.05;
-        if (progress)
-            return progress(base + part + 0.05 * within, "writing LMDB " + p.split + " " + p.stage);
-        return true;
+    // Drawing is 80% of the job, writing the LMDB the rest.
+    const auto results = buildLmdb(build, [&](const Progress& p) {
+        return !progress || progress({0.8 + 0.2 * p.fraction, "writing LMDB " + p.stage, p.done, p.total, p.detail});
     });
     for (const auto& r : results)
         (r.split == "train" ? summary.trainPairs : summary.validPairs) = r.numSamples;

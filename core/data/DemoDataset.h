@@ -7,9 +7,10 @@
 // ({split}_imgs.tsv, {split}_texts.jsonl) and as LMDB (lmdb/{split}).
 // Deterministic for a seed. Sized so that Tiny-ViT + Tiny-BERT learn retrieval
 // within minutes on a CPU.
+#include "common/Progress.h"
+
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <string>
 
 namespace clipwb::data {
@@ -26,9 +27,9 @@ struct DemoDatasetSummary {
     std::int64_t trainPairs = 0, validPairs = 0, trainTexts = 0, validTexts = 0;
 };
 
-/// progress(fraction in [0, 1], stage) may return false to cancel (throws "cancelled").
+/// progress may return false to stop (throws clipwb::Cancelled).
 DemoDatasetSummary makeDemoDataset(const DemoDatasetOptions& options,
-                                   const std::function<bool(double fraction, const std::string& stage)>& progress = {});
+                                   const ProgressCallback& progress = {});
 
 /// One demo image (JPEG bytes) and its caption, for tests and previews.
 struct DemoSample {

@@ -1,12 +1,14 @@
 #include "data/LmdbBuilder.h"
 
 #include "common/Error.h"
+#include "common/Progress.h"
 #include "common/Pickle.h"
 #include "data/Base64.h"
 #include "data/LmdbWriter.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <unistd.h>
 
@@ -48,35 +50,41 @@ private:
     std::int64_t m_line = 0, m_done = 0, m_size = 0;
 };
 
+/// Progress of one stage ("train pairs", then "train imgs") of one split of several: the pairs
+/// are a fifth of a split's share of the job, the images (most of the bytes) the rest.
 class Reporter {
 public:
-    Reporter(const std::function<bool(const BuildLmdbProgress&)>& cb, std::string split, std::string stage,
-             std::int64_t total)
-        : m_cb(cb)
+    Reporter(const ProgressCallback& cb, const std::string& split, const std::string& stage, std::size_t splitIndex,
+             std::size_t splitCount)
+        : m_cb(cb), m_unit(stage == "pairs" ? " pairs" : " images")
     {
-        m_p.split = std::move(split);
-        m_p.stage = std::move(stage);
-        m_p.bytesTotal = total;
+        m_p.stage = split + " " + stage;
+        const double splitShare = 1.0 / double(std::max<std::size_t>(1, splitCount));
+        m_start = splitShare * (double(splitIndex) + (stage == "pairs" ? 0.0 : 0.2));
+        m_share = splitShare * (stage == "pairs" ? 0.2 : 0.8);
     }
+    void setTotal(std::int64_t bytes) { m_p.total = bytes; }
     void report(std::int64_t done, std::int64_t records, bool force = false)
     {
         if (!m_cb || (!force && (records % 256) != 0))
             return;
-        m_p.bytesDone = done;
-        m_p.records = records;
-        CLIPWB_CHECK(m_cb(m_p), "build-lmdb cancelled");
+        m_p.done = done;
+        m_p.fraction = m_start + m_share * (m_p.total > 0 ? double(done) / double(m_p.total) : 1.0);
+        m_p.detail = std::to_string(records) + m_unit;
+        reportProgress(m_cb, m_p);
     }
 
 private:
-    const std::function<bool(const BuildLmdbProgress&)>& m_cb;
-    BuildLmdbProgress m_p;
+    const ProgressCallback& m_cb;
+    const char* m_unit;
+    Progress m_p;
+    double m_start = 0, m_share = 1;
 };
 
-std::int64_t writePairs(const std::filesystem::path& jsonl, const std::filesystem::path& out, const std::string& split,
-                        const std::function<bool(const BuildLmdbProgress&)>& progress)
+std::int64_t writePairs(const std::filesystem::path& jsonl, const std::filesystem::path& out, Reporter reporter)
 {
     LineReader reader(jsonl);
-    Reporter reporter(progress, split, "pairs", reader.size());
+    reporter.setTotal(reader.size());
     LmdbWriter writer(out, 5000); // upstream commits every 5000 pairs
     std::string line;
     std::int64_t index = 0;
@@ -114,11 +122,10 @@ std::int64_t writePairs(const std::filesystem::path& jsonl, const std::filesyste
     return index;
 }
 
-std::int64_t writeImages(const std::filesystem::path& tsv, const std::filesystem::path& out, const std::string& split,
-                         const std::function<bool(const BuildLmdbProgress&)>& progress)
+std::int64_t writeImages(const std::filesystem::path& tsv, const std::filesystem::path& out, Reporter reporter)
 {
     LineReader reader(tsv);
-    Reporter reporter(progress, split, "imgs", reader.size());
+    reporter.setTotal(reader.size());
     LmdbWriter writer(out, 1000); // upstream commits every 1000 images
     std::string line;
     std::int64_t count = 0;
@@ -148,7 +155,7 @@ std::int64_t writeImages(const std::filesystem::path& tsv, const std::filesystem
 } // namespace
 
 std::vector<BuildLmdbSplitResult> buildLmdb(const BuildLmdbOptions& options,
-                                            const std::function<bool(const BuildLmdbProgress&)>& progress)
+                                            const ProgressCallback& progress)
 {
     CLIPWB_CHECK(std::filesystem::is_directory(options.dataDir), "data folder ", options.dataDir.string(),
                  " does not exist");
@@ -162,7 +169,8 @@ std::vector<BuildLmdbSplitResult> buildLmdb(const BuildLmdbOptions& options,
                          (options.dataDir / file).string());
     }
     std::vector<BuildLmdbSplitResult> results;
-    for (const auto& split : options.splits) {
+    for (std::size_t index = 0; index < options.splits.size(); ++index) {
+        const std::string& split = options.splits[index];
         const std::filesystem::path final = lmdbDir / split;
         const std::filesystem::path tmp = lmdbDir / ("." + split + ".building-" + std::to_string(::getpid()));
         std::filesystem::remove_all(tmp);
@@ -170,8 +178,11 @@ std::vector<BuildLmdbSplitResult> buildLmdb(const BuildLmdbOptions& options,
             BuildLmdbSplitResult r;
             r.split = split;
             r.path = final;
-            r.numSamples = writePairs(options.dataDir / (split + "_texts.jsonl"), tmp / "pairs", split, progress);
-            r.numImages = writeImages(options.dataDir / (split + "_imgs.tsv"), tmp / "imgs", split, progress);
+            const std::size_t count = options.splits.size();
+            r.numSamples = writePairs(options.dataDir / (split + "_texts.jsonl"), tmp / "pairs",
+                                      Reporter(progress, split, "pairs", index, count));
+            r.numImages = writeImages(options.dataDir / (split + "_imgs.tsv"), tmp / "imgs",
+                                      Reporter(progress, split, "imgs", index, count));
             std::filesystem::remove_all(final);
             std::filesystem::rename(tmp, final);
             results.push_back(r);

@@ -4,9 +4,10 @@
 // pickle.dumps((image_id, text_id, text)) with protocol 4, byte-identical to
 // Python's. Each split is built in a temporary folder and renamed into place,
 // so a failed build never leaves a half-written split behind.
+#include "common/Progress.h"
+
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,13 +19,6 @@ struct BuildLmdbOptions {
     std::filesystem::path lmdbDir; // empty: dataDir/lmdb
 };
 
-struct BuildLmdbProgress {
-    std::string split;
-    std::string stage; // "pairs" or "imgs"
-    std::int64_t bytesDone = 0, bytesTotal = 0;
-    std::int64_t records = 0;
-};
-
 struct BuildLmdbSplitResult {
     std::string split;
     std::filesystem::path path;
@@ -33,8 +27,8 @@ struct BuildLmdbSplitResult {
 
 /// Throws clipwb::Error naming file:line for bad lines (bad JSON, missing or
 /// mistyped fields, a tsv line without exactly two fields, bad base64).
-/// progress may return false to cancel (then throws "cancelled").
-std::vector<BuildLmdbSplitResult> buildLmdb(const BuildLmdbOptions& options,
-                                            const std::function<bool(const BuildLmdbProgress&)>& progress = {});
+/// progress: stage "{split} pairs" or "{split} imgs", done and total in bytes of its input file,
+/// detail the records written; returning false stops with clipwb::Cancelled.
+std::vector<BuildLmdbSplitResult> buildLmdb(const BuildLmdbOptions& options, const ProgressCallback& progress = {});
 
 } // namespace clipwb::data

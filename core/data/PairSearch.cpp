@@ -34,7 +34,7 @@ int64_t parseId(const std::string& value)
 } // namespace
 
 PairSearchResult searchPairs(const data::LmdbSplit& split, const PairSearchQuery& query,
-                             const std::function<bool(double)>& progress)
+                             const ProgressCallback& progress)
 {
     PairSearchResult result;
     const int64_t count = split.numSamples();
@@ -50,10 +50,7 @@ PairSearchResult searchPairs(const data::LmdbSplit& split, const PairSearchQuery
     const int64_t progressEvery = std::max<int64_t>(1, count / 100);
     for (int64_t i = 0; i < count; ++i) {
         if (i % progressEvery == 0) {
-            if (progress && !progress(double(i) / double(count))) {
-                result.cancelled = true;
-                return result;
-            }
+            reportProgress(progress, {double(i) / double(count), "search", i, count});
         }
         data::PairRecord pair;
         try {
@@ -79,8 +76,7 @@ PairSearchResult searchPairs(const data::LmdbSplit& split, const PairSearchQuery
         if (match)
             result.pairIndices.push_back(i);
     }
-    if (progress)
-        progress(1.0);
+    reportProgress(progress, {1.0, "search", count, count});
     return result;
 }
 

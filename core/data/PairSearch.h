@@ -2,8 +2,9 @@
 // Finding pairs of a split by caption substring or by id. It reads every
 // record, so the Dataset page runs it in a worker thread and cancels it when the
 // query changes.
+#include "common/Progress.h"
+
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,14 +25,13 @@ struct PairSearchQuery {
 struct PairSearchResult {
     std::vector<int64_t> pairIndices; ///< matches in index order
     int64_t brokenRecords = 0;        ///< records that could not be read (skipped)
-    bool cancelled = false;
     std::string error; ///< set by callers that catch a failed search (e.g. an id that is not a number)
 };
 
-/// Every pair matching query. progress(0..1) is called now and then from the calling thread; the
-/// search stops (cancelled) when it returns false.
+/// Every pair matching query. progress is called now and then from the calling thread; the
+/// search throws clipwb::Cancelled when it returns false.
 /// Throws clipwb::Error when an id query is not a number.
 PairSearchResult searchPairs(const data::LmdbSplit& split, const PairSearchQuery& query,
-                             const std::function<bool(double)>& progress = {});
+                             const ProgressCallback& progress = {});
 
 } // namespace clipwb::data

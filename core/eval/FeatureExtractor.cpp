@@ -158,17 +158,15 @@ std::int64_t FeatureExtractor::visualParameterCount() const
 }
 
 FeatureTable FeatureExtractor::extractTexts(const std::vector<std::pair<std::int64_t, std::string>>& texts,
-                                            std::int64_t batchSize, const BatchProgress& progress,
-                                            const CancelCheck& cancel)
+                                            std::int64_t batchSize, const ProgressCallback& progress)
 {
     CLIPWB_CHECK(batchSize > 0, "--text-batch-size must be positive");
     FeatureTable table;
     table.idKey = "text_id";
     table.dim = 0;
     const auto total = static_cast<std::int64_t>(texts.size());
+    reportProgress(progress, {0.0, "texts", 0, total});
     for (std::int64_t start = 0; start < total; start += batchSize) {
-        if (cancel && cancel())
-            throw Cancelled();
         const std::int64_t end = std::min(total, start + batchSize);
         std::vector<std::string> batch;
         for (std::int64_t i = start; i < end; ++i) {
@@ -176,8 +174,7 @@ FeatureTable FeatureExtractor::extractTexts(const std::vector<std::pair<std::int
             batch.push_back(texts[static_cast<std::size_t>(i)].second);
         }
         appendRows(table, encodeTexts(batch));
-        if (progress)
-            progress(end, total);
+        reportProgress(progress, {double(end) / double(total), "texts", end, total});
     }
     if (table.dim == 0)
         table.dim = embedDim();
@@ -186,17 +183,15 @@ FeatureTable FeatureExtractor::extractTexts(const std::vector<std::pair<std::int
 
 FeatureTable FeatureExtractor::extractImages(const data::LmdbSplit& split,
                                              const std::vector<std::int64_t>& imageIds,
-                                             std::int64_t batchSize, const BatchProgress& progress,
-                                             const CancelCheck& cancel)
+                                             std::int64_t batchSize, const ProgressCallback& progress)
 {
     CLIPWB_CHECK(batchSize > 0, "--img-batch-size must be positive");
     FeatureTable table;
     table.idKey = "image_id";
     table.dim = 0;
     const auto total = static_cast<std::int64_t>(imageIds.size());
+    reportProgress(progress, {0.0, "images", 0, total});
     for (std::int64_t start = 0; start < total; start += batchSize) {
-        if (cancel && cancel())
-            throw Cancelled();
         const std::int64_t end = std::min(total, start + batchSize);
         std::vector<std::string> bytes, names;
         for (std::int64_t i = start; i < end; ++i) {
@@ -206,8 +201,7 @@ FeatureTable FeatureExtractor::extractImages(const data::LmdbSplit& split,
             names.push_back("image " + std::to_string(id) + " of " + split.path().string());
         }
         appendRows(table, encodeImages(bytes, names));
-        if (progress)
-            progress(end, total);
+        reportProgress(progress, {double(end) / double(total), "images", end, total});
     }
     if (table.dim == 0)
         table.dim = embedDim();

@@ -4,6 +4,7 @@
 // vision + text configs, the checkpoint's state dict loaded (`module.`
 // stripped, bert.pooler dropped), eval mode, texts preprocessed and tokenised,
 // images through the evaluation transform, features L2-normalised.
+#include "common/Progress.h"
 #include "eval/FeatureTable.h"
 #include "model/Clip.h"
 #include "text/Tokenizer.h"
@@ -12,7 +13,6 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -36,9 +36,6 @@ struct FeatureExtractorOptions {
     std::filesystem::path vocab; ///< empty: the shipped vocab
 };
 
-/// Called after each batch with (done, total); returning true from the cancel check stops with Cancelled.
-using BatchProgress = std::function<void(std::int64_t done, std::int64_t total)>;
-using CancelCheck = std::function<bool()>;
 
 class FeatureExtractor {
 public:
@@ -63,13 +60,14 @@ public:
     std::int64_t parameterCount() const;
     std::int64_t visualParameterCount() const;
 
-    /// Features of (text_id, text) pairs in batches, in order.
+    /// Features of (text_id, text) pairs in batches, in order. progress (stage "texts", done and
+    /// total in texts) is called before the first batch and after each; returning false stops
+    /// with clipwb::Cancelled.
     FeatureTable extractTexts(const std::vector<std::pair<std::int64_t, std::string>>& texts, std::int64_t batchSize,
-                              const BatchProgress& progress = {}, const CancelCheck& cancel = {});
-    /// Features of the given images of a split in batches, in order.
+                              const ProgressCallback& progress = {});
+    /// Features of the given images of a split in batches, in order; progress as for texts ("images").
     FeatureTable extractImages(const data::LmdbSplit& split, const std::vector<std::int64_t>& imageIds,
-                               std::int64_t batchSize, const BatchProgress& progress = {},
-                               const CancelCheck& cancel = {});
+                               std::int64_t batchSize, const ProgressCallback& progress = {});
 
 private:
     FeatureExtractorOptions m_options;

@@ -147,15 +147,20 @@ fs::path RetrievalSession::cacheDirectory() const
     return root / (stem + "-" + hexHash(cacheIdentity(m_impl->options).dump()));
 }
 
-void RetrievalSession::prepare(const ProgressCallback& progress, const CancelCallback& cancel)
+void RetrievalSession::prepare(const ProgressCallback& progress)
 {
     Impl& d = *m_impl;
     const RetrievalSessionOptions& options = d.options;
+    // The model is the first 5% of the job, the texts the next 15%, the images the rest.
     auto report = [&](const char* stage, std::int64_t done, std::int64_t total) {
-        if (progress)
-            progress({stage, done, total});
+        const double within = total > 0 ? double(done) / double(total) : 1.0;
+        const std::string name = stage;
+        const double fraction = name == "model"   ? 0.05 * within
+                                : name == "texts" ? 0.05 + 0.15 * within
+                                : name == "cache" ? 0.05 + 0.95 * within
+                                                  : 0.2 + 0.8 * within;
+        reportProgress(progress, {fraction, stage, done, total});
     };
-    auto cancelled = [&] { return cancel && cancel(); };
     d.prepared = false;
 
     report("model", 0, 1);
@@ -170,8 +175,7 @@ void RetrievalSession::prepare(const ProgressCallback& progress, const CancelCal
     std::vector<std::int64_t> textIds;
     for (const auto& text : d.texts)
         textIds.push_back(text.textId);
-    if (cancelled())
-        throw Cancelled();
+    report("model", 0, 1); // a chance to stop before the model loads
 
     FeatureExtractorOptions extractorOptions;
     extractorOptions.checkpoint = options.checkpoint;
@@ -195,6 +199,8 @@ void RetrievalSession::prepare(const ProgressCallback& progress, const CancelCal
                      d.images.dim == d.extractor->embedDim() && d.textFeatures.dim == d.images.dim;
             report("cache", 1, 1);
         }
+    } catch (const Cancelled&) {
+        throw;
     } catch (const Error&) {
         cached = false; // a damaged cache is rebuilt
     }
@@ -204,10 +210,16 @@ void RetrievalSession::prepare(const ProgressCallback& progress, const CancelCal
             rows.emplace_back(text.textId, text.text);
         d.textFeatures = d.extractor->extractTexts(
             rows, options.textBatchSize,
-            [&](std::int64_t done, std::int64_t total) { report("texts", done, total); }, cancelled);
+            [&](const Progress& p) {
+                report("texts", p.done, p.total);
+                return true;
+            });
         d.images = d.extractor->extractImages(
             split, imageIds, options.imageBatchSize,
-            [&](std::int64_t done, std::int64_t total) { report("images", done, total); }, cancelled);
+            [&](const Progress& p) {
+                report("images", p.done, p.total);
+                return true;
+            });
         fs::create_directories(cache);
         d.images.writeJsonl(cache / kImageFile);
         d.textFeatures.writeJsonl(cache / kTextFile);

@@ -5,6 +5,7 @@
 // and data), then queries and recall run on the cached matrices.
 // Torch-free header (pimpl): ui/ may include it.
 #include "common/Error.h"
+#include "common/Progress.h"
 #include "eval/RecallEvaluation.h"
 
 #include <cstdint>
@@ -30,21 +31,6 @@ struct RetrievalSessionOptions {
     std::int64_t textBatchSize = 64;
     std::string device = "cpu"; ///< "cpu", "cuda", "cuda:N" (when LibTorch has CUDA)
 };
-
-/// Thrown by prepare() when the cancel callback asked to stop.
-class Cancelled : public Error {
-public:
-    Cancelled() : Error("cancelled") {}
-};
-
-struct ExtractionProgress {
-    std::string stage; ///< "model", "images", "texts", "cache"
-    std::int64_t done = 0;
-    std::int64_t total = 0;
-};
-using ProgressCallback = std::function<void(const ExtractionProgress&)>;
-/// Polled between batches; returning true stops prepare() with Cancelled.
-using CancelCallback = std::function<bool()>;
 
 struct RetrievalText {
     std::int64_t textId = 0;
@@ -102,9 +88,10 @@ public:
     std::filesystem::path cacheDirectory() const;
 
     /// Loads the model and the split, then reads the cached features or extracts
-    /// them (writing the cache). Blocking: call it from a worker thread. Callbacks
-    /// are called from that thread. Throws clipwb::Error or Cancelled.
-    void prepare(const ProgressCallback& progress = {}, const CancelCallback& cancel = {});
+    /// them (writing the cache). Blocking: call it from a worker thread. progress (stages
+    /// "model", "cache", "texts", "images"; done and total count items) is called from that
+    /// thread; returning false stops with clipwb::Cancelled. Throws clipwb::Error otherwise.
+    void prepare(const ProgressCallback& progress = {});
     bool isPrepared() const;
 
     std::vector<std::int64_t> imageIds() const; ///< in the split's (LMDB key) order

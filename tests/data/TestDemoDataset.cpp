@@ -37,9 +37,9 @@ private Q_SLOTS:
         options.outDir = a.path().toStdString();
         double last = -1;
         bool monotonic = true;
-        const auto summary = makeDemoDataset(options, [&](double f, const std::string&) {
-            monotonic = monotonic && f >= last;
-            last = f;
+        const auto summary = makeDemoDataset(options, [&](const clipwb::Progress& p) {
+            monotonic = monotonic && p.fraction >= last;
+            last = p.fraction;
             return true;
         });
         QVERIFY(monotonic);
@@ -87,10 +87,9 @@ private Q_SLOTS:
         options.validImages = 20;
         options.outDir = dir.path().toStdString();
         try {
-            makeDemoDataset(options, [](double f, const std::string&) { return f < 0.5; });
+            makeDemoDataset(options, [](const clipwb::Progress& p) { return p.fraction < 0.5; });
             QFAIL("not cancelled");
-        } catch (const clipwb::Error& e) {
-            QVERIFY(QString::fromUtf8(e.what()).contains(QStringLiteral("cancelled")));
+        } catch (const clipwb::Cancelled&) {
         }
         QVERIFY(!fs::exists(fs::path(dir.path().toStdString()) / "lmdb" / "train"));
     }

@@ -137,7 +137,7 @@ private Q_SLOTS:
         BuildLmdbOptions options;
         options.dataDir = data;
         int calls = 0;
-        const auto results = buildLmdb(options, [&](const BuildLmdbProgress&) { return ++calls > 0; });
+        const auto results = buildLmdb(options, [&](const clipwb::Progress&) { return ++calls > 0; });
         QCOMPARE(results.size(), size_t(2));
         QVERIFY(calls > 0);
         for (const std::string name : {"train", "valid"}) {
@@ -262,8 +262,8 @@ private Q_SLOTS:
         QVERIFY(errorOf([&] { lmdb.imageBytes(2); }).contains(QStringLiteral("image 2 is not valid base64")));
 
         int64_t lastDone = 0;
-        const auto report = checkDataset(split, {}, [&](int64_t done, int64_t) {
-            lastDone = done;
+        const auto report = checkDataset(split, {}, [&](const clipwb::Progress& p) {
+            lastDone = p.done;
             return true;
         });
         QVERIFY(!report.clean());
@@ -288,9 +288,9 @@ private Q_SLOTS:
         QCOMPARE(json["ok"].get<bool>(), false);
         QCOMPARE(json["problems"].size(), report.problems.size());
 
-        // Cancel stops early.
-        const auto cancelled = checkDataset(split, {}, [](int64_t, int64_t) { return false; });
-        QVERIFY(cancelled.cancelled);
+        // Cancel stops early, with the one cancellation error.
+        QVERIFY_EXCEPTION_THROWN(checkDataset(split, {}, [](const clipwb::Progress&) { return false; }),
+                                 clipwb::Cancelled);
 
         // The clean reference passes.
         QVERIFY(checkDataset(kFixtures / "lmdb" / "valid").clean());

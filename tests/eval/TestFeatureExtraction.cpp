@@ -105,10 +105,11 @@ private Q_SLOTS:
         {
             RetrievalSession session(sessionOptions(cacheRoot));
             QVERIFY(!session.isPrepared());
-            session.prepare([&](const ExtractionProgress& p) {
+            session.prepare([&](const clipwb::Progress& p) {
                 stages.insert(p.stage);
                 if (p.stage == "images")
                     imagesDone = p.done;
+                return true;
             });
             QVERIFY(session.isPrepared());
             QVERIFY(stages.count("texts") && stages.count("images"));
@@ -167,7 +168,10 @@ private Q_SLOTS:
             // A second session reads the cache instead of extracting.
             stages.clear();
             RetrievalSession session(sessionOptions(cacheRoot));
-            session.prepare([&](const ExtractionProgress& p) { stages.insert(p.stage); });
+            session.prepare([&](const clipwb::Progress& p) {
+                stages.insert(p.stage);
+                return true;
+            });
             QVERIFY(stages.count("cache"));
             QVERIFY(!stages.count("images"));
             QVERIFY(std::abs(session.evaluate().textToImage.r10 - 900.0 / 33) < 1e-9);
@@ -175,7 +179,7 @@ private Q_SLOTS:
         {
             // Cancel stops extraction (a fresh cache root forces it).
             RetrievalSession session(sessionOptions(cacheRoot / "other"));
-            QVERIFY_EXCEPTION_THROWN(session.prepare({}, [] { return true; }), Cancelled);
+            QVERIFY_EXCEPTION_THROWN(session.prepare([](const clipwb::Progress&) { return false; }), clipwb::Cancelled);
             QVERIFY(!session.isPrepared());
         }
     }

@@ -30,16 +30,16 @@ private:
     QTemporaryDir m_settingsDir;
 
     /// Writes the reference LMDB splits as the demo's lmdb/{train,valid}, from a worker thread.
-    static void copyReferenceSplits(const QString& folder, const DemoProject::Progress& progress,
+    static void copyReferenceSplits(const QString& folder, const clipwb::ProgressCallback& progress,
                                     std::atomic<bool>& offGuiThread)
     {
         offGuiThread = QThread::currentThread() != qApp->thread();
-        progress(0.5, QStringLiteral("copying"));
+        progress({0.5, "copying"});
         fs::create_directories(fs::path(folder.toStdString()) / "lmdb");
         for (const char* split : {"train", "valid"})
             fs::copy(fs::path(CLIPWB_TEST_FIXTURES) / "lmdb/lmdb" / split,
                      fs::path(folder.toStdString()) / "lmdb" / split, fs::copy_options::recursive);
-        progress(1.0, QStringLiteral("done"));
+        progress({1.0, "done"});
     }
 
 private Q_SLOTS:
@@ -62,7 +62,7 @@ private Q_SLOTS:
         std::atomic<bool> offGuiThread{false};
         int generated = 0;
         bool wroteAside = false;
-        demo->setGenerator([&](const QString& out, const DemoProject::Progress& progress) {
+        demo->setGenerator([&](const QString& out, const clipwb::ProgressCallback& progress) {
             ++generated;
             wroteAside = out != folder; // written aside, renamed when complete
             copyReferenceSplits(out, progress, offGuiThread);
@@ -122,7 +122,7 @@ private Q_SLOTS:
         const QString folder = data.filePath(QStringLiteral("demo"));
         MainWindow window;
         auto* demo = new DemoProject(&window, folder);
-        demo->setGenerator([](const QString& out, const DemoProject::Progress&) {
+        demo->setGenerator([](const QString& out, const clipwb::ProgressCallback&) {
             QDir().mkpath(out + QStringLiteral("/lmdb/train/imgs"));
             throw std::runtime_error("disk full");
         });

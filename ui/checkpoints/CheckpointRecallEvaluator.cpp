@@ -2,15 +2,13 @@
 
 #include "common/AtomicFile.h"
 #include "eval/RetrievalSession.h"
+#include "ui/common/BackgroundJob.h"
 
-#include <QApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QPointer>
-#include <QThreadPool>
 
 #include <nlohmann/json.hpp>
 
@@ -47,20 +45,23 @@ bool readCachedRecall(const std::filesystem::path& file, CheckpointRecall& recal
 
 } // namespace
 
-CheckpointRecallEvaluator::CheckpointRecallEvaluator(QObject* parent) : QObject(parent)
+CheckpointRecallEvaluator::CheckpointRecallEvaluator(QObject* parent) : QObject(parent), m_job(new BackgroundJob(this))
 {
     qRegisterMetaType<clipwb::ui::CheckpointRecall>();
+    connect(m_job, &BackgroundJob::stopped, this, [this] {
+        m_running = false;
+        Q_EMIT finished(QStringLiteral("cancelled"));
+    });
 }
 
-CheckpointRecallEvaluator::~CheckpointRecallEvaluator()
-{
-    cancel();
-}
+CheckpointRecallEvaluator::~CheckpointRecallEvaluator() = default;
 
 void CheckpointRecallEvaluator::cancel()
 {
-    if (m_cancel)
-        m_cancel->store(true);
+    if (!m_running)
+        return;
+    m_cancelRequested = true;
+    m_job->stop(); // stopped() ends the pass; a checkpoint that finished meanwhile ends it in runNext()
 }
 
 bool CheckpointRecallEvaluator::start(const QString& runConfig, const QList<Job>& jobs, QString* error)
@@ -99,70 +100,59 @@ bool CheckpointRecallEvaluator::start(const QString& runConfig, const QList<Job>
         base.cacheRoot = m_cacheRoot.toStdString();
 
     m_running = true;
+    m_cancelRequested = false;
     m_results.clear();
-    m_cancel = std::make_shared<std::atomic<bool>>(false);
-    auto cancel = m_cancel;
-    QPointer<CheckpointRecallEvaluator> self(this);
-    const auto post = [self](auto function) {
-        QMetaObject::invokeMethod(
-            qApp,
-            [self, function] {
-                if (self)
-                    function(*self);
-            },
-            Qt::QueuedConnection);
-    };
-    QThreadPool::globalInstance()->start([jobs, base, cancel, post] {
-        QString failure;
-        int done = 0;
-        for (const Job& job : jobs) {
-            if (cancel->load()) {
-                failure = QStringLiteral("cancelled");
-                break;
-            }
-            post([done, total = int(jobs.size()), path = job.checkpoint](CheckpointRecallEvaluator& e) {
-                Q_EMIT e.progress(done, total, path);
-            });
+    m_jobs = jobs;
+    m_next = 0;
+    m_base = std::make_shared<const eval::RetrievalSessionOptions>(std::move(base));
+    runNext();
+    return true;
+}
+
+void CheckpointRecallEvaluator::runNext()
+{
+    if (m_cancelRequested || m_next >= m_jobs.size()) {
+        m_running = false;
+        Q_EMIT finished(m_cancelRequested ? QStringLiteral("cancelled") : QString());
+        return;
+    }
+    const Job job = m_jobs[m_next];
+    Q_EMIT progress(int(m_next), int(m_jobs.size()), job.checkpoint);
+    const std::shared_ptr<const eval::RetrievalSessionOptions> base = m_base;
+    m_job->run(
+        [job, base](const ProgressCallback& progress) {
             CheckpointRecall recall;
             recall.checkpoint = job.checkpoint;
             recall.step = job.step;
-            try {
-                eval::RetrievalSessionOptions options = base;
-                options.checkpoint = job.checkpoint.toStdString();
-                eval::RetrievalSession session(options);
-                const std::filesystem::path cacheFile = session.cacheDirectory() / kRecallFile;
-                recall.cached = readCachedRecall(cacheFile, recall);
-                if (!recall.cached) {
-                    session.prepare({}, [cancel] { return cancel->load(); });
-                    const eval::RetrievalEvaluation e = session.evaluate();
-                    recall.values = {e.textToImage.r1, e.textToImage.r5, e.textToImage.r10,
-                                     e.imageToText.r1, e.imageToText.r5, e.imageToText.r10};
-                    recall.meanRecall = e.meanRecall;
-                    nlohmann::json json;
-                    json["values"] = recall.values;
-                    json["mean_recall"] = recall.meanRecall;
-                    json["keys"] = {"t2i_r1", "t2i_r5", "t2i_r10", "i2t_r1", "i2t_r5", "i2t_r10"};
-                    writeFileAtomic(cacheFile, json.dump(2) + "\n");
-                }
-            } catch (const eval::Cancelled&) {
-                failure = QStringLiteral("cancelled");
-                break;
-            } catch (const std::exception& e) {
-                failure = QStringLiteral("%1: %2").arg(job.checkpoint, QString::fromStdString(e.what()));
-                break;
+            eval::RetrievalSessionOptions options = *base;
+            options.checkpoint = job.checkpoint.toStdString();
+            eval::RetrievalSession session(options);
+            const std::filesystem::path cacheFile = session.cacheDirectory() / kRecallFile;
+            recall.cached = readCachedRecall(cacheFile, recall);
+            if (!recall.cached) {
+                session.prepare(progress);
+                const eval::RetrievalEvaluation e = session.evaluate();
+                recall.values = {e.textToImage.r1, e.textToImage.r5, e.textToImage.r10,
+                                 e.imageToText.r1, e.imageToText.r5, e.imageToText.r10};
+                recall.meanRecall = e.meanRecall;
+                nlohmann::json json;
+                json["values"] = recall.values;
+                json["mean_recall"] = recall.meanRecall;
+                json["keys"] = {"t2i_r1", "t2i_r5", "t2i_r10", "i2t_r1", "i2t_r5", "i2t_r10"};
+                writeFileAtomic(cacheFile, json.dump(2) + "\n");
             }
-            ++done;
-            post([recall](CheckpointRecallEvaluator& e) {
-                e.m_results << recall;
-                Q_EMIT e.evaluated(recall);
-            });
-        }
-        post([failure](CheckpointRecallEvaluator& e) {
-            e.m_running = false;
-            Q_EMIT e.finished(failure);
+            return recall;
+        },
+        [this](const CheckpointRecall& recall) {
+            m_results << recall;
+            Q_EMIT evaluated(recall);
+            ++m_next;
+            runNext();
+        },
+        [this, checkpoint = job.checkpoint](const QString& message) {
+            m_running = false;
+            Q_EMIT finished(QStringLiteral("%1: %2").arg(checkpoint, message));
         });
-    });
-    return true;
 }
 
 } // namespace clipwb::ui

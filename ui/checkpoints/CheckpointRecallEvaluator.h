@@ -8,10 +8,15 @@
 #include <QString>
 
 #include <array>
-#include <atomic>
 #include <memory>
 
+namespace clipwb::eval {
+struct RetrievalSessionOptions;
+}
+
 namespace clipwb::ui {
+
+class BackgroundJob;
 
 struct CheckpointRecall {
     QString checkpoint;
@@ -48,10 +53,17 @@ Q_SIGNALS:
     void finished(const QString& error);
 
 private:
+    /// Evaluates m_jobs[m_next] (one BackgroundJob per checkpoint), then the next.
+    void runNext();
+
     QString m_cacheRoot;
+    BackgroundJob* m_job;
     bool m_running = false;
+    bool m_cancelRequested = false;
+    QList<Job> m_jobs;
+    qsizetype m_next = 0;
+    std::shared_ptr<const eval::RetrievalSessionOptions> m_base;
     QList<CheckpointRecall> m_results;
-    std::shared_ptr<std::atomic<bool>> m_cancel;
 };
 
 } // namespace clipwb::ui

@@ -1,6 +1,7 @@
 #include "ui/dataset/BuildLmdbDialog.h"
 
 #include "data/LmdbBuilder.h"
+#include "ui/common/BackgroundJob.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -13,11 +14,9 @@
 #include <QPlainTextEdit>
 #include <QPointer>
 #include <QProgressBar>
-#include <QPromise>
 #include <QPushButton>
 #include <QToolButton>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace clipwb::ui {
 
@@ -86,21 +85,22 @@ BuildLmdbDialog::BuildLmdbDialog(QWidget* parent) : QDialog(parent)
     layout->addWidget(m_buttons);
     resize(560, 420);
 
-    connect(&m_watcher, &QFutureWatcher<Outcome>::progressValueChanged, m_progress, &QProgressBar::setValue);
-    connect(&m_watcher, &QFutureWatcher<Outcome>::progressTextChanged, this, [this](const QString& text) {
-        if (!text.isEmpty() && text != m_lastStage)
+    m_job = new BackgroundJob(this);
+    connect(m_job, &BackgroundJob::progress, this, [this](const Progress& report) {
+        m_progress->setValue(int(report.fraction * 1000));
+        const QString text = tr("%1 …").arg(QString::fromStdString(report.stage));
+        if (!report.stage.empty() && text != m_lastStage)
             appendLog(text);
         m_lastStage = text;
     });
-    connect(&m_watcher, &QFutureWatcher<Outcome>::finished, this, &BuildLmdbDialog::onFinished);
+    connect(m_job, &BackgroundJob::stopped, this, [this] {
+        Outcome outcome;
+        outcome.message = tr("Cancelled.");
+        onFinished(outcome);
+    });
 }
 
-BuildLmdbDialog::~BuildLmdbDialog()
-{
-    if (m_cancel)
-        *m_cancel = true;
-    m_watcher.waitForFinished();
-}
+BuildLmdbDialog::~BuildLmdbDialog() = default;
 
 void BuildLmdbDialog::setDataDir(const QString& dir)
 {
@@ -164,7 +164,7 @@ void BuildLmdbDialog::detectSplits()
 
 void BuildLmdbDialog::start()
 {
-    if (m_watcher.isRunning())
+    if (m_job->isRunning())
         return;
     const QStringList splits = selectedSplits();
     if (splits.isEmpty()) {
@@ -172,7 +172,6 @@ void BuildLmdbDialog::start()
         Q_EMIT finished(false, QString());
         return;
     }
-    m_cancel = std::make_shared<std::atomic<bool>>(false);
     m_runningOutput = outputDir();
     m_build->setEnabled(false);
     m_progress->setValue(0);
@@ -184,35 +183,13 @@ void BuildLmdbDialog::start()
     std::vector<std::string> splitNames;
     for (const QString& split : splits)
         splitNames.push_back(split.toStdString());
-    const auto cancel = m_cancel;
-    m_watcher.setFuture(QtConcurrent::run([dataDir, lmdbDir, splitNames, cancel](QPromise<Outcome>& promise) {
-        promise.setProgressRange(0, 1000);
-        Outcome outcome;
-        try {
+    m_job->run(
+        [dataDir, lmdbDir, splitNames](const ProgressCallback& progress) {
             data::BuildLmdbOptions options;
             options.dataDir = dataDir;
             options.splits = splitNames;
             options.lmdbDir = lmdbDir;
-            const size_t splitCount = splitNames.size();
-            size_t splitIndex = 0;
-            std::string lastSplit;
-            const auto results = data::buildLmdb(options, [&](const data::BuildLmdbProgress& progress) {
-                if (progress.split != lastSplit) {
-                    if (!lastSplit.empty())
-                        ++splitIndex;
-                    lastSplit = progress.split;
-                }
-                // Each split: pairs (texts) first, then images; images are most of the bytes.
-                const double stageShare = progress.stage == "pairs" ? 0.2 : 0.8;
-                const double stageStart = progress.stage == "pairs" ? 0.0 : 0.2;
-                const double inStage =
-                    progress.bytesTotal > 0 ? double(progress.bytesDone) / double(progress.bytesTotal) : 0.0;
-                const double fraction = (double(std::min(splitIndex, splitCount - 1)) + stageStart + stageShare * inStage) /
-                                        double(splitCount);
-                const QString stage = QString::fromStdString(progress.split + " " + progress.stage);
-                promise.setProgressValueAndText(int(fraction * 1000), tr("%1 …").arg(stage));
-                return !cancel->load() && !promise.isCanceled();
-            });
+            const auto results = data::buildLmdb(options, progress);
             QStringList lines;
             for (const auto& result : results)
                 lines << tr("%1: %2 pairs, %3 images → %4")
@@ -220,32 +197,26 @@ void BuildLmdbDialog::start()
                              .arg(result.numSamples)
                              .arg(result.numImages)
                              .arg(QString::fromStdString(result.path.string()));
-            outcome.ok = true;
-            outcome.message = lines.join(QLatin1Char('\n'));
-        } catch (const std::exception& e) {
-            outcome.message = QString::fromStdString(e.what());
-        }
-        promise.addResult(outcome);
-    }));
+            return Outcome{true, lines.join(QLatin1Char('\n'))};
+        },
+        [this](const Outcome& outcome) { onFinished(outcome); },
+        [this](const QString& message) { onFinished(Outcome{false, tr("Failed: %1").arg(message)}); });
 }
 
-void BuildLmdbDialog::onFinished()
+void BuildLmdbDialog::onFinished(const Outcome& outcome)
 {
     m_build->setEnabled(!m_splits.isEmpty());
-    if (m_watcher.future().resultCount() == 0)
-        return;
-    const Outcome outcome = m_watcher.result();
     if (outcome.ok)
         m_progress->setValue(1000);
-    appendLog(outcome.ok ? outcome.message : (m_cancel && m_cancel->load()) ? tr("Cancelled.") : tr("Failed: %1").arg(outcome.message));
+    appendLog(outcome.message);
     Q_EMIT finished(outcome.ok, outcome.ok ? m_runningOutput : QString());
 }
 
 void BuildLmdbDialog::reject()
 {
-    if (m_watcher.isRunning()) {
+    if (m_job->isRunning()) {
         // Stop at the next record; the builder leaves no half-written split behind.
-        *m_cancel = true;
+        m_job->stop();
         appendLog(tr("Cancelling…"));
         return;
     }

@@ -4,7 +4,6 @@
 // worker thread with a progress bar; bad lines are reported, never fatal to the
 // application.
 #include <QDialog>
-#include <QFutureWatcher>
 
 #include <atomic>
 #include <memory>
@@ -19,6 +18,8 @@ class QPushButton;
 class QVBoxLayout;
 
 namespace clipwb::ui {
+
+class BackgroundJob;
 
 class BuildLmdbDialog : public QDialog {
     Q_OBJECT
@@ -47,7 +48,7 @@ private:
         QString message;
     };
     void detectSplits();
-    void onFinished();
+    void onFinished(const Outcome& outcome);
     void appendLog(const QString& line);
     void reject() override;
 
@@ -60,8 +61,7 @@ private:
     QPlainTextEdit* m_log;
     QPushButton* m_build;
     QDialogButtonBox* m_buttons;
-    QFutureWatcher<Outcome> m_watcher;
-    std::shared_ptr<std::atomic<bool>> m_cancel;
+    BackgroundJob* m_job;
     QString m_runningOutput;
     QString m_lastStage;
 };

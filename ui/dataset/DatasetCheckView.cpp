@@ -2,16 +2,15 @@
 
 #include "data/DatasetChecker.h"
 #include "data/LmdbSplit.h"
+#include "ui/common/BackgroundJob.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QProgressBar>
-#include <QPromise>
 #include <QPushButton>
 #include <QTableWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace clipwb::ui {
 
@@ -19,15 +18,10 @@ namespace {
 
 enum Column { KindColumn, PairColumn, ImageColumn, MessageColumn, ColumnCount };
 
-DatasetCheckView::Report checkSplit(const std::filesystem::path& splitDir, QPromise<DatasetCheckView::Report>& promise)
+DatasetCheckView::Report checkSplit(const std::filesystem::path& splitDir, const ProgressCallback& progress)
 {
-    const data::DatasetCheckReport checked =
-        data::checkDataset(splitDir, {}, [&promise](std::int64_t done, std::int64_t total) {
-            promise.setProgressValue(total > 0 ? int(1000 * double(done) / double(total)) : 0);
-            return !promise.isCanceled();
-        });
+    const data::DatasetCheckReport checked = data::checkDataset(splitDir, {}, progress);
     DatasetCheckView::Report report;
-    report.cancelled = checked.cancelled;
     for (const data::DatasetProblem& problem : checked.problems)
         report.problems.push_back({QString::fromLatin1(data::DatasetProblem::kindName(problem.kind)), problem.index,
                                    problem.imageId, QString::fromStdString(problem.message)});
@@ -73,20 +67,22 @@ DatasetCheckView::DatasetCheckView(QWidget* parent) : QWidget(parent)
         if (row >= 0 && row < m_problems.size())
             Q_EMIT jumpRequested(m_problems[row].pairIndex, m_problems[row].imageId);
     });
-    connect(&m_watcher, &QFutureWatcher<Report>::progressValueChanged, m_progress, &QProgressBar::setValue);
-    connect(&m_watcher, &QFutureWatcher<Report>::finished, this, &DatasetCheckView::onFinished);
+    m_job = new BackgroundJob(this);
+    connect(m_job, &BackgroundJob::progress, this,
+            [this](const Progress& report) { m_progress->setValue(int(report.fraction * 1000)); });
     m_run->setEnabled(false);
 }
 
-DatasetCheckView::~DatasetCheckView()
+DatasetCheckView::~DatasetCheckView() = default;
+
+bool DatasetCheckView::isRunning() const
 {
-    m_watcher.cancel();
-    m_watcher.waitForFinished();
+    return m_job->isRunning();
 }
 
 void DatasetCheckView::setSplit(std::shared_ptr<const data::LmdbSplit> split)
 {
-    m_watcher.cancel();
+    m_job->cancel();
     m_split = std::move(split);
     m_problems.clear();
     m_table->setRowCount(0);
@@ -103,36 +99,24 @@ QString DatasetCheckView::summaryText() const
 
 void DatasetCheckView::runCheck()
 {
-    if (!m_split || m_watcher.isRunning())
+    if (!m_split || m_job->isRunning())
         return;
     m_run->setEnabled(false);
     m_progress->setValue(0);
     m_progress->show();
     m_summary->setText(tr("Checking every pair and image…"));
     const std::filesystem::path splitDir = m_split->path();
-    m_watcher.setFuture(QtConcurrent::run([splitDir](QPromise<Report>& promise) {
-        promise.setProgressRange(0, 1000);
-        Report report;
-        try {
-            report = checkSplit(splitDir, promise);
-        } catch (const std::exception& e) {
-            report.error = QString::fromStdString(e.what());
-        }
-        report.cancelled = report.cancelled || promise.isCanceled();
-        promise.addResult(report);
-    }));
-}
-
-void DatasetCheckView::onFinished()
-{
-    m_run->setEnabled(bool(m_split));
-    m_progress->hide();
-    if (m_watcher.isCanceled() || m_watcher.future().resultCount() == 0)
-        return;
-    const Report report = m_watcher.result();
-    if (report.cancelled)
-        return;
-    showReport(report);
+    const auto finished = [this](const Report& report) {
+        m_run->setEnabled(bool(m_split));
+        m_progress->hide();
+        showReport(report);
+    };
+    m_job->run([splitDir](const ProgressCallback& progress) { return checkSplit(splitDir, progress); }, finished,
+               [finished](const QString& message) {
+                   Report report;
+                   report.error = message;
+                   finished(report);
+               });
 }
 
 void DatasetCheckView::showReport(const Report& report)

@@ -2,7 +2,6 @@
 // The Check tab of the Dataset page: runs `dataset check` (data::DatasetChecker)
 // over the open split in a worker thread and lists the problems it finds; a
 // double-click on one jumps to the record at fault.
-#include <QFutureWatcher>
 #include <QVector>
 #include <QWidget>
 
@@ -19,6 +18,8 @@ class LmdbSplit;
 
 namespace clipwb::ui {
 
+class BackgroundJob;
+
 class DatasetCheckView : public QWidget {
     Q_OBJECT
 public:
@@ -33,7 +34,6 @@ public:
         QVector<Problem> problems;
         QString summary;
         QString error; ///< the check itself failed
-        bool cancelled = false;
     };
 
     explicit DatasetCheckView(QWidget* parent = nullptr);
@@ -43,7 +43,7 @@ public:
     void setSplit(std::shared_ptr<const data::LmdbSplit> split);
     /// Starts the check (as the Run button does); checkFinished follows.
     void runCheck();
-    bool isRunning() const { return m_watcher.isRunning(); }
+    bool isRunning() const;
     const QVector<Problem>& problems() const { return m_problems; }
     QString summaryText() const;
     QTableWidget* table() const { return m_table; }
@@ -54,12 +54,11 @@ Q_SIGNALS:
     void jumpRequested(qint64 pairIndex, qint64 imageId);
 
 private:
-    void onFinished();
     void showReport(const Report& report);
 
     std::shared_ptr<const data::LmdbSplit> m_split;
     QVector<Problem> m_problems;
-    QFutureWatcher<Report> m_watcher;
+    BackgroundJob* m_job;
     QPushButton* m_run;
     QProgressBar* m_progress;
     QLabel* m_summary;

@@ -20,7 +20,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
-#include <QPromise>
 #include <QScrollBar>
 #include <QSplitter>
 #include <QTabWidget>
@@ -28,7 +27,6 @@
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace clipwb::ui {
 
@@ -143,6 +141,8 @@ DatasetPage::DatasetPage(QWidget* parent) : QWidget(parent)
     splitter->setStretchFactor(1, 1);
     splitter->setSizes({820, 340});
 
+    m_statisticsJob = new BackgroundJob(this);
+    m_searchJob = new BackgroundJob(this);
     m_searchDelay = new QTimer(this);
     m_searchDelay->setSingleShot(true);
     m_searchDelay->setInterval(300);
@@ -172,23 +172,14 @@ DatasetPage::DatasetPage(QWidget* parent) : QWidget(parent)
             search(data::PairSearchField::ImageId, QString::number(imageId));
     });
     connect(m_detail, &PairDetailPane::pairActivated, this, [this](qint64 pairIndex) { jumpToPair(pairIndex); });
-    connect(&m_statisticsWatcher, &QFutureWatcher<data::DatasetStatistics>::progressValueChanged, this,
-            [this](int value) { m_statsView->showProgress(value / 1000.0); });
-    connect(&m_statisticsWatcher, &QFutureWatcher<data::DatasetStatistics>::finished, this,
-            &DatasetPage::onStatisticsDone);
-    connect(&m_searchWatcher, &QFutureWatcher<data::PairSearchResult>::progressValueChanged, this, [this](int value) {
-        m_searchStatus->setText(tr("searching… %1%").arg(value / 10));
+    connect(m_statisticsJob, &BackgroundJob::progress, this,
+            [this](const Progress& report) { m_statsView->showProgress(report.fraction); });
+    connect(m_searchJob, &BackgroundJob::progress, this, [this](const Progress& report) {
+        m_searchStatus->setText(tr("searching… %1%").arg(int(report.fraction * 100)));
     });
-    connect(&m_searchWatcher, &QFutureWatcher<data::PairSearchResult>::finished, this, &DatasetPage::onSearchDone);
 }
 
-DatasetPage::~DatasetPage()
-{
-    m_searchWatcher.cancel();
-    m_statisticsWatcher.cancel();
-    m_searchWatcher.waitForFinished();
-    m_statisticsWatcher.waitForFinished();
-}
+DatasetPage::~DatasetPage() = default;
 
 void DatasetPage::buildToolbar()
 {
@@ -311,8 +302,8 @@ bool DatasetPage::openSplit(const QString& splitDir)
         return false;
     }
     clearError();
-    m_searchWatcher.cancel();
-    m_statisticsWatcher.cancel();
+    m_searchJob->cancel();
+    m_statisticsJob->cancel();
     m_split = split;
     m_currentPath = splitDir;
     m_statistics.reset();
@@ -414,32 +405,17 @@ void DatasetPage::startStatistics()
     const auto tokens = tokenizer();
     data::DatasetStatisticsOptions options;
     options.contextLength = m_detail->contextLength();
-    m_statisticsWatcher.setFuture(
-        QtConcurrent::run([split, tokens, options](QPromise<data::DatasetStatistics>& promise) {
-            promise.setProgressRange(0, 1000);
-            data::DatasetStatistics statistics;
-            try {
-                statistics = data::computeDatasetStatistics(*split, tokens.get(), options, [&promise](double fraction) {
-                    promise.setProgressValue(int(fraction * 1000));
-                    return !promise.isCanceled();
-                });
-            } catch (const std::exception&) {
-                statistics.cancelled = true; // reported as unavailable below
-            }
-            promise.addResult(std::move(statistics));
-        }));
+    m_statisticsJob->run(
+        [split, tokens, options](const ProgressCallback& progress) {
+            return data::computeDatasetStatistics(*split, tokens.get(), options, progress);
+        },
+        [this](const data::DatasetStatistics& statistics) { onStatisticsDone(statistics); },
+        [this](const QString&) { m_statsView->showMessage(tr("The statistics could not be computed.")); });
 }
 
-void DatasetPage::onStatisticsDone()
+void DatasetPage::onStatisticsDone(const data::DatasetStatistics& statistics)
 {
-    if (m_statisticsWatcher.isCanceled() || m_statisticsWatcher.future().resultCount() == 0)
-        return;
-    auto statistics = std::make_shared<const data::DatasetStatistics>(m_statisticsWatcher.result());
-    if (statistics->cancelled) {
-        m_statsView->showMessage(tr("The statistics could not be computed."));
-        return;
-    }
-    m_statistics = statistics;
+    m_statistics = std::make_shared<const data::DatasetStatistics>(statistics);
     m_statsView->setStatistics(m_statistics);
     m_detail->setStatistics(m_statistics);
     Q_EMIT statisticsReady();
@@ -460,7 +436,7 @@ void DatasetPage::clearSearch()
 void DatasetPage::startSearch()
 {
     m_searchDelay->stop();
-    m_searchWatcher.cancel();
+    m_searchJob->cancel();
     const QString value = m_searchEdit->text().trimmed();
     if (!m_split || value.isEmpty()) {
         m_pairs->clearFilter();
@@ -475,28 +451,18 @@ void DatasetPage::startSearch()
     query.field = data::PairSearchField(m_searchField->currentData().toInt());
     query.value = value.toStdString();
     m_searchStatus->setText(tr("searching…"));
-    m_searchWatcher.setFuture(QtConcurrent::run([split, query](QPromise<data::PairSearchResult>& promise) {
-        promise.setProgressRange(0, 1000);
-        data::PairSearchResult result;
-        try {
-            result = data::searchPairs(*split, query, [&promise](double fraction) {
-                promise.setProgressValue(int(fraction * 1000));
-                return !promise.isCanceled();
-            });
-        } catch (const std::exception& e) {
-            result.error = e.what();
-        }
-        promise.addResult(std::move(result));
-    }));
+    m_searchJob->run(
+        [split, query](const ProgressCallback& progress) { return data::searchPairs(*split, query, progress); },
+        [this](data::PairSearchResult result) { onSearchDone(std::move(result)); },
+        [this](const QString& message) {
+            data::PairSearchResult failed;
+            failed.error = message.toStdString();
+            onSearchDone(std::move(failed));
+        });
 }
 
-void DatasetPage::onSearchDone()
+void DatasetPage::onSearchDone(data::PairSearchResult result)
 {
-    if (m_searchWatcher.isCanceled() || m_searchWatcher.future().resultCount() == 0)
-        return;
-    data::PairSearchResult result = m_searchWatcher.result();
-    if (result.cancelled)
-        return;
     if (!result.error.empty()) {
         m_searchStatus->setText(tr("<span style='color:#b00020'>%1</span>")
                                     .arg(QString::fromStdString(result.error).toHtmlEscaped()));

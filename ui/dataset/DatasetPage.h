@@ -4,7 +4,6 @@
 // thread, shown as a filter), a detail pane per pair with its token view,
 // statistics, the `dataset check` report, and a Build-LMDB dialog. A split that
 // cannot be read shows as a message in the page, never as a crash.
-#include <QFutureWatcher>
 #include <QStringList>
 #include <QWidget>
 
@@ -12,6 +11,7 @@
 
 #include "data/DatasetStatistics.h"
 #include "data/PairSearch.h"
+#include "ui/common/BackgroundJob.h"
 
 class QComboBox;
 class QLabel;
@@ -93,9 +93,9 @@ private:
     void showError(const QString& message);
     void clearError();
     void startStatistics();
-    void onStatisticsDone();
+    void onStatisticsDone(const data::DatasetStatistics& statistics);
     void startSearch();
-    void onSearchDone();
+    void onSearchDone(data::PairSearchResult result);
     void onCurrentRowChanged(int row);
     void updateVisibleThumbnails();
     void updateInfo();
@@ -131,8 +131,8 @@ private:
     DatasetCheckView* m_checkView;
     bool m_syncingSelection = false;
 
-    QFutureWatcher<data::DatasetStatistics> m_statisticsWatcher;
-    QFutureWatcher<data::PairSearchResult> m_searchWatcher;
+    BackgroundJob* m_statisticsJob;
+    BackgroundJob* m_searchJob;
     QString m_searchError;
 };
 

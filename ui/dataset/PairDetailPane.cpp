@@ -4,6 +4,7 @@
 #include "data/ImageDecoder.h"
 #include "data/ImageHeader.h"
 #include "text/Tokenizer.h"
+#include "ui/common/BackgroundJob.h"
 
 #include <QFormLayout>
 #include <QHeaderView>
@@ -13,7 +14,6 @@
 #include <QSpinBox>
 #include <QTableWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace clipwb::ui {
 
@@ -33,6 +33,7 @@ PairDetailPane::PairDetailPane(QWidget* parent) : QWidget(parent)
     m_title = new QLabel(tr("Select a pair to see it in full."));
     m_title->setObjectName(QStringLiteral("pairTitle"));
     m_title->setWordWrap(true);
+    m_imageJob = new BackgroundJob(this);
     m_imageLabel = new QLabel;
     m_imageLabel->setObjectName(QStringLiteral("pairImage"));
     m_imageLabel->setAlignment(Qt::AlignCenter);
@@ -108,13 +109,14 @@ PairDetailPane::PairDetailPane(QWidget* parent) : QWidget(parent)
     outer->setContentsMargins(0, 0, 0, 0);
     outer->addWidget(scroll);
 
-    connect(&m_imageWatcher, &QFutureWatcher<DecodedImage>::finished, this, &PairDetailPane::onImageDecoded);
     showPair(-1);
 }
 
-PairDetailPane::~PairDetailPane()
+PairDetailPane::~PairDetailPane() = default;
+
+bool PairDetailPane::isLoadingImage() const
 {
-    m_imageWatcher.waitForFinished();
+    return m_imageJob->isRunning();
 }
 
 void PairDetailPane::setSplit(std::shared_ptr<const data::LmdbSplit> split)
@@ -150,6 +152,7 @@ void PairDetailPane::showPair(int64_t pairIndex)
 {
     m_pairIndex = pairIndex;
     m_record.reset();
+    m_imageJob->cancel();
     m_image = QImage();
     m_imageLabel->clear();
     m_imageInfo->clear();
@@ -180,10 +183,10 @@ void PairDetailPane::showPair(int64_t pairIndex)
     m_caption->setText(QString::fromStdString(m_record->text));
     m_imageLabel->setText(tr("decoding…"));
 
-    // A previous decode still running is left to finish; its result is ignored below.
+    // A previous decode still running is left to finish; only the latest result is shown.
     const auto split = m_split;
     const int64_t imageId = m_record->imageId;
-    m_imageWatcher.setFuture(QtConcurrent::run([split, imageId] {
+    m_imageJob->run([split, imageId](const ProgressCallback&) {
         DecodedImage decoded;
         try {
             const std::string bytes = split->imageBytes(imageId);
@@ -200,18 +203,14 @@ void PairDetailPane::showPair(int64_t pairIndex)
             decoded.error = QString::fromStdString(e.what());
         }
         return decoded;
-    }));
+    }, [this](const DecodedImage& decoded) { onImageDecoded(decoded); });
     refreshTexts();
     refreshTokens();
 }
 
-void PairDetailPane::onImageDecoded()
+void PairDetailPane::onImageDecoded(const DecodedImage& decoded)
 {
-    const DecodedImage decoded = m_imageWatcher.result();
     if (m_pairIndex < 0 || !m_record)
-        return;
-    // The pane may have moved on to another pair while this one decoded.
-    if (m_imageWatcher.isRunning())
         return;
     if (!decoded.error.isEmpty()) {
         m_imageLabel->setText(tr("image cannot be shown"));

@@ -3,7 +3,6 @@
 // decoded in a worker thread; below it come its size and format, every text of
 // the image (once the split is indexed) and the caption's tokens as the model
 // sees them, with the place where truncation at context_length cuts.
-#include <QFutureWatcher>
 #include <QImage>
 #include <QWidget>
 
@@ -26,6 +25,8 @@ class Tokenizer;
 
 namespace clipwb::ui {
 
+class BackgroundJob;
+
 
 class PairDetailPane : public QWidget {
     Q_OBJECT
@@ -44,7 +45,7 @@ public:
     void showPair(int64_t pairIndex);
     int64_t currentPairIndex() const { return m_pairIndex; }
     /// True while the image of the current pair is still being decoded.
-    bool isLoadingImage() const { return m_imageWatcher.isRunning(); }
+    bool isLoadingImage() const;
 
 Q_SIGNALS:
     /// The user picked another pair of the same image in the texts list.
@@ -58,7 +59,7 @@ private:
     };
     void refreshTexts();
     void refreshTokens();
-    void onImageDecoded();
+    void onImageDecoded(const DecodedImage& decoded);
     void showScaledImage();
     void resizeEvent(QResizeEvent* event) override;
 
@@ -68,7 +69,7 @@ private:
     int64_t m_pairIndex = -1;
     std::optional<data::PairRecord> m_record;
     QImage m_image;
-    QFutureWatcher<DecodedImage> m_imageWatcher;
+    BackgroundJob* m_imageJob;
 
     QLabel* m_title;
     QLabel* m_imageLabel;

@@ -3,6 +3,8 @@
 // least-recently-used cache. Requests are served newest first, and requests for
 // images that scrolled out of view are dropped (retainOnly), so that flinging
 // through a big split never builds a backlog of decodes nobody will see.
+// Many small prioritised requests with a cache in front, so it keeps a pool of
+// its own rather than one ui/common/BackgroundJob per job.
 #include <QCache>
 #include <QHash>
 #include <QObject>

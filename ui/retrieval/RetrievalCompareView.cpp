@@ -3,9 +3,9 @@
 #include "data/LmdbSplit.h"
 #include "eval/RankComparison.h"
 #include "eval/RetrievalSession.h"
+#include "ui/common/BackgroundJob.h"
 #include "ui/retrieval/RetrievalQuery.h"
 
-#include <QApplication>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGridLayout>
@@ -13,40 +13,16 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
-#include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QThreadPool>
 #include <QVBoxLayout>
 
 #include <algorithm>
-#include <atomic>
 #include <memory>
 #include <utility>
 
 namespace clipwb::ui {
 namespace {
-
-/// Runs query() on the thread pool and hands its result to show() on the GUI
-/// thread, unless a newer query started meanwhile (latest moved past
-/// generation) or the view is gone: typing fast never shows stale results.
-template <typename Query, typename Show>
-void runLatestInPool(QPointer<QObject> view, std::shared_ptr<std::atomic<quint64>> latest, quint64 generation,
-                     Query query, Show show)
-{
-    QThreadPool::globalInstance()->start([view, latest, generation, query, show] {
-        if (latest->load() != generation)
-            return;
-        auto result = std::make_shared<decltype(query())>(query());
-        QMetaObject::invokeMethod(
-            qApp,
-            [view, latest, generation, result, show] {
-                if (view && latest->load() == generation)
-                    show(*result);
-            },
-            Qt::QueuedConnection);
-    });
-}
 
 constexpr int kTopK = 10;
 constexpr int kThumbnail = 84;
@@ -116,6 +92,18 @@ QString movementText(int a, int b)
 
 RetrievalCompareView::RetrievalCompareView(QWidget* parent) : QWidget(parent)
 {
+    m_extractionJob = new BackgroundJob(this);
+    m_textQueryJob = new BackgroundJob(this);
+    m_imageQueryJob = new BackgroundJob(this);
+    connect(m_extractionJob, &BackgroundJob::progress, this, [this](const Progress& report) {
+        m_progress->setRange(0, std::max(int(report.total), 0));
+        m_progress->setValue(int(report.done));
+        m_statusLabel->setText(tr("%1: extracting %2: %3 / %4")
+                                   .arg(QString::fromStdString(report.detail), QString::fromStdString(report.stage))
+                                   .arg(report.done)
+                                   .arg(report.total));
+    });
+    connect(m_extractionJob, &BackgroundJob::stopped, this, [this] { endExtraction(tr("Extraction cancelled.")); });
     auto* layout = new QVBoxLayout(this);
     auto* setup = new QGridLayout;
     const QString labels[2] = {tr("A (baseline)"), tr("B (compared)")};
@@ -195,10 +183,16 @@ RetrievalCompareView::RetrievalCompareView(QWidget* parent) : QWidget(parent)
     connect(search, &QPushButton::clicked, this, &RetrievalCompareView::runTextQuery);
 }
 
-RetrievalCompareView::~RetrievalCompareView()
+RetrievalCompareView::~RetrievalCompareView() = default;
+
+bool RetrievalCompareView::isExtracting() const
 {
-    if (m_cancel)
-        m_cancel->store(true);
+    return m_extractionJob->isRunning();
+}
+
+bool RetrievalCompareView::isQuerying() const
+{
+    return m_textQueryJob->isRunning() || m_imageQueryJob->isRunning();
 }
 
 void RetrievalCompareView::setCheckpoint(Side side, const QString& path)
@@ -228,7 +222,7 @@ QStringList RetrievalCompareView::splitTexts() const
 
 void RetrievalCompareView::startExtraction()
 {
-    if (m_extracting)
+    if (isExtracting())
         return;
     std::shared_ptr<eval::RetrievalSession> sessions[2];
     for (int side = 0; side < 2; ++side) {
@@ -242,10 +236,8 @@ void RetrievalCompareView::startExtraction()
         sessions[side] = std::make_shared<eval::RetrievalSession>(options);
     }
     m_ready = false;
-    m_extracting = true;
-    ++*m_latestText;
-    ++*m_latestImage;
-    m_textQueryRunning = m_imageQueryRunning = false;
+    m_textQueryJob->cancel(); // the previous sessions' answers are dropped
+    m_imageQueryJob->cancel();
     m_queryEdit->setEnabled(false);
     for (int side = 0; side < 2; ++side) {
         m_imageLists[side]->clear();
@@ -259,81 +251,47 @@ void RetrievalCompareView::startExtraction()
     m_cancelButton->setEnabled(true);
     m_progress->setRange(0, 0);
     m_statusLabel->setText(tr("Loading the models…"));
-    m_cancel = std::make_shared<std::atomic<bool>>(false);
-
-    const quint64 generation = ++*m_latestExtraction;
-    auto latest = m_latestExtraction;
-    auto cancel = m_cancel;
     auto a = sessions[A], b = sessions[B];
-    QPointer<RetrievalCompareView> self(this);
-    QThreadPool::globalInstance()->start([self, latest, generation, cancel, a, b] {
-        QString error;
-        std::shared_ptr<data::LmdbSplit> split;
-        try {
-            const char* names[2] = {"A", "B"};
+    m_extractionJob->run(
+        [a, b](const ProgressCallback& progress) {
             const std::shared_ptr<eval::RetrievalSession> both[2] = {a, b};
             for (int side = 0; side < 2; ++side) {
-                const QString name = QString::fromLatin1(names[side]);
-                both[side]->prepare(
-                    [self, name](const eval::ExtractionProgress& p) {
-                        const QString stage = QString::fromStdString(p.stage);
-                        const int done = int(p.done), total = int(p.total);
-                        QMetaObject::invokeMethod(
-                            qApp,
-                            [self, name, stage, done, total] {
-                                if (!self || !self->m_extracting)
-                                    return;
-                                self->m_progress->setRange(0, std::max(total, 0));
-                                self->m_progress->setValue(done);
-                                self->m_statusLabel->setText(
-                                    self->tr("%1: extracting %2: %3 / %4").arg(name, stage).arg(done).arg(total));
-                            },
-                            Qt::QueuedConnection);
-                    },
-                    [cancel] { return cancel->load(); });
+                // Each side is half of the job; detail names the side for the status line.
+                both[side]->prepare([&progress, side](const Progress& p) {
+                    return progress({(side + p.fraction) / 2, p.stage, p.done, p.total, side == A ? "A" : "B"});
+                });
             }
-            split = std::make_shared<data::LmdbSplit>(b->options().split);
-        } catch (const eval::Cancelled&) {
-            error = QStringLiteral("cancelled");
-        } catch (const std::exception& e) {
-            error = QString::fromStdString(e.what());
-        }
-        QMetaObject::invokeMethod(
-            qApp,
-            [self, latest, generation, error, split, a, b] {
-                if (!self || latest->load() != generation)
-                    return;
-                RetrievalCompareView& view = *self;
-                view.m_extracting = false;
-                view.m_extractButton->setEnabled(true);
-                view.m_cancelButton->setEnabled(false);
-                view.m_progress->setRange(0, 1);
-                view.m_progress->setValue(error.isEmpty() ? 1 : 0);
-                if (!error.isEmpty()) {
-                    const QString message =
-                        error == QLatin1String("cancelled") ? view.tr("Extraction cancelled.") : error;
-                    view.m_statusLabel->setText(message);
-                    Q_EMIT view.failed(message);
-                    return;
-                }
-                view.m_sessions[A] = a;
-                view.m_sessions[B] = b;
-                view.m_split = split;
-                view.m_ready = true;
-                view.m_queryEdit->setEnabled(true);
-                view.m_statusLabel->setText(view.tr("%1 images, %2 texts; features of both cached")
-                                                .arg(b->imageIds().size())
-                                                .arg(b->texts().size()));
-                Q_EMIT view.ready();
-            },
-            Qt::QueuedConnection);
-    });
+            return std::make_shared<data::LmdbSplit>(b->options().split);
+        },
+        [this, a, b](std::shared_ptr<data::LmdbSplit> split) {
+            endExtraction(QString());
+            m_sessions[A] = a;
+            m_sessions[B] = b;
+            m_split = std::move(split);
+            m_ready = true;
+            m_queryEdit->setEnabled(true);
+            m_statusLabel->setText(
+                tr("%1 images, %2 texts; features of both cached").arg(b->imageIds().size()).arg(b->texts().size()));
+            Q_EMIT ready();
+        },
+        [this](const QString& error) { endExtraction(error); });
+}
+
+void RetrievalCompareView::endExtraction(const QString& error)
+{
+    m_extractButton->setEnabled(true);
+    m_cancelButton->setEnabled(false);
+    m_progress->setRange(0, 1);
+    m_progress->setValue(error.isEmpty() ? 1 : 0);
+    if (!error.isEmpty()) {
+        m_statusLabel->setText(error);
+        Q_EMIT failed(error);
+    }
 }
 
 void RetrievalCompareView::cancelExtraction()
 {
-    if (m_cancel)
-        m_cancel->store(true);
+    m_extractionJob->stop(); // endExtraction(tr("Extraction cancelled.")) once it has stopped
     m_statusLabel->setText(tr("Cancelling…"));
 }
 
@@ -342,31 +300,26 @@ void RetrievalCompareView::runTextQuery()
     if (!m_ready)
         return;
     const QString query = m_queryEdit->text().trimmed();
-    const quint64 generation = ++*m_latestText;
     if (query.isEmpty()) {
-        m_textQueryRunning = false;
+        m_textQueryJob->cancel();
         return;
     }
-    m_textQueryRunning = true;
     m_summaryLabel->setText(tr("Searching…"));
-    auto latest = m_latestText;
     auto a = m_sessions[A], b = m_sessions[B];
     auto split = m_split;
-    QPointer<RetrievalCompareView> self(this);
-    runLatestInPool(
-        this, latest, generation,
-        [a, b, split, query] {
+    // Latest wins: typing fast never shows a stale answer.
+    m_textQueryJob->run(
+        [a, b, split, query](const ProgressCallback&) {
             return std::make_pair(ui::runTextQuery(*a, *split, query, kTopK, kThumbnail),
                                   ui::runTextQuery(*b, *split, query, kTopK, kThumbnail));
         },
-        [self](const std::pair<TextQueryResult, TextQueryResult>& results) {
-            self->showTextResults(results.first, results.second);
+        [this](const std::pair<TextQueryResult, TextQueryResult>& results) {
+            showTextResults(results.first, results.second);
         });
 }
 
 void RetrievalCompareView::showTextResults(const TextQueryResult& a, const TextQueryResult& b)
 {
-    m_textQueryRunning = false;
     const TextQueryResult* results[2] = {&a, &b};
     const std::vector<eval::RankChange> changes[2] = {eval::baselineRanks(a.ranking, b.ranking, kTopK),
                                                 eval::compareRanks(a.ranking, b.ranking, kTopK)};
@@ -421,22 +374,18 @@ void RetrievalCompareView::runImageQuery(qint64 imageId)
 {
     if (!m_ready)
         return;
-    const quint64 generation = ++*m_latestImage;
-    m_imageQueryRunning = true;
-    auto latest = m_latestImage;
     auto a = m_sessions[A], b = m_sessions[B];
-    QPointer<RetrievalCompareView> self(this);
-    runLatestInPool(
-        this, latest, generation,
-        [a, b, imageId] { return std::make_pair(ui::runImageQuery(*a, imageId), ui::runImageQuery(*b, imageId)); },
-        [self](const std::pair<ImageQueryResult, ImageQueryResult>& results) {
-            self->showImageResults(results.first, results.second);
+    m_imageQueryJob->run(
+        [a, b, imageId](const ProgressCallback&) {
+            return std::make_pair(ui::runImageQuery(*a, imageId), ui::runImageQuery(*b, imageId));
+        },
+        [this](const std::pair<ImageQueryResult, ImageQueryResult>& results) {
+            showImageResults(results.first, results.second);
         });
 }
 
 void RetrievalCompareView::showImageResults(const ImageQueryResult& a, const ImageQueryResult& b)
 {
-    m_imageQueryRunning = false;
     const ImageQueryResult* results[2] = {&a, &b};
     const std::vector<eval::RankChange> changes[2] = {eval::baselineRanks(a.ranking, b.ranking, kTopK),
                                                 eval::compareRanks(a.ranking, b.ranking, kTopK)};

@@ -9,7 +9,6 @@
 #include <QString>
 #include <QWidget>
 
-#include <atomic>
 #include <memory>
 
 class QLabel;
@@ -30,6 +29,7 @@ namespace clipwb::ui {
 
 struct TextQueryResult;
 struct ImageQueryResult;
+class BackgroundJob;
 
 class RetrievalCompareView : public QWidget {
     Q_OBJECT
@@ -51,8 +51,8 @@ public:
     void setSplit(const QString& splitDir) { m_splitDir = splitDir; }
 
     bool isReady() const { return m_ready; }
-    bool isExtracting() const { return m_extracting; }
-    bool isQuerying() const { return m_textQueryRunning || m_imageQueryRunning; }
+    bool isExtracting() const;
+    bool isQuerying() const;
     QStringList splitTexts() const;
 
     QLineEdit* queryEdit() const { return m_queryEdit; }
@@ -82,6 +82,8 @@ private:
     void showTextResults(const TextQueryResult& a, const TextQueryResult& b);
     void showImageResults(const ImageQueryResult& a, const ImageQueryResult& b);
     void onImageClicked(QListWidgetItem* item);
+    /// The extraction ended: error is empty on success.
+    void endExtraction(const QString& error);
 
     QLineEdit* m_checkpointEdits[2] = {};
     QPushButton* m_extractButton = nullptr;
@@ -101,17 +103,13 @@ private:
     QString m_textModel = QStringLiteral("Tiny-BERT");
     QString m_splitDir;
     bool m_ready = false;
-    bool m_extracting = false;
-    bool m_textQueryRunning = false;
-    bool m_imageQueryRunning = false;
     int m_goldRanks[2] = {0, 0};
     int m_imageGoldRanks[2] = {0, 0};
     std::shared_ptr<eval::RetrievalSession> m_sessions[2];
     std::shared_ptr<data::LmdbSplit> m_split;
-    std::shared_ptr<std::atomic<bool>> m_cancel;
-    std::shared_ptr<std::atomic<quint64>> m_latestText = std::make_shared<std::atomic<quint64>>(0);
-    std::shared_ptr<std::atomic<quint64>> m_latestImage = std::make_shared<std::atomic<quint64>>(0);
-    std::shared_ptr<std::atomic<quint64>> m_latestExtraction = std::make_shared<std::atomic<quint64>>(0);
+    BackgroundJob* m_extractionJob = nullptr;
+    BackgroundJob* m_textQueryJob = nullptr;
+    BackgroundJob* m_imageQueryJob = nullptr;
 };
 
 } // namespace clipwb::ui

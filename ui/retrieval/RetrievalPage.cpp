@@ -4,6 +4,7 @@
 #include "data/ImageDecoder.h"
 #include "data/LmdbSplit.h"
 #include "eval/RetrievalSession.h"
+#include "ui/common/BackgroundJob.h"
 #include "ui/retrieval/RetrievalCompareView.h"
 #include "ui/retrieval/RetrievalQuery.h"
 
@@ -13,7 +14,6 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
-#include <QFutureWatcher>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -23,15 +23,12 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
-#include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableWidget>
-#include <QThreadPool>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace clipwb::ui {
 namespace {
@@ -61,6 +58,20 @@ QString percent(double value) { return QString::number(value, 'f', 2); }
 
 RetrievalPage::RetrievalPage(QWidget* parent) : QWidget(parent)
 {
+    m_extractionJob = new BackgroundJob(this);
+    m_textQueryJob = new BackgroundJob(this);
+    m_imageQueryJob = new BackgroundJob(this);
+    connect(m_extractionJob, &BackgroundJob::progress, this, [this](const Progress& report) {
+        m_progress->setRange(0, std::max(int(report.total), 0));
+        m_progress->setValue(int(report.done));
+        m_statusLabel->setText(tr("Extracting %1: %2 / %3")
+                                   .arg(QString::fromStdString(report.stage))
+                                   .arg(report.done)
+                                   .arg(report.total));
+    });
+    connect(m_extractionJob, &BackgroundJob::stopped, this,
+            [this] { onExtractionFinished(tr("Extraction cancelled.")); });
+
     auto* layout = new QVBoxLayout(this);
 
     auto* setupBox = new QGroupBox(tr("Checkpoint and data"));
@@ -185,16 +196,18 @@ RetrievalPage::RetrievalPage(QWidget* parent) : QWidget(parent)
     });
 }
 
-RetrievalPage::~RetrievalPage()
-{
-    if (m_watcher && m_watcher->isRunning()) {
-        m_cancel->store(true);
-        m_watcher->waitForFinished();
-    }
-}
+RetrievalPage::~RetrievalPage() = default;
 
 // Until the finished handler ran, so that results are in place when this turns false.
-bool RetrievalPage::isExtracting() const { return m_watcher != nullptr; }
+bool RetrievalPage::isExtracting() const
+{
+    return m_extractionJob->isRunning();
+}
+
+bool RetrievalPage::isQuerying() const
+{
+    return m_textQueryJob->isRunning() || m_imageQueryJob->isRunning();
+}
 
 QString RetrievalPage::configuredModel(const QString& value) const
 {
@@ -266,9 +279,8 @@ void RetrievalPage::startExtraction()
         options.cacheRoot = m_cacheRoot.toStdString();
 
     m_ready = false;
-    ++*m_latestTextQuery; // results of the previous session's queries are dropped
-    ++*m_latestImageQuery;
-    m_textQueryRunning = m_imageQueryRunning = false;
+    m_textQueryJob->cancel(); // results of the previous session's queries are dropped
+    m_imageQueryJob->cancel();
     m_queryEdit->setEnabled(false);
     m_imageResults->clear();
     m_textResults->clear();
@@ -282,68 +294,37 @@ void RetrievalPage::startExtraction()
 
     auto session = std::make_shared<eval::RetrievalSession>(options);
     auto evaluation = std::make_shared<eval::RetrievalEvaluation>();
-    auto split = std::make_shared<std::shared_ptr<data::LmdbSplit>>();
-    m_cancel = std::make_shared<std::atomic<bool>>(false);
     m_session = session;
     m_evaluation = evaluation;
-    auto cancel = m_cancel;
-    QPointer<RetrievalPage> self(this);
-
-    const auto progress = [self](const eval::ExtractionProgress& p) {
-        const QString stage = QString::fromStdString(p.stage);
-        const int done = int(p.done), total = int(p.total);
-        QMetaObject::invokeMethod(
-            qApp,
-            [self, stage, done, total] {
-                if (!self)
-                    return;
-                self->m_progress->setRange(0, std::max(total, 0));
-                self->m_progress->setValue(done);
-                self->m_statusLabel->setText(self->tr("Extracting %1: %2 / %3").arg(stage).arg(done).arg(total));
-            },
-            Qt::QueuedConnection);
-    };
-
-    m_watcher = new QFutureWatcher<QString>(this);
-    connect(m_watcher, &QFutureWatcher<QString>::finished, this, [this, split] {
-        m_split = *split;
-        onExtractionFinished();
-    });
-    m_watcher->setFuture(QtConcurrent::run([session, evaluation, split, cancel, progress]() -> QString {
-        try {
-            session->prepare(progress, [cancel] { return cancel->load(); });
+    m_extractionJob->run(
+        [session, evaluation](const ProgressCallback& progress) {
+            session->prepare(progress);
             *evaluation = session->evaluate();
-            *split = std::make_shared<data::LmdbSplit>(session->options().split);
-            return {};
-        } catch (const eval::Cancelled&) {
-            return QStringLiteral("cancelled");
-        } catch (const std::exception& e) {
-            return QString::fromStdString(e.what());
-        }
-    }));
+            return std::make_shared<data::LmdbSplit>(session->options().split);
+        },
+        [this](std::shared_ptr<data::LmdbSplit> split) {
+            m_split = std::move(split);
+            onExtractionFinished(QString());
+        },
+        [this](const QString& error) { onExtractionFinished(error); });
 }
 
 void RetrievalPage::cancelExtraction()
 {
-    if (m_cancel)
-        m_cancel->store(true);
+    m_extractionJob->stop(); // onExtractionFinished(tr("Extraction cancelled.")) once it has stopped
     m_statusLabel->setText(tr("Cancelling…"));
 }
 
-void RetrievalPage::onExtractionFinished()
+void RetrievalPage::onExtractionFinished(const QString& error)
 {
-    const QString error = m_watcher->result();
-    m_watcher->deleteLater();
-    m_watcher = nullptr;
     m_extractButton->setEnabled(true);
     m_cancelButton->setEnabled(false);
     m_progress->setRange(0, 1);
     if (!error.isEmpty()) {
         m_progress->setValue(0);
         m_session.reset();
-        const QString message = error == QLatin1String("cancelled") ? tr("Extraction cancelled.") : error;
-        m_statusLabel->setText(message);
-        Q_EMIT failed(message);
+        m_statusLabel->setText(error);
+        Q_EMIT failed(error);
         return;
     }
     m_progress->setValue(1);
@@ -385,35 +366,23 @@ void RetrievalPage::runTextQuery()
     m_imageResults->clear();
     m_textResults->clear();
     m_goldLabel->clear();
-    const quint64 generation = ++*m_latestTextQuery;
     if (query.isEmpty()) {
-        m_textQueryRunning = false;
+        m_textQueryJob->cancel();
         return;
     }
-    m_textQueryRunning = true;
     m_goldLabel->setText(tr("Searching…"));
     // The model encodes the query on the thread pool; only the newest query's result is shown.
     auto session = m_session;
     auto split = m_split;
-    auto latest = m_latestTextQuery;
-    QPointer<RetrievalPage> self(this);
-    QThreadPool::globalInstance()->start([self, session, split, latest, generation, query] {
-        if (latest->load() != generation)
-            return; // a newer query was typed before this one started
-        auto result = std::make_shared<TextQueryResult>(ui::runTextQuery(*session, *split, query, kTopK, kThumbnail));
-        QMetaObject::invokeMethod(
-            qApp,
-            [self, latest, generation, result] {
-                if (self && latest->load() == generation)
-                    self->showTextQueryResult(*result);
-            },
-            Qt::QueuedConnection);
-    });
+    m_textQueryJob->run(
+        [session, split, query](const ProgressCallback&) {
+            return ui::runTextQuery(*session, *split, query, kTopK, kThumbnail);
+        },
+        [this](const TextQueryResult& result) { showTextQueryResult(result); });
 }
 
 void RetrievalPage::showTextQueryResult(const TextQueryResult& result)
 {
-    m_textQueryRunning = false;
     m_imageResults->clear();
     if (!result.error.isEmpty()) {
         m_goldLabel->setText(result.error);
@@ -444,41 +413,30 @@ void RetrievalPage::showTextQueryResult(const TextQueryResult& result)
 void RetrievalPage::showImageTexts(QListWidgetItem* item)
 {
     m_textResults->clear();
-    const quint64 generation = ++*m_latestImageQuery;
+    m_imageQueryJob->cancel();
     if (!m_ready || !item)
         return;
     const std::int64_t imageId = item->data(kImageIdRole).toLongLong();
     auto session = m_session;
-    auto latest = m_latestImageQuery;
-    QPointer<RetrievalPage> self(this);
-    m_imageQueryRunning = true;
-    QThreadPool::globalInstance()->start([self, session, latest, generation, imageId] {
-        if (latest->load() != generation)
-            return;
-        auto result = std::make_shared<ImageQueryResult>(runImageQuery(*session, imageId));
-        QMetaObject::invokeMethod(
-            qApp,
-            [self, latest, generation, result] {
-                if (!self || latest->load() != generation)
-                    return;
-                self->m_imageQueryRunning = false;
-                if (!result->error.isEmpty())
-                    self->m_textResults->addItem(result->error);
-                for (int rank = 0; rank < std::min<int>(kTopK, int(result->ranking.size())); ++rank) {
-                    const std::int64_t textId = result->ranking[std::size_t(rank)];
-                    auto* text = new QListWidgetItem(self->tr("%1  %2")
-                                                         .arg(result->scores[std::size_t(rank)], 0, 'f', 3)
-                                                         .arg(result->texts.value(textId)));
-                    if (std::find(result->gold.begin(), result->gold.end(), textId) != result->gold.end()) {
-                        text->setBackground(QColor(170, 230, 170));
-                        text->setToolTip(self->tr("Ground truth"));
-                    }
-                    self->m_textResults->addItem(text);
-                }
-                Q_EMIT self->imageTextsFinished();
-            },
-            Qt::QueuedConnection);
-    });
+    m_imageQueryJob->run([session, imageId](const ProgressCallback&) { return runImageQuery(*session, imageId); },
+                         [this](const ImageQueryResult& result) { showImageQueryResult(result); });
+}
+
+void RetrievalPage::showImageQueryResult(const ImageQueryResult& result)
+{
+    if (!result.error.isEmpty())
+        m_textResults->addItem(result.error);
+    for (int rank = 0; rank < std::min<int>(kTopK, int(result.ranking.size())); ++rank) {
+        const std::int64_t textId = result.ranking[std::size_t(rank)];
+        auto* text = new QListWidgetItem(
+            tr("%1  %2").arg(result.scores[std::size_t(rank)], 0, 'f', 3).arg(result.texts.value(textId)));
+        if (std::find(result.gold.begin(), result.gold.end(), textId) != result.gold.end()) {
+            text->setBackground(QColor(170, 230, 170));
+            text->setToolTip(tr("Ground truth"));
+        }
+        m_textResults->addItem(text);
+    }
+    Q_EMIT imageTextsFinished();
 }
 
 } // namespace clipwb::ui

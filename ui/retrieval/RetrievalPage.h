@@ -5,7 +5,6 @@
 #include <QString>
 #include <QWidget>
 
-#include <atomic>
 #include <memory>
 
 class QComboBox;
@@ -17,7 +16,6 @@ class QProgressBar;
 class QPushButton;
 class QTabWidget;
 class QTableWidget;
-template <typename T> class QFutureWatcher;
 
 namespace clipwb::eval {
 class RetrievalSession;
@@ -30,6 +28,8 @@ class LmdbSplit;
 namespace clipwb::ui {
 
 struct TextQueryResult;
+struct ImageQueryResult;
+class BackgroundJob;
 class RetrievalCompareView;
 
 class RetrievalPage : public QWidget {
@@ -45,7 +45,7 @@ public:
     bool isReady() const { return m_ready; }
     bool isExtracting() const;
     /// A text or image query is being answered in the background.
-    bool isQuerying() const { return m_textQueryRunning || m_imageQueryRunning; }
+    bool isQuerying() const;
 
     QLineEdit* queryEdit() const { return m_queryEdit; }
     QListWidget* imageResults() const { return m_imageResults; }
@@ -77,9 +77,11 @@ Q_SIGNALS:
     void imageTextsFinished();
 
 private:
-    void onExtractionFinished();
+    /// error: empty on success.
+    void onExtractionFinished(const QString& error);
     void fillEvaluation();
     void showTextQueryResult(const TextQueryResult& result);
+    void showImageQueryResult(const ImageQueryResult& result);
     QString configuredModel(const QString& value) const;
 
     QLineEdit* m_checkpointEdit = nullptr;
@@ -104,12 +106,9 @@ private:
     std::shared_ptr<eval::RetrievalSession> m_session;
     std::shared_ptr<eval::RetrievalEvaluation> m_evaluation;
     std::shared_ptr<data::LmdbSplit> m_split;
-    std::shared_ptr<std::atomic<bool>> m_cancel;
-    QFutureWatcher<QString>* m_watcher = nullptr;
-    std::shared_ptr<std::atomic<quint64>> m_latestTextQuery = std::make_shared<std::atomic<quint64>>(0);
-    std::shared_ptr<std::atomic<quint64>> m_latestImageQuery = std::make_shared<std::atomic<quint64>>(0);
-    bool m_textQueryRunning = false;
-    bool m_imageQueryRunning = false;
+    BackgroundJob* m_extractionJob = nullptr;
+    BackgroundJob* m_textQueryJob = nullptr;  ///< latest wins: typing fast never shows a stale result
+    BackgroundJob* m_imageQueryJob = nullptr;
 };
 
 } // namespace clipwb::ui

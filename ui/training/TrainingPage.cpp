@@ -2,6 +2,7 @@
 
 #include "run/RunFolder.h"
 #include "run/RunLock.h"
+#include "ui/common/BackgroundJob.h"
 #include "ui/training/MemoryUsage.h"
 #include "ui/training/MetricChart.h"
 #include "ui/training/RecallChart.h"
@@ -16,7 +17,6 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFileSystemWatcher>
-#include <QFutureWatcher>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -31,13 +31,11 @@
 #include <QSettings>
 #include <QSlider>
 #include <QSplitter>
-#include <QThread>
 #include <QTimer>
 #include <QMenu>
 #include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
-#include <QtConcurrent>
 
 #include <cmath>
 #include <fstream>
@@ -254,33 +252,36 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent)
     connect(m_pollTimer, &QTimer::timeout, this, &TrainingPage::refreshNow);
     m_pollTimer->start();
 
-    // The trainer's worker thread.
-    m_thread = new QThread(this);
-    m_thread->setObjectName(QStringLiteral("clipwb-training"));
-    m_worker = new TrainingWorker;
-    m_worker->moveToThread(m_thread);
-    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    m_loadJob = new BackgroundJob(this);
+
+    // The trainer runs on the worker's thread: a long-lived run driven by controls (pause, save,
+    // stop), not a one-shot job, so it is not a BackgroundJob. The worker owns the training state.
+    m_worker = new TrainingWorker(this);
     connect(m_worker, &TrainingWorker::started, this,
             [this](const QString& dir, qint64, qint64 startStep, const QString& device) {
-                m_device = device;
                 m_stateLabel->setText(tr("Training on %1").arg(device));
                 if (QDir(dir) != QDir(runDir()) || !m_run)
                     openRun(dir);
                 if (startStep > 0)
                     appendLog(QString(), QStringLiteral("INFO"), tr("Resumed after step %1").arg(startStep));
             });
-    connect(m_worker, &TrainingWorker::stepDone, this, [this] {
+    // The trainer's reports say when the run folder has news; the figures come from there.
+    const auto refreshSoon = [this] {
         if (!m_coalesceTimer->isActive())
             m_coalesceTimer->start();
+    };
+    connect(m_worker, &TrainingWorker::stepDone, this, refreshSoon);
+    connect(m_worker, &TrainingWorker::validationDone, this, refreshSoon);
+    connect(m_worker, &TrainingWorker::logMessage, this, refreshSoon);
+    connect(m_worker, &TrainingWorker::stateChanged, this, [this] {
+        updateStateLabel();
+        updateControls();
     });
     connect(m_worker, &TrainingWorker::checkpointSaved, this, [this] {
         refreshNow();
         Q_EMIT checkpointsChanged();
     });
     connect(m_worker, &TrainingWorker::finished, this, [this](bool stopped) {
-        m_training = false;
-        m_paused = false;
-        m_stopping = false;
         refreshNow();
         updateProgress(); // the live memory figures go
         m_stateLabel->setText(stopped ? tr("Stopped (saved)") : tr("Finished"));
@@ -291,9 +292,6 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent)
             Q_EMIT readyToClose();
     });
     connect(m_worker, &TrainingWorker::failed, this, [this](const QString& message) {
-        m_training = false;
-        m_paused = false;
-        m_stopping = false;
         m_stateLabel->setText(tr("Failed"));
         m_extraLog << message;
         appendLog(QString(), QStringLiteral("ERROR"), message);
@@ -305,7 +303,6 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent)
         else
             QMessageBox::warning(this, tr("Training failed"), message);
     });
-    m_thread->start();
     updateControls();
 
     QSettings settings;
@@ -319,15 +316,8 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent)
         });
 }
 
-TrainingPage::~TrainingPage()
-{
-    // The owner stops the worker: ask the trainer to stop, then end the thread.
-    if (m_worker)
-        m_worker->requestStop();
-    m_thread->requestInterruption();
-    m_thread->quit();
-    m_thread->wait();
-}
+// The worker (a child) stops a running trainer and waits for it.
+TrainingPage::~TrainingPage() = default;
 
 void TrainingPage::buildToolbarActions()
 {
@@ -375,13 +365,15 @@ void TrainingPage::buildToolbarActions()
     connect(m_stopAction, &QAction::triggered, this, &TrainingPage::stop);
     connect(m_resumeAction, &QAction::triggered, this, [this] {
         const QString checkpoint = resumableCheckpoint();
-        if (!checkpoint.isEmpty() && !m_training)
+        if (!checkpoint.isEmpty() && !m_worker->isRunning())
             Q_EMIT resumeRequested(checkpoint, QString::fromStdString(m_run->folder().configPath().string()));
     });
     connect(m_saveAction, &QAction::triggered, this, [this] {
-        if (m_training) {
+        if (m_worker->isRunning()) {
             m_worker->requestSave();
-            appendLog(QString(), QStringLiteral("INFO"), tr("A checkpoint will be saved after this step."));
+            appendLog(QString(), QStringLiteral("INFO"),
+                      m_worker->isPaused() ? tr("A checkpoint will be saved when training continues.")
+                                           : tr("A checkpoint will be saved after this step."));
         }
     });
     connect(m_fitAction, &QAction::triggered, this, [this] {
@@ -527,7 +519,7 @@ void TrainingPage::chooseRun(bool overlay)
 bool TrainingPage::openRun(const QString& dir, QString* error)
 {
     const std::filesystem::path path = QDir(dir).absolutePath().toStdString();
-    if (!m_training && !run::RunFolder::looksLikeRunFolder(path)) {
+    if (!m_worker->isRunning() && !run::RunFolder::looksLikeRunFolder(path)) {
         if (error)
             *error = tr("%1 holds neither config.json nor metrics.jsonl.").arg(dir);
         return false;
@@ -537,24 +529,12 @@ bool TrainingPage::openRun(const QString& dir, QString* error)
     // A finished run may hold millions of steps: read it off the GUI thread.
     auto data = std::make_shared<RunData>(path);
     data->setSmoothing(m_smoothingSlider->value() / 100.0);
-    auto* watcher = new QFutureWatcher<QString>(this);
-    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, data] {
-        const QString failure = watcher->result();
-        watcher->deleteLater();
-        if (QString::fromStdString(data->folder().dir().string()) != m_loadingDir)
-            return; // another run was opened meanwhile
-        if (!failure.isEmpty())
-            appendLog(QString(), QStringLiteral("ERROR"), failure);
-        installRun(data, false);
-    });
-    watcher->setFuture(QtConcurrent::run([data]() -> QString {
-        try {
-            data->refresh();
-            return QString();
-        } catch (const std::exception& e) {
-            return QString::fromStdString(e.what());
-        }
-    }));
+    // Latest wins: opening another run meanwhile drops this one.
+    m_loadJob->run([data](const ProgressCallback&) { data->refresh(); }, [this, data] { installRun(data, false); },
+                   [this, data](const QString& failure) {
+                       appendLog(QString(), QStringLiteral("ERROR"), failure); // what could be read is shown
+                       installRun(data, false);
+                   });
     return true;
 }
 
@@ -658,7 +638,7 @@ void TrainingPage::refreshNow()
         updateControls();
         Q_EMIT checkpointsChanged();
     }
-    if (m_training)
+    if (m_worker->isRunning())
         updateProgress(); // process memory moves even between steps
 }
 
@@ -759,20 +739,21 @@ void TrainingPage::updateProgress()
     // Live figures while this process trains; otherwise what the run recorded.
     QStringList memory;
     QStringList tips;
-    if (m_training) {
-        if (m_device.startsWith(QLatin1String("cuda"))) {
-            const int index = m_device.section(QLatin1Char(':'), 1).toInt();
+    const QString trainingDevice = m_worker->device();
+    if (m_worker->isRunning()) {
+        if (trainingDevice.startsWith(QLatin1String("cuda"))) {
+            const int index = trainingDevice.section(QLatin1Char(':'), 1).toInt();
             const DeviceMemory device = cudaDeviceMemory(index);
             if (device.available) {
                 memory << tr("GPU %1 / %2 MiB").arg(device.usedBytes >> 20).arg(device.totalBytes >> 20);
-                tips << tr("Memory in use on %1 (%2), by every process").arg(m_device, device.name);
+                tips << tr("Memory in use on %1 (%2), by every process").arg(trainingDevice, device.name);
             } else {
                 memory << tr("GPU memory unknown");
                 tips << tr("The NVIDIA management library (libnvidia-ml) is not available to read %1's memory.")
-                            .arg(m_device);
+                            .arg(trainingDevice);
             }
-        } else if (!m_device.isEmpty()) {
-            memory << tr("%1, no GPU").arg(m_device.toUpper());
+        } else if (!trainingDevice.isEmpty()) {
+            memory << tr("%1, no GPU").arg(trainingDevice.toUpper());
             tips << tr("Training runs on the CPU: the model lives in the process memory.");
         }
         const qint64 rss = processResidentBytes();
@@ -795,7 +776,7 @@ void TrainingPage::updateProgress()
     m_memoryLabel->setText(memory.isEmpty() ? tr("memory —") : memory.join(QStringLiteral(" · ")));
     m_memoryLabel->setToolTip(memory.isEmpty() ? tr("Memory is shown while this window trains.")
                                                : tips.join(QLatin1Char('\n')));
-    if (!m_training && rows > 0)
+    if (!m_worker->isRunning() && rows > 0)
         m_stateLabel->setText(done ? tr("Finished") : tr("Following"));
 }
 
@@ -934,20 +915,16 @@ bool TrainingPage::exportCsv(const QString& path, QString* error)
 
 bool TrainingPage::isTraining() const
 {
-    return m_training;
+    return m_worker->isRunning();
 }
 
 bool TrainingPage::startTraining(const config::TrainConfig& config)
 {
-    if (m_training)
+    if (!m_worker->start(config))
         return false;
-    m_training = true;
-    m_paused = false;
     m_closeWhenStopped = false;
     m_stateLabel->setText(tr("Starting…"));
     m_extraLog.clear();
-    TrainingWorker* worker = m_worker;
-    QMetaObject::invokeMethod(worker, [worker, config] { worker->train(config); }, Qt::QueuedConnection);
     // The run folder is known from the config: show it while the model loads.
     const QString dir = QDir(QString::fromStdString(config.logs)).filePath(QString::fromStdString(config.name));
     if (run::RunFolder::looksLikeRunFolder(dir.toStdString()))
@@ -959,7 +936,7 @@ bool TrainingPage::startTraining(const config::TrainConfig& config)
 
 void TrainingPage::start()
 {
-    if (m_training)
+    if (m_worker->isRunning())
         return;
     if (!m_configProvider) {
         QMessageBox::information(this, tr("Training"), tr("Set up a configuration on the Configuration page first."));
@@ -1039,27 +1016,35 @@ bool TrainingPage::offerNewRunIfFinished(config::TrainConfig& config)
 
 void TrainingPage::togglePause()
 {
-    if (!m_training)
-        return;
-    m_paused = !m_paused;
-    if (m_paused)
-        m_worker->pause();
+    if (m_worker->isPaused())
+        m_worker->resume(); // stateChanged updates the label and the controls
     else
-        m_worker->resume();
-    m_stateLabel->setText(m_paused ? tr("Paused (Continue with %1)").arg(m_pauseAction->shortcut().toString(QKeySequence::NativeText))
-                                   : tr("Training on %1").arg(m_device));
-    updateControls();
+        m_worker->pause();
+}
+
+void TrainingPage::updateStateLabel()
+{
+    if (!m_worker->isRunning())
+        return; // finished and failed say how it ended
+    const QString device = m_worker->device();
+    if (m_worker->isStopping())
+        m_stateLabel->setText(m_closeWhenStopped ? tr("Stopping: the window closes once the checkpoint is saved…")
+                                                 : tr("Stopping after this step…"));
+    else if (m_worker->isPaused())
+        m_stateLabel->setText(
+            m_worker->isSavePending()
+                ? tr("Paused: the checkpoint is saved when training continues (%1)")
+                      .arg(m_pauseAction->shortcut().toString(QKeySequence::NativeText))
+                : tr("Paused (Continue with %1)").arg(m_pauseAction->shortcut().toString(QKeySequence::NativeText)));
+    else
+        m_stateLabel->setText(device.isEmpty() ? tr("Starting…") : tr("Training on %1").arg(device));
 }
 
 void TrainingPage::stop()
 {
-    if (!m_training || m_stopping)
+    if (!m_worker->isRunning() || m_worker->isStopping())
         return;
-    m_stopping = true;
     m_worker->requestStop();
-    if (m_paused)
-        m_worker->resume();
-    m_stateLabel->setText(tr("Stopping after this step…"));
     appendLog(QString(), QStringLiteral("INFO"), tr("Stopping: a checkpoint to resume from will be saved."));
     updateControls();
 }
@@ -1081,11 +1066,11 @@ QString TrainingPage::resumableCheckpoint() const
 
 bool TrainingPage::confirmClose()
 {
-    if (!m_training)
+    if (!m_worker->isRunning())
         return true;
     if (m_closeWhenStopped) {
         // Asked already: the window closes by itself once the trainer is done.
-        m_stateLabel->setText(m_stopping ? tr("Stopping: the window closes once the checkpoint is saved…")
+        m_stateLabel->setText(m_worker->isStopping() ? tr("Stopping: the window closes once the checkpoint is saved…")
                                          : tr("Training: the window closes when it finishes…"));
         return false;
     }
@@ -1104,7 +1089,7 @@ bool TrainingPage::confirmClose()
     box.setDefaultButton(stopButton);
     box.setEscapeButton(cancelButton);
     box.exec(); // a nested event loop: training and the charts go on meanwhile
-    if (!m_training)
+    if (!m_worker->isRunning())
         return box.clickedButton() != cancelButton; // it ended while the question was open
     if (box.clickedButton() == stopButton) {
         m_closeWhenStopped = true;
@@ -1119,18 +1104,21 @@ bool TrainingPage::confirmClose()
 
 void TrainingPage::updateControls()
 {
-    m_startAction->setEnabled(!m_training);
-    m_pauseAction->setEnabled(m_training && !m_stopping);
-    m_pauseAction->setText(m_paused ? tr("&Continue") : tr("&Pause"));
-    m_pauseAction->setIcon(style()->standardIcon(m_paused ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
-    m_stopAction->setEnabled(m_training && !m_stopping);
-    m_saveAction->setEnabled(m_training && !m_stopping);
+    const bool training = m_worker->isRunning();
+    const bool stopping = m_worker->isStopping();
+    const bool paused = m_worker->isPaused();
+    m_startAction->setEnabled(!training);
+    m_pauseAction->setEnabled(training && !stopping);
+    m_pauseAction->setText(paused ? tr("&Continue") : tr("&Pause"));
+    m_pauseAction->setIcon(style()->standardIcon(paused ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
+    m_stopAction->setEnabled(training && !stopping);
+    m_saveAction->setEnabled(training && !stopping);
     const QString resumable = resumableCheckpoint();
     // A run followed live while another process (a clipwb-cli on a server, a second window) trains it.
-    const bool trainedElsewhere = !m_training && m_run && run::RunLock::isHeld(m_run->folder().dir());
-    m_resumeAction->setEnabled(!m_training && !trainedElsewhere && !resumable.isEmpty());
+    const bool trainedElsewhere = !training && m_run && run::RunLock::isHeld(m_run->folder().dir());
+    m_resumeAction->setEnabled(!training && !trainedElsewhere && !resumable.isEmpty());
     const QString key = m_resumeAction->shortcut().toString(QKeySequence::NativeText);
-    if (m_training)
+    if (training)
         m_resumeAction->setToolTip(tr("Training is running (%1)").arg(key));
     else if (trainedElsewhere)
         m_resumeAction->setToolTip(

@@ -19,13 +19,13 @@ class QLabel;
 class QPlainTextEdit;
 class QProgressBar;
 class QSlider;
-class QThread;
 class QTimer;
 
 namespace clipwb::ui {
 
 class MetricChart;
 class RecallChart;
+class BackgroundJob;
 class RunData;
 class TrainingWorker;
 
@@ -110,6 +110,7 @@ private:
     void watchRun();
     void chooseRun(bool overlay);
     void togglePause();
+    void updateStateLabel();
     void stop();
 
     std::shared_ptr<RunData> m_run;
@@ -164,13 +165,9 @@ private:
     QTimer* m_pollTimer = nullptr;
     QTimer* m_coalesceTimer = nullptr;
 
-    QThread* m_thread = nullptr;
-    TrainingWorker* m_worker = nullptr;
-    bool m_training = false;
-    bool m_paused = false;
-    bool m_closeWhenStopped = false;
-    bool m_stopping = false;
-    QString m_device; ///< the training device ("cpu", "cuda:0") while training
+    BackgroundJob* m_loadJob = nullptr; ///< reads a run folder off the GUI thread
+    TrainingWorker* m_worker = nullptr;  ///< owns the training state (running, paused, stopping, device)
+    bool m_closeWhenStopped = false;     ///< the close policy: the window closes when training ends
 };
 
 } // namespace clipwb::ui

@@ -1,34 +1,53 @@
 #pragma once
-// Runs a Trainer on its own QThread and turns the TrainerObserver callbacks
-// (called on that thread) into queued Qt signals for the dashboard. The
-// control slots are thread-safe and never block the GUI thread.
+// Runs a Trainer on a thread of its own for the dashboard, and is the one owner
+// of the training state the GUI shows: running, paused, stopping, the device,
+// the last step the trainer reported. It lives on the GUI thread: its controls
+// never block (a pause or stop asked for before the trainer exists is applied
+// as soon as it does), and the TrainerObserver callbacks, called on the
+// training thread, come back as signals on the GUI thread. The charts still
+// read the run folder, the single source of truth; the signals say when.
 #include "config/TrainConfig.h"
 
 #include <QObject>
 #include <QString>
 
-#include <atomic>
 #include <memory>
-#include <mutex>
 
-namespace clipwb::train {
-class Trainer;
-}
+class QThread;
 
 namespace clipwb::ui {
 
 class TrainingWorker : public QObject {
     Q_OBJECT
 public:
+    /// The trainer's latest step report (stepDone).
+    struct StepReport {
+        qint64 step = 0;
+        qint64 maxSteps = 0;
+        double loss = 0;
+        double samplesPerSecond = 0;
+        double etaSeconds = -1; ///< < 0: unknown
+    };
+
     explicit TrainingWorker(QObject* parent = nullptr);
+    /// Asks a running trainer to stop (it saves epoch_latest.pt) and waits for it.
     ~TrainingWorker() override;
 
+    /// Starts training config on the training thread; false while a run is in progress.
+    bool start(const clipwb::config::TrainConfig& config);
+    /// From start() until finished or failed was emitted.
     bool isRunning() const { return m_running; }
+    bool isPaused() const { return m_paused; }
+    /// Stop was asked for; the trainer finishes the step and saves.
+    bool isStopping() const { return m_stopping; }
+    /// A checkpoint was asked for while paused: it is written when training continues.
+    bool isSavePending() const { return m_savePending; }
+    /// "cpu", "cuda:0", ... once the trainer started; empty before.
+    QString device() const { return m_device; }
+    /// The latest step report of this run (step 0 before the first).
+    const StepReport& lastStep() const { return m_lastStep; }
 
 public Q_SLOTS:
-    /// Trains config to the end (blocking: invoke on the worker's thread).
-    void train(const clipwb::config::TrainConfig& config);
-    // Thread-safe: called from the GUI thread while train() runs.
     void requestStop();
     void pause();
     void resume();
@@ -40,15 +59,25 @@ Q_SIGNALS:
     void validationDone(qint64 step, double loss, double i2t, double t2i);
     void checkpointSaved(const QString& path, qint64 epoch, qint64 step);
     void logMessage(int level, const QString& text); ///< 0 info, 1 warning, 2 error
+    /// The state (paused, stopping) changed through a control.
+    void stateChanged();
     void finished(bool stopped);
     void failed(const QString& message);
 
 private:
     class Observer;
-    std::mutex m_mutex;
-    clipwb::train::Trainer* m_trainer = nullptr; ///< valid while train() runs, guarded by m_mutex
-    std::atomic<bool> m_running{false};
-    std::atomic<bool> m_stopRequested{false};
+    struct Shared;
+    /// Ends the run on the GUI thread: joins the thread, clears the state.
+    void endRun();
+
+    std::shared_ptr<Shared> m_shared; ///< with the training thread
+    QThread* m_thread = nullptr;
+    bool m_running = false;
+    bool m_paused = false;
+    bool m_stopping = false;
+    bool m_savePending = false;
+    QString m_device;
+    StepReport m_lastStep;
 };
 
 } // namespace clipwb::ui
