@@ -53,6 +53,24 @@ bool RunFolder::looksLikeRunFolder(const fs::path& dir)
     return fs::is_regular_file(dir / "config.json", ec) || fs::is_regular_file(dir / "metrics.jsonl", ec);
 }
 
+bool RunFolder::hasFinished(const fs::path& dir)
+{
+    std::error_code ec;
+    if (!fs::exists(dir / "checkpoints" / "epoch_latest.pt", ec))
+        return false;
+    try {
+        RunFolder folder(dir);
+        folder.refresh();
+        const MetricTable& rows = folder.train();
+        if (folder.maxSteps() <= 0 || rows.rows() == 0)
+            return false;
+        const double step = rows.value("step", rows.rows() - 1);
+        return std::isfinite(step) && step >= double(folder.maxSteps());
+    } catch (const std::exception&) {
+        return false; // an unreadable folder is reported when the trainer opens it
+    }
+}
+
 RunFolder::Update RunFolder::refresh()
 {
     Update update;

@@ -36,6 +36,9 @@ public:
 
     /// True when dir holds config.json or metrics.jsonl.
     static bool looksLikeRunFolder(const std::filesystem::path& dir);
+    /// True when dir's metrics reach the planned last step and it has checkpoints/epoch_latest.pt:
+    /// training it again would resume and end at once. False for a folder that cannot be read.
+    static bool hasFinished(const std::filesystem::path& dir);
 
     const std::filesystem::path& dir() const { return m_dir; }
     std::filesystem::path configPath() const { return m_dir / "config.json"; }

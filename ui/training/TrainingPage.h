@@ -1,10 +1,12 @@
 #pragma once
 // The training dashboard: live charts of a run folder (opened, or being
 // trained in this process), progress, the run's log, and the controls that
-// drive the Trainer on a worker thread.
+// drive the Trainer on a worker thread. The page wires its parts together:
+// TrainingActions (controls), TrainingCharts, RunProgressRow, RunLogPane,
+// RunFolderWatcher, RunExport and TrainingWorker (the trainer and its state);
+// what is left here is opening runs and the close policy.
 #include "config/TrainConfig.h"
 
-#include <QPointer>
 #include <QWidget>
 
 #include <functional>
@@ -14,19 +16,20 @@
 class QAction;
 class QCheckBox;
 class QComboBox;
-class QFileSystemWatcher;
 class QLabel;
-class QPlainTextEdit;
-class QProgressBar;
 class QSlider;
-class QTimer;
 
 namespace clipwb::ui {
 
+class BackgroundJob;
 class MetricChart;
 class RecallChart;
-class BackgroundJob;
 class RunData;
+class RunFolderWatcher;
+class RunLogPane;
+class RunProgressRow;
+class TrainingActions;
+class TrainingCharts;
 class TrainingWorker;
 
 class TrainingPage : public QWidget {
@@ -52,9 +55,9 @@ public:
     /// Reads what changed in the run folders now (the timer and the watcher do it too).
     void refreshNow();
 
-    QList<MetricChart*> charts() const { return m_charts; }
+    QList<MetricChart*> charts() const;
     /// R@1/5/10 against the step (validation records, else evaluated checkpoints).
-    RecallChart* recallChart() const { return m_recallChart; }
+    RecallChart* recallChart() const;
     void setTimeAxis(bool byTime);
     void setLogScale(bool logarithmic);
     void setSmoothing(int percent);
@@ -77,13 +80,14 @@ public:
     /// The run's checkpoints/epoch_latest.pt when it exists and the run is not finished.
     QString resumableCheckpoint() const;
 
-    QAction* openRunAction() const { return m_openAction; }
-    QAction* compareAction() const { return m_compareAction; }
-    QAction* startAction() const { return m_startAction; }
-    QAction* pauseAction() const { return m_pauseAction; }
-    QAction* stopAction() const { return m_stopAction; }
-    QAction* saveNowAction() const { return m_saveAction; }
-    QAction* resumeAction() const { return m_resumeAction; }
+    /// The dashboard's actions; the menu bar shows them too.
+    QAction* openRunAction() const;
+    QAction* compareAction() const;
+    QAction* startAction() const;
+    QAction* pauseAction() const;
+    QAction* stopAction() const;
+    QAction* saveNowAction() const;
+    QAction* resumeAction() const;
 
 Q_SIGNALS:
     void runLoaded(const QString& dir);
@@ -98,16 +102,13 @@ private:
     /// When config's run folder has finished, asks whether to train a new run
     /// "{name}-N" (renames config), resume anyway, or cancel (false).
     bool offerNewRunIfFinished(config::TrainConfig& config);
-    void buildCharts();
-    void buildToolbarActions();
+    QWidget* buildViewBar();
+    void connectActions();
+    void connectWorker();
     void installRun(std::shared_ptr<RunData> data, bool overlay);
     void applyUpdate(bool structural);
     void updateProgress();
-    void updateLogPane(bool rebuild);
-    void appendLog(const QString& time, const QString& level, const QString& text);
-    void updateEvalChart();
     void updateControls();
-    void watchRun();
     void chooseRun(bool overlay);
     void togglePause();
     void updateStateLabel();
@@ -117,53 +118,17 @@ private:
     std::shared_ptr<RunData> m_overlay;
     QString m_loadingDir;
     ConfigProvider m_configProvider;
-    bool m_byTime = false;
-    size_t m_logShown = 0;
-    QStringList m_extraLog; ///< worker messages not in train.log (e.g. a failure before the run folder exists)
-    QStringList m_evalColumns;
 
-    QList<MetricChart*> m_charts;
-    MetricChart* m_lossChart = nullptr;
-    MetricChart* m_accuracyChart = nullptr;
-    MetricChart* m_lrChart = nullptr;
-    MetricChart* m_scaleChart = nullptr;
-    MetricChart* m_speedChart = nullptr;
-    MetricChart* m_timingChart = nullptr;
-    MetricChart* m_evalChart = nullptr;
-    RecallChart* m_recallChart = nullptr;
-    QList<int> m_overlaySeries[7];
-    QWidget* m_chartArea = nullptr;
-
+    TrainingActions* m_actions = nullptr;
+    TrainingCharts* m_charts = nullptr;
+    RunProgressRow* m_progressRow = nullptr;
+    RunLogPane* m_logPane = nullptr;
+    RunFolderWatcher* m_folderWatcher = nullptr;
     QLabel* m_runLabel = nullptr;
-    QProgressBar* m_progress = nullptr;
-    QLabel* m_epochLabel = nullptr;
-    QLabel* m_etaLabel = nullptr;
-    QLabel* m_speedLabel = nullptr;
-    QLabel* m_waitLabel = nullptr;
-    QLabel* m_memoryLabel = nullptr;
-    QLabel* m_stateLabel = nullptr;
     QComboBox* m_xAxisCombo = nullptr;
     QCheckBox* m_logCheck = nullptr;
     QSlider* m_smoothingSlider = nullptr;
     QLabel* m_smoothingLabel = nullptr;
-    QComboBox* m_logLevelCombo = nullptr;
-    QPlainTextEdit* m_logView = nullptr;
-
-    QAction* m_openAction = nullptr;
-    QAction* m_compareAction = nullptr;
-    QAction* m_startAction = nullptr;
-    QAction* m_pauseAction = nullptr;
-    QAction* m_stopAction = nullptr;
-    QAction* m_saveAction = nullptr;
-    QAction* m_resumeAction = nullptr;
-    QAction* m_exportPngAction = nullptr;
-    QAction* m_exportPdfAction = nullptr;
-    QAction* m_exportCsvAction = nullptr;
-    QAction* m_fitAction = nullptr;
-
-    QFileSystemWatcher* m_watcher = nullptr;
-    QTimer* m_pollTimer = nullptr;
-    QTimer* m_coalesceTimer = nullptr;
 
     BackgroundJob* m_loadJob = nullptr; ///< reads a run folder off the GUI thread
     TrainingWorker* m_worker = nullptr;  ///< owns the training state (running, paused, stopping, device)

@@ -38,6 +38,7 @@ public:
         const qint64 maxSteps = info.maxSteps, startStep = info.startStep;
         post([dir, device, maxSteps, startStep](TrainingWorker& w) {
             w.m_device = device;
+            w.m_runDir = dir;
             w.m_lastStep = StepReport{startStep, maxSteps, 0, 0, -1};
             Q_EMIT w.started(dir, maxSteps, startStep, device);
         });

@@ -44,6 +44,8 @@ public:
     bool isSavePending() const { return m_savePending; }
     /// "cpu", "cuda:0", ... once the trainer started; empty before.
     QString device() const { return m_device; }
+    /// The run folder of the latest run started here, also once it ended; empty before.
+    QString runDir() const { return m_runDir; }
     /// The latest step report of this run (step 0 before the first).
     const StepReport& lastStep() const { return m_lastStep; }
 
@@ -77,6 +79,7 @@ private:
     bool m_stopping = false;
     bool m_savePending = false;
     QString m_device;
+    QString m_runDir;
     StepReport m_lastStep;
 };
 
