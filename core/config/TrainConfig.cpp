@@ -3,6 +3,7 @@
 #include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "config/OptionTable.h"
+#include "config/RunScriptFlags.h"
 
 #include <nlohmann/json.hpp>
 
@@ -208,15 +209,19 @@ std::string shellQuote(const std::string& word)
     return out + "'";
 }
 
-std::string flagName(const std::string& key)
+} // namespace
+
+std::string flagFor(const std::string& key)
 {
+    if (key == "distillation")
+        return "--distllation";
+    if (key == "kd_loss_weight")
+        return "--kd_loss_weight";
     std::string out = "--";
     for (char c : key)
         out += c == '_' ? '-' : c;
     return out;
 }
-
-} // namespace
 
 json toJson(const TrainConfig& config)
 {
@@ -337,7 +342,7 @@ void applyFlags(TrainConfig& config, const std::vector<std::string>& args, std::
             const std::string suggestion = suggestKey(key);
             issues.push_back({flag, suggestion.empty()
                                         ? "unknown option"
-                                        : "unknown option; did you mean " + flagName(suggestion) + "?"});
+                                        : "unknown option; did you mean " + flagFor(suggestion) + "?"});
             if (!inlineValue && i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0)
                 ++i; // skip its value so it is not reported a second time
             continue;
@@ -401,9 +406,7 @@ std::vector<std::string> toFlags(const TrainConfig& config)
         const json value = valueToJson(config, s);
         if (s.info.key != "train_data" && value == valueToJson(defaults, s))
             continue;
-        const std::string name = s.info.key == "distillation"     ? "--distllation"
-                                 : s.info.key == "kd_loss_weight" ? "--kd_loss_weight"
-                                                                  : flagName(s.info.key);
+        const std::string name = flagFor(s.info.key);
         if (s.info.type == OptionType::Bool)
             flags.push_back(value.get<bool>() ? name : name + "=false");
         else if (value.is_null())

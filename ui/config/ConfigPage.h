@@ -18,6 +18,9 @@ class QToolButton;
 
 namespace clipwb::ui {
 
+class OptionEditor;
+class RecentFilesMenu;
+
 class ConfigPage : public QWidget {
     Q_OBJECT
 public:
@@ -70,19 +73,16 @@ Q_SIGNALS:
     /// The unsaved-changes mark or the file name changed.
     void modifiedChanged(bool modified);
     void filePathChanged(const QString& path);
+    /// A short note for the status bar ("Command line copied.").
+    void statusMessage(const QString& text);
 
 private:
-    struct Field;
-
     void buildForm();
-    QWidget* createEditor(const config::OptionInfo& info, Field& field);
     void populate();
     void readEditor(const std::string& key);
     void revalidate();
     void setModified(bool modified);
     void setFilePath(const QString& path);
-    void addRecentFile(const QString& path);
-    void updateRecentMenu();
     void updateSummary();
     void rememberState();
     void restoreState();
@@ -100,8 +100,7 @@ private:
     bool m_populating = false;
     bool m_wasValid = false;
 
-    QHash<QString, Field*> m_fields;
-    std::vector<std::unique_ptr<Field>> m_fieldStore;
+    QHash<QString, OptionEditor*> m_fields;
     QLabel* m_banner = nullptr;
     QLabel* m_summary = nullptr;
     QLabel* m_fileLabel = nullptr;
@@ -109,7 +108,7 @@ private:
     QAction* m_openAction = nullptr;
     QAction* m_saveAction = nullptr;
     QAction* m_saveAsAction = nullptr;
-    QMenu* m_recentMenu = nullptr;
+    RecentFilesMenu* m_recentMenu = nullptr;
     QMenu* m_presetMenu = nullptr;
 };
 
