@@ -5,6 +5,7 @@
 #include "ui/checkpoints/CheckpointsPage.h"
 #include "ui/config/ConfigPage.h"
 #include "ui/dataset/DatasetPage.h"
+#include "ui/retrieval/RetrievalCompareView.h"
 #include "ui/retrieval/RetrievalPage.h"
 #include "ui/training/RecallChart.h"
 #include "ui/training/TrainingPage.h"
@@ -126,12 +127,63 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     };
     connect(m_configPage, &ConfigPage::configChanged, this, followConfig);
     followConfig();
+    // A hint about the config shown (the demo's "Press F5") is stale once it changes, is saved or
+    // another is opened; starting shows the dashboard, whose state line says what happens.
+    connect(m_configPage, &ConfigPage::configChanged, statusBar(), &QStatusBar::clearMessage);
+    connect(m_configPage, &ConfigPage::filePathChanged, statusBar(), &QStatusBar::clearMessage);
+    connect(m_configPage, &ConfigPage::modifiedChanged, statusBar(), &QStatusBar::clearMessage);
+    connect(m_configPage, &ConfigPage::statusMessage, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 5000); });
+    connect(m_trainingPage, &TrainingPage::trainingStateChanged, this, [this](bool running) {
+        if (!running)
+            return;
+        statusBar()->clearMessage();
+        showPage(QStringLiteral("training"));
+    });
     statusBar()->showMessage(tr("Ready"));
     resize(1280, 820);
     restoreLayout();
 }
 
 MainWindow::~MainWindow() = default;
+
+RetrievalCompareView* MainWindow::retrievalCompareView() const
+{
+    return m_retrievalPage->compareView();
+}
+
+void MainWindow::openDataset(const QString& path)
+{
+    m_datasetPage->openPath(path);
+}
+
+bool MainWindow::openRun(const QString& dir, QString* error)
+{
+    return m_trainingPage->openRun(dir, error);
+}
+
+void MainWindow::openCheckpoint(const QString& checkpoint, const QString& compareWith)
+{
+    showPage(QStringLiteral("retrieval"));
+    m_retrievalPage->openCheckpoint(checkpoint);
+    m_retrievalPage->showComparison(!compareWith.isEmpty());
+    if (!compareWith.isEmpty())
+        m_retrievalPage->compareView()->setCheckpoint(RetrievalCompareView::A, compareWith);
+}
+
+void MainWindow::extractRetrievalFeatures(bool comparison)
+{
+    if (comparison)
+        m_retrievalPage->compareView()->startExtraction();
+    else
+        m_retrievalPage->startExtraction();
+}
+
+void MainWindow::startTraining()
+{
+    showPage(QStringLiteral("training")); // the dashboard shows what Start does
+    m_trainingPage->start();
+}
 
 void MainWindow::browseCheckpointAtStep(qint64 step)
 {

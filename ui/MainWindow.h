@@ -12,6 +12,7 @@ class ConfigPage;
 class DatasetPage;
 class TrainingPage;
 class CheckpointsPage;
+class RetrievalCompareView;
 class RetrievalPage;
 
 class MainWindow : public QMainWindow {
@@ -27,12 +28,23 @@ public:
     QString currentPageName() const;
 
     ConfigPage* configPage() const { return m_configPage; }
-    DatasetPage* datasetPage() const { return m_datasetPage; }
     TrainingPage* trainingPage() const { return m_trainingPage; }
     CheckpointsPage* checkpointsPage() const { return m_checkpointsPage; }
     RetrievalPage* retrievalPage() const { return m_retrievalPage; }
+    RetrievalCompareView* retrievalCompareView() const;
+
+    /// What the command line opens (clipwb --dataset, --run, --checkpoint [--compare]).
+    void openDataset(const QString& path);
+    /// False and error when dir is no run folder.
+    bool openRun(const QString& dir, QString* error);
+    /// The checkpoint on the Retrieval page; with compareWith, in the A/B view against it.
+    void openCheckpoint(const QString& checkpoint, const QString& compareWith = QString());
+    /// Extracts the features of what openCheckpoint() opened (both sides when comparison).
+    void extractRetrievalFeatures(bool comparison);
 
 public Q_SLOTS:
+    /// Training > Start: trains what the Configuration page shows, on the dashboard.
+    void startTraining();
     /// Opens the Retrieval browser on the run's checkpoint nearest to step and extracts its features.
     void browseCheckpointAtStep(qint64 step);
     /// Continues a run: its own config (runConfig, when it exists) on the

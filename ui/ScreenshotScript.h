@@ -1,0 +1,41 @@
+#pragma once
+// `clipwb --screenshot FILE`: brings the window into a state worth a picture,
+// then saves it and quits. Each scene waits for what it shows (the demo project
+// ready, a retrieval query answered) rather than for a fixed time, so that the
+// README's pictures are the same on a fast and on a slow machine.
+#include <QObject>
+#include <QString>
+
+namespace clipwb::ui {
+
+class DemoProject;
+class MainWindow;
+class RetrievalCompareView;
+class RetrievalPage;
+
+class ScreenshotScript : public QObject {
+    Q_OBJECT
+public:
+    /// delayMs: time to let the window settle before the picture; < 0 for each scene's own.
+    ScreenshotScript(MainWindow* window, QString file, int delayMs);
+
+    /// The window as it is, once it settled.
+    void takeWhenSettled();
+    /// Once the demo project is ready (or failed: its message is in the picture).
+    void takeWhenReady(DemoProject* demo);
+    /// Once the page extracted its features, answered a split text and listed its first image's texts.
+    void takeAfterQuery(RetrievalPage* page);
+    /// Once the A/B view answered the first split text whose ground truth B ranks higher than A
+    /// (within the top 5), and the texts of B's best image.
+    void takeAfterComparison(RetrievalCompareView* view);
+
+private:
+    void takeLater(int defaultDelayMs);
+
+    MainWindow* m_window;
+    QString m_file;
+    int m_delayMs;
+    bool m_taken = false;
+};
+
+} // namespace clipwb::ui
