@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 mode=${1:-run}
 bash packaging/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc)"
 case "$mode" in
   run)
+    # Only what the demo needs: the two executables, not the tests (most of a fresh build).
+    cmake --build build -j"$(nproc)" --target clipwb clipwb-cli
     if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
       exec build/bin/clipwb --demo
     else
@@ -19,6 +20,7 @@ case "$mode" in
     fi
     ;;
   test)
+    cmake --build build -j"$(nproc)"
     cd build
     exec ctest --output-on-failure -j2
     ;;
