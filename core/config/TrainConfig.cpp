@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -209,6 +210,34 @@ std::string shellQuote(const std::string& word)
     return out + "'";
 }
 
+/// "at line 3, column 5: unexpected '}'; expected string literal" from the parser's
+/// "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error while
+/// parsing object key - unexpected '}'; expected string literal".
+std::string jsonErrorPlace(const std::string& text, const json::parse_error& error)
+{
+    std::size_t line = 1, column = 1;
+    const std::size_t end = std::min<std::size_t>(error.byte > 0 ? error.byte - 1 : 0, text.size());
+    for (std::size_t i = 0; i < end; ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            column = 1;
+        } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) { // count characters, not UTF-8 bytes
+            ++column;
+        }
+    }
+    std::string reason = error.what();
+    const std::size_t dash = reason.find(" - ");
+    if (dash != std::string::npos) {
+        reason = reason.substr(dash + 3);
+    } else {
+        const std::size_t colon = reason.find(": ");
+        reason = colon == std::string::npos ? reason : reason.substr(colon + 2);
+    }
+    if (reason.rfind("unexpected end of input", 0) == 0)
+        reason = "the file ends too early (a bracket or quote is not closed)";
+    return "at line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + reason;
+}
+
 } // namespace
 
 std::string flagFor(const std::string& key)
@@ -291,7 +320,7 @@ ConfigResult loadConfigFile(const std::filesystem::path& file)
     try {
         object = json::parse(text);
     } catch (const json::parse_error& e) {
-        result.issues.push_back({"", file.string() + ": not valid JSON: " + e.what()});
+        result.issues.push_back({"", file.string() + ": not valid JSON " + jsonErrorPlace(text, e)});
         return result;
     }
     const std::filesystem::path baseDir = std::filesystem::absolute(file).parent_path();

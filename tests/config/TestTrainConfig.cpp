@@ -225,6 +225,10 @@ private Q_SLOTS:
         r = loadConfigFile(broken);
         QCOMPARE(int(r.issues.size()), 1);
         QVERIFY(r.issues[0].message.find("broken.json: not valid JSON") != std::string::npos);
+        // In plain words: where, and what, without the parser's internals.
+        QVERIFY2(r.issues[0].message.find("at line 1, column 18: unexpected ','") != std::string::npos,
+                 r.issues[0].message.c_str());
+        QVERIFY(r.issues[0].message.find("json.exception") == std::string::npos);
         // resolveConfig stops there instead of reporting defaults' problems.
         r = resolveConfig(broken, {});
         QCOMPARE(int(r.issues.size()), 1);

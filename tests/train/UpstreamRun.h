@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 inline fs::path copyTrainFixture(const fs::path& root, const std::string& name)
 {
     const fs::path src = CLIPWB_TEST_FIXTURES;
-    for (const std::string sub : {std::string("lmdb/lmdb"), std::string("model_configs"), "train/" + name}) {
+    for (const std::string& sub : {std::string("lmdb/lmdb"), std::string("model_configs"), "train/" + name}) {
         fs::create_directories(root / sub);
         fs::copy(src / sub, root / sub, fs::copy_options::recursive | fs::copy_options::skip_existing);
     }

@@ -347,8 +347,8 @@ bool ConfigPage::loadFile(const QString& path)
     const config::ConfigResult result = config::loadConfigFile(absolute.toStdString());
     const bool unreadable = !result.ok() && result.issues.front().key.empty();
     if (unreadable) {
-        m_banner->setText(tr("Cannot open %1: %2")
-                              .arg(QDir::toNativeSeparators(absolute), qs(result.issues.front().message)));
+        // The message names the file (once) and, for bad JSON, the line and column.
+        m_banner->setText(tr("Cannot open the configuration: %1").arg(qs(result.issues.front().message)));
         m_banner->show();
         return false;
     }

@@ -4,6 +4,7 @@
 #include "eval/RankComparison.h"
 #include "eval/RetrievalSession.h"
 #include "ui/common/BackgroundJob.h"
+#include "ui/common/MessageLabel.h"
 #include "ui/retrieval/RetrievalQuery.h"
 
 #include <QFileDialog>
@@ -128,7 +129,7 @@ RetrievalCompareView::RetrievalCompareView(QWidget* parent) : QWidget(parent)
     m_progress = new QProgressBar;
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
-    m_statusLabel = new QLabel(tr("Pick two checkpoints; models and split are those of the Browse settings."));
+    m_statusLabel = new MessageLabel(tr("Pick two checkpoints; models and split are those of the Browse settings."));
     auto* extractRow = new QHBoxLayout;
     extractRow->addWidget(m_extractButton);
     extractRow->addWidget(m_cancelButton);
@@ -145,7 +146,7 @@ RetrievalCompareView::RetrievalCompareView(QWidget* parent) : QWidget(parent)
     queryRow->addWidget(m_queryEdit, 1);
     queryRow->addWidget(search);
     layout->addLayout(queryRow);
-    m_summaryLabel = new QLabel;
+    m_summaryLabel = new MessageLabel;
     m_summaryLabel->setTextFormat(Qt::PlainText);
     layout->addWidget(m_summaryLabel);
 
@@ -155,7 +156,7 @@ RetrievalCompareView::RetrievalCompareView(QWidget* parent) : QWidget(parent)
         QFont bold = m_titles[side]->font();
         bold.setBold(true);
         m_titles[side]->setFont(bold);
-        m_goldLabels[side] = new QLabel;
+        m_goldLabels[side] = new MessageLabel;
         auto* images = new QListWidget;
         images->setViewMode(QListView::IconMode);
         images->setIconSize(QSize(kThumbnail, kThumbnail));

@@ -5,6 +5,7 @@
 #include "data/LmdbSplit.h"
 #include "eval/RetrievalSession.h"
 #include "ui/common/BackgroundJob.h"
+#include "ui/common/MessageLabel.h"
 #include "ui/retrieval/RetrievalCompareView.h"
 #include "ui/retrieval/RetrievalQuery.h"
 
@@ -102,7 +103,7 @@ RetrievalPage::RetrievalPage(QWidget* parent) : QWidget(parent)
     m_progress = new QProgressBar;
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
-    m_statusLabel = new QLabel(tr("Pick a checkpoint and a split, then extract features."));
+    m_statusLabel = new MessageLabel(tr("Pick a checkpoint and a split, then extract features."));
     auto* extractRow = new QHBoxLayout;
     extractRow->addWidget(m_extractButton);
     extractRow->addWidget(m_cancelButton);
@@ -123,7 +124,7 @@ RetrievalPage::RetrievalPage(QWidget* parent) : QWidget(parent)
     queryRow->addWidget(m_queryEdit, 1);
     queryRow->addWidget(searchButton);
     queryLayout->addLayout(queryRow);
-    m_goldLabel = new QLabel;
+    m_goldLabel = new MessageLabel;
     queryLayout->addWidget(m_goldLabel);
     m_imageResults = new QListWidget;
     m_imageResults->setViewMode(QListView::IconMode);
