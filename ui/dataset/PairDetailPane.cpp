@@ -15,6 +15,8 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace clipwb::ui {
 
 namespace {
@@ -55,7 +57,8 @@ PairDetailPane::PairDetailPane(QWidget* parent) : QWidget(parent)
 
     m_texts = new QListWidget;
     m_texts->setObjectName(QStringLiteral("imageTexts"));
-    m_texts->setMaximumHeight(m_texts->fontMetrics().lineSpacing() * 6);
+    m_texts->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_texts->setTextElideMode(Qt::ElideRight);
     m_texts->setAlternatingRowColors(true);
     m_textsNote = new QLabel;
     m_textsNote->setObjectName(QStringLiteral("imageTextsNote"));
@@ -255,8 +258,6 @@ void PairDetailPane::refreshTexts()
     }
     const std::vector<int64_t> pairs = m_statistics->pairsOfImage(m_record->imageId);
     m_textsNote->setText(tr("%n pair(s) share this image.", nullptr, int(pairs.size())));
-    const int shownRows = std::clamp(int(pairs.size()), 1, 5);
-    m_texts->setFixedHeight(m_texts->fontMetrics().lineSpacing() * shownRows + 2 * m_texts->frameWidth() + 6);
     for (int64_t pairIndex : pairs) {
         QString text;
         try {
@@ -266,6 +267,7 @@ void PairDetailPane::refreshTexts()
             text = tr("#%1 · broken: %2").arg(pairIndex).arg(QString::fromStdString(e.what()));
         }
         auto* item = new QListWidgetItem(text, m_texts);
+        item->setToolTip(text);
         item->setData(Qt::UserRole, QVariant::fromValue<qint64>(pairIndex));
         if (pairIndex == m_pairIndex) {
             QFont bold = item->font();
@@ -273,6 +275,12 @@ void PairDetailPane::refreshTexts()
             item->setFont(bold);
         }
     }
+    // Up to five rows in view, measured as the style draws them (a row is taller than a line
+    // of text); long captions are elided, whole in the tooltip, so no scroll bar eats a row.
+    int height = 2 * m_texts->frameWidth() + 2;
+    for (int row = 0; row < std::min(m_texts->count(), 5); ++row)
+        height += m_texts->sizeHintForRow(row);
+    m_texts->setFixedHeight(std::max(height, m_texts->fontMetrics().lineSpacing() + 8));
 }
 
 void PairDetailPane::refreshTokens()

@@ -4,6 +4,7 @@
 #include "data/ImageDecoder.h"
 #include "data/LmdbSplit.h"
 #include "eval/RetrievalSession.h"
+#include "model/CheckpointInfo.h"
 #include "ui/common/BackgroundJob.h"
 #include "ui/common/MessageLabel.h"
 #include "ui/retrieval/RetrievalCompareView.h"
@@ -24,12 +25,15 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QLocale>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
+
+#include <filesystem>
 
 namespace clipwb::ui {
 namespace {
@@ -60,6 +64,7 @@ QString percent(double value) { return QString::number(value, 'f', 2); }
 RetrievalPage::RetrievalPage(QWidget* parent) : QWidget(parent)
 {
     m_extractionJob = new BackgroundJob(this);
+    m_checkJob = new BackgroundJob(this);
     m_textQueryJob = new BackgroundJob(this);
     m_imageQueryJob = new BackgroundJob(this);
     connect(m_extractionJob, &BackgroundJob::progress, this, [this](const Progress& report) {
@@ -220,6 +225,7 @@ void RetrievalPage::openCheckpoint(const QString& path)
 {
     m_checkpointEdit->setText(path);
     m_compareView->setCheckpoint(RetrievalCompareView::B, path);
+    checkCheckpoint(path);
     // The run's config.json: next to the checkpoint, or above a run's checkpoints/ folder.
     QDir configDir = QFileInfo(path).dir();
     if (!configDir.exists(QStringLiteral("config.json")))
@@ -237,6 +243,26 @@ void RetrievalPage::openCheckpoint(const QString& path)
         if (QFileInfo(split).isDir())
             setSplit(split);
     }
+}
+
+void RetrievalPage::checkCheckpoint(const QString& path)
+{
+    // A damaged or foreign file is named now, not only once Extract fails. Reading the summary
+    // parses data.pkl alone, so even a multi-GB checkpoint answers quickly.
+    m_statusLabel->setText(tr("Checking %1…").arg(QFileInfo(path).fileName()));
+    const std::filesystem::path file = path.toStdString();
+    m_checkJob->run([file](const ProgressCallback&) { return model::readCheckpointSummary(file); },
+                    [this](const model::CheckpointSummary& summary) {
+                        QString text = tr("%1: %2 parameters").arg(QString::fromStdString(summary.path.filename().string()))
+                                           .arg(QLocale().toString(qlonglong(summary.parameterCount)));
+                        if (summary.step)
+                            text += tr(", step %1").arg(*summary.step);
+                        m_statusLabel->setText(text + tr(". Extract features to browse it."));
+                    },
+                    [this](const QString& message) {
+                        m_statusLabel->setText(tr("<span style='color:#b00020'>This checkpoint cannot be used: %1</span>")
+                                                   .arg(message.toHtmlEscaped()));
+                    });
 }
 
 void RetrievalPage::setSplit(const QString& splitDir) { m_splitEdit->setText(splitDir); }
@@ -271,6 +297,7 @@ void RetrievalPage::startExtraction()
 {
     if (isExtracting())
         return;
+    m_checkJob->cancel(); // extraction says what it finds from here
     eval::RetrievalSessionOptions options;
     options.checkpoint = m_checkpointEdit->text().toStdString();
     options.visionModel = m_visionCombo->currentText().toStdString();

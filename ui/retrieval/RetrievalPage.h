@@ -80,6 +80,8 @@ private:
     /// error: empty on success.
     void onExtractionFinished(const QString& error);
     void fillEvaluation();
+    /// Reads the checkpoint's summary in the background and says what it is, or what is wrong.
+    void checkCheckpoint(const QString& path);
     void showTextQueryResult(const TextQueryResult& result);
     void showImageQueryResult(const ImageQueryResult& result);
     QString configuredModel(const QString& value) const;
@@ -106,6 +108,7 @@ private:
     std::shared_ptr<eval::RetrievalSession> m_session;
     std::shared_ptr<eval::RetrievalEvaluation> m_evaluation;
     std::shared_ptr<data::LmdbSplit> m_split;
+    BackgroundJob* m_checkJob = nullptr; ///< reads the chosen checkpoint's summary
     BackgroundJob* m_extractionJob = nullptr;
     BackgroundJob* m_textQueryJob = nullptr;  ///< latest wins: typing fast never shows a stale result
     BackgroundJob* m_imageQueryJob = nullptr;
