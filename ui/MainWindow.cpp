@@ -13,6 +13,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QListWidget>
@@ -92,6 +93,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
             });
     connect(m_trainingPage, &TrainingPage::runChanged, recallChart, &RecallChart::clearCheckpointRecall);
     connect(recallChart, &RecallChart::stepClicked, this, &MainWindow::browseCheckpointAtStep);
+    // After a run the Retrieval page offers its latest checkpoint on its validation split, until
+    // the user picks another one there.
+    connect(m_trainingPage, &TrainingPage::checkpointsChanged, this, &MainWindow::offerLatestCheckpoint);
     connect(m_checkpointsPage, &CheckpointsPage::browseRequested, this, [this](const QString& checkpoint) {
         showPage(QStringLiteral("retrieval"));
         m_retrievalPage->openCheckpoint(checkpoint);
@@ -134,6 +138,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(m_configPage, &ConfigPage::modifiedChanged, statusBar(), &QStatusBar::clearMessage);
     connect(m_configPage, &ConfigPage::statusMessage, this,
             [this](const QString& text) { statusBar()->showMessage(text, 5000); });
+    connect(m_checkpointsPage, &CheckpointsPage::statusMessage, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 8000); });
     connect(m_trainingPage, &TrainingPage::trainingStateChanged, this, [this](bool running) {
         if (!running)
             return;
@@ -146,6 +152,26 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::offerLatestCheckpoint()
+{
+    const QString runDir = m_trainingPage->runDir();
+    if (runDir.isEmpty() || m_retrievalPage->isExtracting() || m_retrievalPage->isReady())
+        return;
+    const QString current = m_retrievalPage->checkpoint();
+    if (!current.isEmpty() && current != m_offeredCheckpoint)
+        return; // the user's choice
+    const QDir checkpoints(QDir(runDir).filePath(QStringLiteral("checkpoints")));
+    QString latest = checkpoints.filePath(QStringLiteral("epoch_latest.pt"));
+    if (!QFileInfo::exists(latest)) {
+        const QFileInfoList files = checkpoints.entryInfoList({QStringLiteral("*.pt")}, QDir::Files, QDir::Time);
+        latest = files.isEmpty() ? QString() : files.first().absoluteFilePath();
+    }
+    if (latest.isEmpty() || latest == current)
+        return;
+    m_offeredCheckpoint = latest;
+    m_retrievalPage->openCheckpoint(latest);
+}
 
 RetrievalCompareView* MainWindow::retrievalCompareView() const
 {

@@ -56,6 +56,8 @@ protected:
 
 private:
     void createMenus();
+    /// Puts the dashboard run's latest checkpoint on the Retrieval page unless the user chose one.
+    void offerLatestCheckpoint();
     /// Asks about unsaved configuration changes: false cancels the close.
     bool confirmConfigClose();
     void restoreLayout();
@@ -68,6 +70,7 @@ private:
     TrainingPage* m_trainingPage = nullptr;
     CheckpointsPage* m_checkpointsPage = nullptr;
     RetrievalPage* m_retrievalPage = nullptr;
+    QString m_offeredCheckpoint; ///< what offerLatestCheckpoint() put on the Retrieval page
 };
 
 } // namespace clipwb::ui

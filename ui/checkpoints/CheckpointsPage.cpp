@@ -467,10 +467,14 @@ void CheckpointsPage::askExportSlim()
     if (output.isEmpty())
         return;
     QString error;
-    if (!exportSlim(path, output, &error))
+    if (!exportSlim(path, output, &error)) {
         QMessageBox::warning(this, tr("Slim export"), error);
-    else
-        refresh();
+        return;
+    }
+    refresh();
+    Q_EMIT statusMessage(tr("Slim export written: %1 (%2 MB, without the optimizer state).")
+                             .arg(QDir::toNativeSeparators(output))
+                             .arg(double(QFileInfo(output).size()) / (1 << 20), 0, 'f', 1));
 }
 
 } // namespace clipwb::ui

@@ -56,6 +56,8 @@ public:
     QAction* browseAction() const { return m_browseAction; }
 
 Q_SIGNALS:
+    /// A short note for the status bar (an export written).
+    void statusMessage(const QString& text);
     /// Resume training from checkpoint with the run's config (runConfig: its config.json, may not exist).
     void resumeRequested(const QString& checkpoint, const QString& runConfig);
     /// The checkpoint chosen in the table (to browse retrieval with it, for example).

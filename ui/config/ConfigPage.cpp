@@ -1,6 +1,7 @@
 #include "ui/config/ConfigPage.h"
 
 #include "config/RunScriptFlags.h"
+#include "model/CudaDevices.h"
 #include "ui/config/OptionEditor.h"
 #include "ui/config/OptionLabels.h"
 #include "ui/config/RecentFilesMenu.h"
@@ -49,6 +50,23 @@ double unsetNumber(const std::string& key, const config::TrainConfig& current)
     if (key == "eps")
         return config::effectiveEps(current);
     return NAN;
+}
+
+/// What the trainer will do differently on this machine than the config says, or empty.
+QString deviceNote(const config::TrainConfig& current)
+{
+    const bool halfPrecision = current.precision == "fp16" || current.precision == "amp";
+    const bool mayUseCpu = current.device == "auto" || current.device == "cpu";
+    if (!halfPrecision || !mayUseCpu)
+        return {};
+    // Asked once: LibTorch's answer does not change while the app runs.
+    static const bool hasCuda = model::cudaDeviceCount() > 0;
+    if (hasCuda && current.device == "auto")
+        return {};
+    return QCoreApplication::translate("ConfigPage", "precision %1 needs CUDA; %2 trains in fp32 on the CPU.")
+        .arg(qs(current.precision),
+             hasCuda ? QCoreApplication::translate("ConfigPage", "device cpu")
+                     : QCoreApplication::translate("ConfigPage", "this machine has no CUDA device, so it"));
 }
 
 } // namespace
@@ -277,7 +295,11 @@ void ConfigPage::revalidate()
 
 void ConfigPage::updateSummary()
 {
-    if (m_issues.empty()) {
+    const QString note = deviceNote(config());
+    if (m_issues.empty() && !note.isEmpty()) {
+        m_summary->setText(tr("✔ Ready to train. Note: %1").arg(note));
+        m_summary->setStyleSheet(QStringLiteral("color: #9a5b00; font-weight: bold;"));
+    } else if (m_issues.empty()) {
         m_summary->setText(tr("✔ Ready to train."));
         m_summary->setStyleSheet(QStringLiteral("color: #1e7e34; font-weight: bold;"));
     } else {

@@ -245,6 +245,11 @@ void RetrievalPage::openCheckpoint(const QString& path)
     }
 }
 
+QString RetrievalPage::checkpoint() const
+{
+    return m_checkpointEdit->text();
+}
+
 void RetrievalPage::checkCheckpoint(const QString& path)
 {
     // A damaged or foreign file is named now, not only once Extract fails. Reading the summary

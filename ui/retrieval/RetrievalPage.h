@@ -43,6 +43,8 @@ public:
     void setSplit(const QString& splitDir);
     void setModels(const QString& visionModel, const QString& textModel);
     bool isReady() const { return m_ready; }
+    /// The checkpoint chosen (empty: none yet).
+    QString checkpoint() const;
     bool isExtracting() const;
     /// A text or image query is being answered in the background.
     bool isQuerying() const;
