@@ -165,6 +165,18 @@ RetrievalPage::RetrievalPage(QWidget* parent) : QWidget(parent)
     m_tabs->addTab(splitter, tr("Browse"));
     m_compareView = new RetrievalCompareView;
     m_tabs->addTab(m_compareView, tr("A/B comparison"));
+    // The line above the tabs tells the state of the comparison too, not a stale "pick a checkpoint".
+    connect(m_compareView, &RetrievalCompareView::ready, this, [this] {
+        if (isExtracting())
+            return;
+        m_progress->setRange(0, 1);
+        m_progress->setValue(1);
+        m_statusLabel->setText(tr("Both checkpoints are extracted: compare them on the A/B comparison tab."));
+    });
+    connect(m_compareView, &RetrievalCompareView::failed, this, [this](const QString& message) {
+        if (!isExtracting())
+            m_statusLabel->setText(tr("A/B comparison: %1").arg(message));
+    });
     layout->addWidget(m_tabs, 1);
     // The comparison uses the models and the split chosen above.
     const auto followSettings = [this] {
