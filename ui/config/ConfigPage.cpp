@@ -55,7 +55,8 @@ double unsetNumber(const std::string& key, const config::TrainConfig& current)
 /// What the trainer will do differently on this machine than the config says, or empty.
 QString deviceNote(const config::TrainConfig& current)
 {
-    const bool halfPrecision = current.precision == "fp16" || current.precision == "amp";
+    // fp16 asks for half precision outright; amp (upstream's default) is documented to fall back.
+    const bool halfPrecision = current.precision == "fp16";
     const bool mayUseCpu = current.device == "auto" || current.device == "cpu";
     if (!halfPrecision || !mayUseCpu)
         return {};
