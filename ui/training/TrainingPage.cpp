@@ -309,8 +309,8 @@ bool TrainingPage::openRun(const QString& dir, QString* error)
     data->setSmoothing(m_smoothingSlider->value() / 100.0);
     m_loadJob->run([data](const ProgressCallback&) { data->refresh(); }, [this, data] { installRun(data, false); },
                    [this, data](const QString& failure) {
-                       m_logPane->addError(failure); // what could be read is shown
-                       installRun(data, false);
+                       installRun(data, false); // what could be read is shown, with what went wrong
+                       m_logPane->addError(failure);
                    });
     return true;
 }
