@@ -102,6 +102,11 @@ BuildLmdbDialog::BuildLmdbDialog(QWidget* parent) : QDialog(parent)
 
 BuildLmdbDialog::~BuildLmdbDialog() = default;
 
+bool BuildLmdbDialog::isRunning() const
+{
+    return m_job->isRunning();
+}
+
 void BuildLmdbDialog::setDataDir(const QString& dir)
 {
     m_dataDir->setText(dir);

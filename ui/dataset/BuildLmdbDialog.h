@@ -34,7 +34,7 @@ public:
     QString outputDir() const;
     /// Starts building (as the Build button does); finished follows.
     void start();
-    bool isRunning() const { return m_watcher.isRunning(); }
+    bool isRunning() const;
     /// The log shown in the dialog (tests read it).
     QString log() const;
 
