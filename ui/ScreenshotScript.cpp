@@ -79,7 +79,8 @@ void ScreenshotScript::takeAfterComparison(RetrievalCompareView* view)
         view->runTextQuery();
     });
     connect(view, &View::queryFinished, this, [view, texts] {
-        const bool improved = view->goldRank(View::B) < view->goldRank(View::A) && view->goldRank(View::B) <= 5;
+        const bool improved =
+            view->goldRank(View::B) < view->goldRank(View::A) && view->goldRank(View::B) <= 5;
         if (!improved && !texts->isEmpty()) {
             view->queryEdit()->setText(texts->takeFirst());
             view->runTextQuery();

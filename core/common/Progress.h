@@ -15,11 +15,11 @@
 namespace clipwb {
 
 struct Progress {
-    double fraction = 0;    ///< of the whole job, in [0, 1]
-    std::string stage;      ///< what the job does now, in words ("images", "train pairs")
-    std::int64_t done = 0;  ///< units of this stage done so far, of total (both 0 when it is not counted)
+    double fraction = 0;   ///< of the whole job, in [0, 1]
+    std::string stage;     ///< what the job does now, in words ("images", "train pairs")
+    std::int64_t done = 0; ///< units of this stage done so far, of total (both 0 when it is not counted)
     std::int64_t total = 0;
-    std::string detail;     ///< an optional count in words ("1200 pairs")
+    std::string detail; ///< an optional count in words ("1200 pairs")
 };
 
 /// Called from the job's thread; returns false to ask the job to stop.

@@ -7,7 +7,9 @@
 
 namespace clipwb::ui {
 
-BackgroundJob::BackgroundJob(QObject* parent) : QObject(parent) {}
+BackgroundJob::BackgroundJob(QObject* parent) : QObject(parent)
+{
+}
 
 BackgroundJob::~BackgroundJob()
 {

@@ -29,7 +29,8 @@ double finiteOr(double value, double fallback)
 
 } // namespace
 
-OptionEditor::OptionEditor(config::OptionInfo info, std::function<std::filesystem::path()> baseDir, QWidget* parent)
+OptionEditor::OptionEditor(config::OptionInfo info, std::function<std::filesystem::path()> baseDir,
+                           QWidget* parent)
     : QWidget(parent), m_info(std::move(info)), m_baseDir(std::move(baseDir))
 {
     const std::string& key = m_info.key;
@@ -50,7 +51,8 @@ OptionEditor::OptionEditor(config::OptionInfo info, std::function<std::filesyste
         Q_EMIT edited();
     };
 
-    if (m_info.nullable && (m_info.type == config::OptionType::Int || m_info.type == config::OptionType::Double)) {
+    if (m_info.nullable &&
+        (m_info.type == config::OptionType::Int || m_info.type == config::OptionType::Double)) {
         m_setBox = new QCheckBox;
         m_setBox->setObjectName(QStringLiteral("set_") + name);
         m_setBox->setToolTip(tr("Unchecked: unset (null), as upstream's None"));
@@ -67,7 +69,8 @@ OptionEditor::OptionEditor(config::OptionInfo info, std::function<std::filesyste
     case config::OptionType::Int:
         m_spin = new QSpinBox;
         m_spin->setObjectName(name);
-        m_spin->setRange(int(std::max(m_info.minimum, double(INT_MIN))), int(std::min(m_info.maximum, double(INT_MAX))));
+        m_spin->setRange(int(std::max(m_info.minimum, double(INT_MIN))),
+                         int(std::min(m_info.maximum, double(INT_MAX))));
         m_spin->setKeyboardTracking(true);
         m_spin->setMinimumWidth(110);
         if (key == "batch_size" || key == "valid_batch_size")
@@ -167,11 +170,13 @@ OptionEditor::OptionEditor(config::OptionInfo info, std::function<std::filesyste
 
 void OptionEditor::browse(bool folder)
 {
-    const QString start = m_line->text().isEmpty() ? QString::fromStdString(m_baseDir().string()) : m_line->text();
-    const QString path = folder ? QFileDialog::getExistingDirectory(this, optionLabel(m_info.key), start)
-                                : QFileDialog::getOpenFileName(
-                                      this, optionLabel(m_info.key), start,
-                                      tr("Checkpoints and weights (*.pt *.pth *.bin);;All files (*)"));
+    const QString start =
+        m_line->text().isEmpty() ? QString::fromStdString(m_baseDir().string()) : m_line->text();
+    const QString path =
+        folder
+            ? QFileDialog::getExistingDirectory(this, optionLabel(m_info.key), start)
+            : QFileDialog::getOpenFileName(this, optionLabel(m_info.key), start,
+                                           tr("Checkpoints and weights (*.pt *.pth *.bin);;All files (*)"));
     if (!path.isEmpty())
         m_line->setText(path);
 }

@@ -26,7 +26,8 @@ class OptionEditor : public QWidget {
     Q_OBJECT
 public:
     /// baseDir: where the browse dialogs start (the config file's folder).
-    OptionEditor(config::OptionInfo info, std::function<std::filesystem::path()> baseDir, QWidget* parent = nullptr);
+    OptionEditor(config::OptionInfo info, std::function<std::filesystem::path()> baseDir,
+                 QWidget* parent = nullptr);
 
     const config::OptionInfo& info() const { return m_info; }
     /// Shows value without emitting edited(). An unset number shows unsetNumber (upstream's

@@ -59,7 +59,8 @@ QString optionLabel(const std::string& key)
         {QStringLiteral("keep_last_n"), QT_TRANSLATE_NOOP("ConfigPage", "Keep last N checkpoints")},
     };
     const auto it = names.find(QString::fromStdString(key));
-    return it == names.end() ? QString::fromStdString(key) : QCoreApplication::translate("ConfigPage", it.value());
+    return it == names.end() ? QString::fromStdString(key)
+                             : QCoreApplication::translate("ConfigPage", it.value());
 }
 
 } // namespace clipwb::ui

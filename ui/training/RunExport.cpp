@@ -40,7 +40,9 @@ bool exportWidgetPdf(QWidget* widget, const QString& path, const QString& title)
 bool exportRunCsv(const RunData& run, const QString& path, QString* error)
 {
     using Table = RunData::Table;
-    const auto tr = [](const char* text) { return QCoreApplication::translate("clipwb::ui::TrainingPage", text); };
+    const auto tr = [](const char* text) {
+        return QCoreApplication::translate("clipwb::ui::TrainingPage", text);
+    };
     std::vector<std::string> columns;
     const Table tables[] = {Table::Train, Table::Validation, Table::Evaluation};
     const char* typeNames[] = {"train", "val", "eval"};

@@ -77,8 +77,8 @@ void RunLogPane::append(const QString& time, const QString& level, const QString
 {
     if (levelRank(level) < m_levelCombo->currentIndex())
         return;
-    m_view->appendPlainText(QStringLiteral("%1%2 %3").arg(time.isEmpty() ? QString() : time + QLatin1Char(' '),
-                                                          level.leftJustified(7), text));
+    m_view->appendPlainText(QStringLiteral("%1%2 %3").arg(
+        time.isEmpty() ? QString() : time + QLatin1Char(' '), level.leftJustified(7), text));
 }
 
 void RunLogPane::addError(const QString& message)

@@ -129,13 +129,16 @@ void RunProgressRow::showRun(const RunData& run, const TrainingWorker& worker)
     }
     m_progress->setRange(0, static_cast<int>(std::max<int64_t>(1, std::max(maxSteps, lastStep))));
     m_progress->setValue(static_cast<int>(lastStep));
-    m_progress->setFormat(maxSteps > 0 ? tr("step %1 of %2").arg(lastStep).arg(maxSteps) : tr("step %1").arg(lastStep));
+    m_progress->setFormat(maxSteps > 0 ? tr("step %1 of %2").arg(lastStep).arg(maxSteps)
+                                       : tr("step %1").arg(lastStep));
     const double epoch = rows ? train.value("epoch", rows - 1) : NAN;
-    m_epochLabel->setText(std::isfinite(epoch) ? tr("epoch %1").arg(static_cast<qint64>(epoch)) : tr("epoch —"));
+    m_epochLabel->setText(std::isfinite(epoch) ? tr("epoch %1").arg(static_cast<qint64>(epoch))
+                                               : tr("epoch —"));
 
     constexpr size_t kWindow = 50;
     const double samples = recentMean(train.column("samples_per_s"), 20);
-    m_speedLabel->setText(std::isfinite(samples) ? tr("%1 samples/s").arg(samples, 0, 'f', 1) : tr("— samples/s"));
+    m_speedLabel->setText(std::isfinite(samples) ? tr("%1 samples/s").arg(samples, 0, 'f', 1)
+                                                 : tr("— samples/s"));
 
     // Seconds per step over the recent window, from wall time when recorded.
     double secondsPerStep = NAN;
@@ -156,8 +159,9 @@ void RunProgressRow::showRun(const RunData& run, const TrainingWorker& worker)
     const bool endedHere = !trainingHere && !worker.runDir().isEmpty() &&
                            QDir(worker.runDir()) == QDir(QString::fromStdString(folder.dir().string()));
     const bool trainedSomewhere =
-        trainingHere || (!endedHere && (run::RunLock::isHeld(folder.dir()) ||
-                                        writtenWithin(folder.metricsPath(), std::max(120.0, 20 * secondsPerStep))));
+        trainingHere ||
+        (!endedHere && (run::RunLock::isHeld(folder.dir()) ||
+                        writtenWithin(folder.metricsPath(), std::max(120.0, 20 * secondsPerStep))));
     if (done)
         m_etaLabel->setText(tr("done"));
     else if (!trainedSomewhere)
@@ -192,7 +196,8 @@ void RunProgressRow::showRun(const RunData& run, const TrainingWorker& worker)
                 tips << tr("Memory in use on %1 (%2), by every process").arg(trainingDevice, device.name);
             } else {
                 memory << tr("GPU memory unknown");
-                tips << tr("The NVIDIA management library (libnvidia-ml) is not available to read %1's memory.")
+                tips << tr("The NVIDIA management library (libnvidia-ml) is not available to read %1's "
+                           "memory.")
                             .arg(trainingDevice);
             }
         } else if (!trainingDevice.isEmpty()) {

@@ -31,7 +31,8 @@ TrainingActions::TrainingActions(QWidget* owner) : QObject(owner), m_owner(owner
                    tr("Save a checkpoint after the current step"));
     resume = make(tr("&Resume"), QStyle::SP_MediaSeekForward, QKeySequence(tr("Ctrl+F5")),
                   tr("Continue this run exactly where its epoch_latest.pt left it"));
-    fit = make(tr("Fit"), QStyle::SP_BrowserReload, QKeySequence(tr("Ctrl+0")), tr("Show all data and follow new steps"));
+    fit = make(tr("Fit"), QStyle::SP_BrowserReload, QKeySequence(tr("Ctrl+0")),
+               tr("Show all data and follow new steps"));
     exportPng = make(tr("Charts as PNG…"), QStyle::SP_DialogSaveButton, QKeySequence(tr("Ctrl+E")),
                      tr("Export the charts as a PNG image"));
     exportPdf = make(tr("Charts as PDF…"), QStyle::SP_DialogSaveButton, QKeySequence(tr("Ctrl+Shift+E")),
@@ -51,7 +52,8 @@ void TrainingActions::update(const State& state)
     start->setEnabled(!state.training);
     pause->setEnabled(state.training && !state.stopping);
     pause->setText(state.paused ? tr("&Continue") : tr("&Pause"));
-    pause->setIcon(m_owner->style()->standardIcon(state.paused ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
+    pause->setIcon(
+        m_owner->style()->standardIcon(state.paused ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
     stop->setEnabled(state.training && !state.stopping);
     saveNow->setEnabled(state.training && !state.stopping);
     resume->setEnabled(!state.training && !state.trainedElsewhere && !state.resumable.isEmpty());
@@ -59,11 +61,14 @@ void TrainingActions::update(const State& state)
     if (state.training)
         resume->setToolTip(tr("Training is running (%1)").arg(key));
     else if (state.trainedElsewhere)
-        resume->setToolTip(tr("Another process is training this run now: the dashboard follows it (%1)").arg(key));
+        resume->setToolTip(
+            tr("Another process is training this run now: the dashboard follows it (%1)").arg(key));
     else if (!state.hasRun)
-        resume->setToolTip(tr("Open or train a run first: Resume continues its epoch_latest.pt (%1)").arg(key));
+        resume->setToolTip(
+            tr("Open or train a run first: Resume continues its epoch_latest.pt (%1)").arg(key));
     else if (state.resumable.isEmpty())
-        resume->setToolTip(tr("Nothing to resume: this run has no epoch_latest.pt or it has finished (%1)").arg(key));
+        resume->setToolTip(
+            tr("Nothing to resume: this run has no epoch_latest.pt or it has finished (%1)").arg(key));
     else
         resume->setToolTip(tr("Continue this run exactly where %1 left it (%2)").arg(state.resumable, key));
 }

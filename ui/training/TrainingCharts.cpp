@@ -152,8 +152,9 @@ void TrainingCharts::updateEvalChart()
     if (!m_run)
         return;
     const auto& table = m_run->table(Table::Evaluation);
-    static const QStringList skipped = {QStringLiteral("step"), QStringLiteral("epoch"), QStringLiteral("time"),
-                                        QStringLiteral("seconds"), QStringLiteral("num_samples")};
+    static const QStringList skipped = {QStringLiteral("step"), QStringLiteral("epoch"),
+                                        QStringLiteral("time"), QStringLiteral("seconds"),
+                                        QStringLiteral("num_samples")};
     static const QColor colors[] = {kBlue, kOrange, kGreen, kRed, kPurple, kBrown, kGrey};
     for (const std::string& name : table.names()) {
         const QString column = QString::fromStdString(name);
@@ -161,11 +162,12 @@ void TrainingCharts::updateEvalChart()
             continue;
         const QColor color = colors[m_evalColumns.size() % 7];
         m_evalColumns << column;
-        m_recallChart->addSeries(column,
-                                 [this, name]() -> SeriesView {
-                                     return m_run ? m_run->series(Table::Evaluation, name, m_byTime) : SeriesView{};
-                                 },
-                                 penOf(color, 1.5));
+        m_recallChart->addSeries(
+            column,
+            [this, name]() -> SeriesView {
+                return m_run ? m_run->series(Table::Evaluation, name, m_byTime) : SeriesView{};
+            },
+            penOf(color, 1.5));
         m_recallChart->seriesGraph(m_recallChart->seriesCount() - 1)
             ->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, color, color, 6));
     }
