@@ -19,44 +19,52 @@ struct Options {
                             QCoreApplication::translate("main", "Open on page NAME (%1).")
                                 .arg(clipwb::ui::MainWindow::pageNames().join(QStringLiteral(", "))),
                             QStringLiteral("NAME")};
-    QCommandLineOption screenshot{QStringLiteral("screenshot"),
-                                  QCoreApplication::translate("main", "Save a picture of the window to FILE and quit."),
-                                  QStringLiteral("FILE")};
+    QCommandLineOption screenshot{
+        QStringLiteral("screenshot"),
+        QCoreApplication::translate("main", "Save a picture of the window to FILE and quit."),
+        QStringLiteral("FILE")};
     QCommandLineOption size{QStringLiteral("size"),
                             QCoreApplication::translate("main", "Window size WxH (default 1280x820)."),
                             QStringLiteral("WxH")};
-    QCommandLineOption demo{QStringLiteral("demo"),
-                            QCoreApplication::translate("main", "Open the demo project: make the demo dataset on first "
-                                                                "use and load the demo config (Tiny-ViT + Tiny-BERT), "
-                                                                "ready to train.")};
-    QCommandLineOption run{QStringLiteral("run"),
-                           QCoreApplication::translate("main", "Open the run folder DIR on the training dashboard."),
-                           QStringLiteral("DIR")};
+    QCommandLineOption demo{
+        QStringLiteral("demo"),
+        QCoreApplication::translate("main", "Open the demo project: make the demo dataset on first "
+                                            "use and load the demo config (Tiny-ViT + Tiny-BERT), "
+                                            "ready to train.")};
+    QCommandLineOption run{
+        QStringLiteral("run"),
+        QCoreApplication::translate("main", "Open the run folder DIR on the training dashboard."),
+        QStringLiteral("DIR")};
     QCommandLineOption dataset{
         QStringLiteral("dataset"),
-        QCoreApplication::translate("main", "Open the LMDB split (or dataset folder) DIR in the Dataset page."),
+        QCoreApplication::translate("main",
+                                    "Open the LMDB split (or dataset folder) DIR in the Dataset page."),
         QStringLiteral("DIR")};
     QCommandLineOption checkpoint{
         QStringLiteral("checkpoint"),
-        QCoreApplication::translate("main", "Open FILE in the retrieval browser and extract features on the split of "
-                                            "its run's config.json (the screenshot then shows a query)."),
+        QCoreApplication::translate("main",
+                                    "Open FILE in the retrieval browser and extract features on the split of "
+                                    "its run's config.json (the screenshot then shows a query)."),
         QStringLiteral("FILE")};
-    QCommandLineOption compare{
-        QStringLiteral("compare"),
-        QCoreApplication::translate("main", "With --checkpoint: open the retrieval browser's A/B comparison with FILE "
-                                            "as the baseline (A) and the checkpoint as B."),
-        QStringLiteral("FILE")};
-    QCommandLineOption start{QStringLiteral("start"),
-                             QCoreApplication::translate("main", "Start training the configuration once the window is "
-                                                                 "open (with --demo: once the demo project is ready).")};
-    QCommandLineOption delay{
-        QStringLiteral("screenshot-delay"),
-        QCoreApplication::translate("main", "Take the --screenshot MS milliseconds after the window is ready."),
-        QStringLiteral("MS")};
+    QCommandLineOption compare{QStringLiteral("compare"),
+                               QCoreApplication::translate(
+                                   "main",
+                                   "With --checkpoint: open the retrieval browser's A/B comparison with FILE "
+                                   "as the baseline (A) and the checkpoint as B."),
+                               QStringLiteral("FILE")};
+    QCommandLineOption start{
+        QStringLiteral("start"),
+        QCoreApplication::translate("main", "Start training the configuration once the window is "
+                                            "open (with --demo: once the demo project is ready).")};
+    QCommandLineOption delay{QStringLiteral("screenshot-delay"),
+                             QCoreApplication::translate(
+                                 "main", "Take the --screenshot MS milliseconds after the window is ready."),
+                             QStringLiteral("MS")};
 
     void addTo(QCommandLineParser& parser) const
     {
-        parser.setApplicationDescription(QCoreApplication::translate("main", "Chinese-CLIP fine-tuning workbench"));
+        parser.setApplicationDescription(
+            QCoreApplication::translate("main", "Chinese-CLIP fine-tuning workbench"));
         parser.addHelpOption();
         parser.addVersionOption();
         for (const QCommandLineOption* option :
@@ -149,7 +157,8 @@ int main(int argc, char** argv)
             screenshot->takeAfterQuery(window.retrievalPage());
         else if (screenshot)
             screenshot->takeAfterComparison(window.retrievalCompareView());
-        QTimer::singleShot(0, &window, [&window, compareWith] { window.extractRetrievalFeatures(!compareWith.isEmpty()); });
+        QTimer::singleShot(
+            0, &window, [&window, compareWith] { window.extractRetrievalFeatures(!compareWith.isEmpty()); });
     } else {
         if (parser.isSet(options.start))
             QTimer::singleShot(0, &window, &clipwb::ui::MainWindow::startTraining);

@@ -57,8 +57,9 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent)
          {m_actions->start, m_actions->pause, m_actions->stop, m_actions->saveNow, m_actions->resume})
         toolbar->addAction(action);
 
-    m_runLabel = new QLabel(tr("No run open. Press Start (F5) to train the Configuration page's settings, or open a "
-                               "run folder (Ctrl+R) to follow a run."));
+    m_runLabel =
+        new QLabel(tr("No run open. Press Start (F5) to train the Configuration page's settings, or open a "
+                      "run folder (Ctrl+R) to follow a run."));
     m_runLabel->setObjectName(QStringLiteral("runLabel"));
     m_runLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     // A long run path must not widen the window: the label may be cut, its tooltip is whole.
@@ -184,7 +185,8 @@ void TrainingPage::connectActions()
             return;
         QString error;
         if (!writer(path, &error))
-            QMessageBox::warning(this, tr("Export failed"), error.isEmpty() ? tr("Cannot write %1.").arg(path) : error);
+            QMessageBox::warning(this, tr("Export failed"),
+                                 error.isEmpty() ? tr("Cannot write %1.").arg(path) : error);
     };
     connect(m_actions->exportPng, &QAction::triggered, this, [this, exportTo] {
         exportTo(tr("PNG images (*.png)"), QStringLiteral(".png"),
@@ -208,7 +210,8 @@ void TrainingPage::connectWorker()
                 if (QDir(dir) != QDir(runDir()) || !m_run)
                     openRun(dir);
                 if (startStep > 0)
-                    m_logPane->append(QString(), QStringLiteral("INFO"), tr("Resumed after step %1").arg(startStep));
+                    m_logPane->append(QString(), QStringLiteral("INFO"),
+                                      tr("Resumed after step %1").arg(startStep));
             });
     // The trainer's reports say when the run folder has news; the figures come from there,
     // except the step and ETA, which the trainer knows before the file does.
@@ -261,13 +264,34 @@ RecallChart* TrainingPage::recallChart() const
     return m_charts->recallChart();
 }
 
-QAction* TrainingPage::openRunAction() const { return m_actions->open; }
-QAction* TrainingPage::compareAction() const { return m_actions->compare; }
-QAction* TrainingPage::startAction() const { return m_actions->start; }
-QAction* TrainingPage::pauseAction() const { return m_actions->pause; }
-QAction* TrainingPage::stopAction() const { return m_actions->stop; }
-QAction* TrainingPage::saveNowAction() const { return m_actions->saveNow; }
-QAction* TrainingPage::resumeAction() const { return m_actions->resume; }
+QAction* TrainingPage::openRunAction() const
+{
+    return m_actions->open;
+}
+QAction* TrainingPage::compareAction() const
+{
+    return m_actions->compare;
+}
+QAction* TrainingPage::startAction() const
+{
+    return m_actions->start;
+}
+QAction* TrainingPage::pauseAction() const
+{
+    return m_actions->pause;
+}
+QAction* TrainingPage::stopAction() const
+{
+    return m_actions->stop;
+}
+QAction* TrainingPage::saveNowAction() const
+{
+    return m_actions->saveNow;
+}
+QAction* TrainingPage::resumeAction() const
+{
+    return m_actions->resume;
+}
 
 QString TrainingPage::runDir() const
 {
@@ -282,7 +306,8 @@ QString TrainingPage::overlayDir() const
 void TrainingPage::chooseRun(bool overlay)
 {
     QSettings settings;
-    const QString start = settings.value(QStringLiteral("training/lastRunParent"), QDir::homePath()).toString();
+    const QString start =
+        settings.value(QStringLiteral("training/lastRunParent"), QDir::homePath()).toString();
     const QString dir = QFileDialog::getExistingDirectory(
         this, overlay ? tr("Compare with run folder") : tr("Open run folder"), start);
     if (dir.isEmpty())
@@ -307,7 +332,8 @@ bool TrainingPage::openRun(const QString& dir, QString* error)
     // opening another run meanwhile drops this one.
     auto data = std::make_shared<RunData>(path);
     data->setSmoothing(m_smoothingSlider->value() / 100.0);
-    m_loadJob->run([data](const ProgressCallback&) { data->refresh(); }, [this, data] { installRun(data, false); },
+    m_loadJob->run([data](const ProgressCallback&) { data->refresh(); },
+                   [this, data] { installRun(data, false); },
                    [this, data](const QString& failure) {
                        installRun(data, false); // what could be read is shown, with what went wrong
                        m_logPane->addError(failure);
@@ -408,8 +434,8 @@ void TrainingPage::updateProgress()
 {
     if (!m_run)
         return;
-    m_runLabel->setText(tr("Run: %1%2")
-                            .arg(runDir(), m_overlay ? tr("   compared with: %1").arg(overlayDir()) : QString()));
+    m_runLabel->setText(
+        tr("Run: %1%2").arg(runDir(), m_overlay ? tr("   compared with: %1").arg(overlayDir()) : QString()));
     m_runLabel->setToolTip(m_runLabel->text());
     m_progressRow->showRun(*m_run, *m_worker);
 }
@@ -473,7 +499,8 @@ bool TrainingPage::startTraining(const config::TrainConfig& config)
     m_progressRow->setState(tr("Starting…"));
     m_logPane->clearErrors();
     // The run folder is known from the config: show it while the model loads.
-    const QString dir = QDir(QString::fromStdString(config.logs)).filePath(QString::fromStdString(config.name));
+    const QString dir =
+        QDir(QString::fromStdString(config.logs)).filePath(QString::fromStdString(config.name));
     if (run::RunFolder::looksLikeRunFolder(dir.toStdString()))
         openRun(dir);
     updateControls();
@@ -486,7 +513,8 @@ void TrainingPage::start()
     if (m_worker->isRunning())
         return;
     if (!m_configProvider) {
-        QMessageBox::information(this, tr("Training"), tr("Set up a configuration on the Configuration page first."));
+        QMessageBox::information(this, tr("Training"),
+                                 tr("Set up a configuration on the Configuration page first."));
         return;
     }
     QString error;
@@ -511,14 +539,16 @@ bool TrainingPage::offerNewRunIfFinished(config::TrainConfig& config)
         if (!std::filesystem::exists(logs / fresh))
             break;
     }
-    QMessageBox box(QMessageBox::Question, tr("The run has finished"),
-                    tr("The run “%1” has already trained all its steps: starting it again would resume from its "
-                       "last checkpoint and end at once.\n\nStart a new run “%2” with this configuration from "
-                       "the beginning?")
-                        .arg(QString::fromStdString(config.name), QString::fromStdString(fresh)),
-                    QMessageBox::NoButton, this);
+    QMessageBox box(
+        QMessageBox::Question, tr("The run has finished"),
+        tr("The run “%1” has already trained all its steps: starting it again would resume from its "
+           "last checkpoint and end at once.\n\nStart a new run “%2” with this configuration from "
+           "the beginning?")
+            .arg(QString::fromStdString(config.name), QString::fromStdString(fresh)),
+        QMessageBox::NoButton, this);
     box.setObjectName(QStringLiteral("finishedRunBox"));
-    QPushButton* newRun = box.addButton(tr("Start “%1”").arg(QString::fromStdString(fresh)), QMessageBox::AcceptRole);
+    QPushButton* newRun =
+        box.addButton(tr("Start “%1”").arg(QString::fromStdString(fresh)), QMessageBox::AcceptRole);
     newRun->setObjectName(QStringLiteral("newRunButton"));
     QPushButton* resume = box.addButton(tr("Resume “%1” anyway").arg(QString::fromStdString(config.name)),
                                         QMessageBox::ActionRole);
@@ -554,12 +584,14 @@ void TrainingPage::updateStateLabel()
     const QString device = m_worker->device();
     const QString key = m_actions->pause->shortcut().toString(QKeySequence::NativeText);
     if (m_worker->isStopping())
-        m_progressRow->setState(m_closeWhenStopped ? tr("Stopping: the window closes once the checkpoint is saved…")
-                                                   : tr("Stopping after this step…"));
+        m_progressRow->setState(m_closeWhenStopped
+                                    ? tr("Stopping: the window closes once the checkpoint is saved…")
+                                    : tr("Stopping after this step…"));
     else if (m_worker->isPaused())
-        m_progressRow->setState(m_worker->isSavePending()
-                                    ? tr("Paused: the checkpoint is saved when training continues (%1)").arg(key)
-                                    : tr("Paused (Continue with %1)").arg(key));
+        m_progressRow->setState(
+            m_worker->isSavePending()
+                ? tr("Paused: the checkpoint is saved when training continues (%1)").arg(key)
+                : tr("Paused (Continue with %1)").arg(key));
     else
         m_progressRow->setState(device.isEmpty() ? tr("Starting…") : tr("Training on %1").arg(device));
 }
@@ -569,7 +601,8 @@ void TrainingPage::stop()
     if (!m_worker->isRunning() || m_worker->isStopping())
         return;
     m_worker->requestStop();
-    m_logPane->append(QString(), QStringLiteral("INFO"), tr("Stopping: a checkpoint to resume from will be saved."));
+    m_logPane->append(QString(), QStringLiteral("INFO"),
+                      tr("Stopping: a checkpoint to resume from will be saved."));
 }
 
 QString TrainingPage::resumableCheckpoint() const
@@ -593,16 +626,18 @@ bool TrainingPage::confirmClose()
         return true;
     if (m_closeWhenStopped) {
         // Asked already: the window closes by itself once the trainer is done.
-        m_progressRow->setState(m_worker->isStopping() ? tr("Stopping: the window closes once the checkpoint is saved…")
-                                                       : tr("Training: the window closes when it finishes…"));
+        m_progressRow->setState(m_worker->isStopping()
+                                    ? tr("Stopping: the window closes once the checkpoint is saved…")
+                                    : tr("Training: the window closes when it finishes…"));
         return false;
     }
     QMessageBox box(QMessageBox::Question, tr("Training is running"),
                     tr("Training is running. What should happen to it?"), QMessageBox::NoButton, this);
     box.setObjectName(QStringLiteral("closeDuringTrainingBox"));
-    box.setInformativeText(tr("<b>Stop and save</b> finishes the current step, saves epoch_latest.pt (Resume "
-                              "continues from it) and closes.<br><b>Keep training</b> closes the window when the "
-                              "run finishes."));
+    box.setInformativeText(
+        tr("<b>Stop and save</b> finishes the current step, saves epoch_latest.pt (Resume "
+           "continues from it) and closes.<br><b>Keep training</b> closes the window when the "
+           "run finishes."));
     QPushButton* stopButton = box.addButton(tr("Stop and save"), QMessageBox::AcceptRole);
     stopButton->setObjectName(QStringLiteral("stopAndSaveButton"));
     QPushButton* keepButton = box.addButton(tr("Keep training"), QMessageBox::ActionRole);
@@ -620,7 +655,8 @@ bool TrainingPage::confirmClose()
     } else if (box.clickedButton() == keepButton) {
         m_closeWhenStopped = true;
         m_progressRow->setState(tr("Training: the window closes when it finishes…"));
-        m_logPane->append(QString(), QStringLiteral("INFO"), tr("The window will close when training finishes."));
+        m_logPane->append(QString(), QStringLiteral("INFO"),
+                          tr("The window will close when training finishes."));
     }
     return false;
 }

@@ -28,7 +28,8 @@ public:
     {
         TrainingWorker* worker = m_worker;
         // The worker outlives the thread (its destructor joins it).
-        QMetaObject::invokeMethod(worker, [worker, function] { function(*worker); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            worker, [worker, function] { function(*worker); }, Qt::QueuedConnection);
     }
 
     void onStarted(const train::RunInfo& info) override
@@ -48,7 +49,8 @@ public:
         const StepReport report{m.step, m.maxSteps, m.loss, m.samplesPerSecond, m.etaSeconds};
         post([report](TrainingWorker& w) {
             w.m_lastStep = report;
-            Q_EMIT w.stepDone(report.step, report.maxSteps, report.loss, report.samplesPerSecond, report.etaSeconds);
+            Q_EMIT w.stepDone(report.step, report.maxSteps, report.loss, report.samplesPerSecond,
+                              report.etaSeconds);
         });
     }
     void onValidation(const train::ValidationMetrics& m) override
@@ -81,7 +83,9 @@ private:
     TrainingWorker* m_worker;
 };
 
-TrainingWorker::TrainingWorker(QObject* parent) : QObject(parent) {}
+TrainingWorker::TrainingWorker(QObject* parent) : QObject(parent)
+{
+}
 
 TrainingWorker::~TrainingWorker()
 {
@@ -132,7 +136,8 @@ bool TrainingWorker::start(const clipwb::config::TrainConfig& config)
                 Q_EMIT w.finished(stopped);
             });
         } catch (const std::exception& error) {
-            const QString message = QString::fromStdString(observer.m_failure.empty() ? error.what() : observer.m_failure);
+            const QString message =
+                QString::fromStdString(observer.m_failure.empty() ? error.what() : observer.m_failure);
             observer.post([message](TrainingWorker& w) {
                 w.endRun();
                 Q_EMIT w.failed(message);
