@@ -1,8 +1,7 @@
 #pragma once
 // The one exception type of the core. Its message names the file, key or
 // record at fault; the boundary (a CLI command, a worker's run(), a dialog)
-// turns it into one clear line. clipwb::Cancelled (common/Progress.h) derives
-// from it: a job stopped on request, not a failure.
+// turns it into one clear line.
 #include <stdexcept>
 #include <string>
 
