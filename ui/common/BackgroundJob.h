@@ -72,8 +72,10 @@ void BackgroundJob::run(Work work, Done done, std::function<void(const QString& 
     const ProgressCallback progress = progressFor(ticket);
     const QPointer<BackgroundJob> self(this);
     startInPool([self, ticket, progress, work, done, failed] {
-        if (ticket->cancelled)
-            return; // superseded before it started
+        if (ticket->cancelled) { // cancelled, superseded or stopped before it started
+            finish(self, ticket, [self] { Q_EMIT self->stopped(); }); // only reached after stop()
+            return;
+        }
         using Result = std::decay_t<decltype(work(progress))>;
         try {
             if constexpr (std::is_void_v<Result>) {

@@ -9,6 +9,7 @@
 
 #include <QWidget>
 
+#include <cmath>
 #include <filesystem>
 #include <functional>
 
