@@ -479,6 +479,11 @@ void ConfigPage::copyCommandLine()
     Q_EMIT statusMessage(tr("Command line copied."));
 }
 
+QMenu* ConfigPage::recentMenu() const
+{
+    return m_recentMenu;
+}
+
 QStringList ConfigPage::recentFiles() const
 {
     return m_recentMenu->files();

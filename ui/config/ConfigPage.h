@@ -56,7 +56,7 @@ public:
     QAction* openAction() const { return m_openAction; }
     QAction* saveAction() const { return m_saveAction; }
     QAction* saveAsAction() const { return m_saveAsAction; }
-    QMenu* recentMenu() const { return m_recentMenu; }
+    QMenu* recentMenu() const;
     QMenu* presetMenu() const { return m_presetMenu; }
 
     /// The editor widget of an option (tests, focus on error).
