@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -36,6 +37,13 @@ struct FeatureExtractorOptions {
     std::filesystem::path vocab; ///< empty: the shipped vocab
 };
 
+
+/// The older batch-progress and cancel-check pair, kept for core/zeroshot until it takes a
+/// clipwb::ProgressCallback like the rest of the core (issue 11); new code uses that.
+using BatchProgress = std::function<void(std::int64_t done, std::int64_t total)>;
+using CancelCheck = std::function<bool()>;
+/// The one cancellation error (common/Progress.h) under the name core/zeroshot uses.
+using Cancelled = clipwb::Cancelled;
 
 class FeatureExtractor {
 public:
