@@ -3,6 +3,7 @@
 #include "common/Error.h"
 #include "data/ImageDecoder.h"
 #include "data/ImageTransform.h"
+#include "data/LmdbDamaged.h"
 #include "data/LmdbSplit.h"
 #include "data/TrainTransform.h"
 #include "text/Tokenizer.h"
@@ -88,6 +89,8 @@ struct DataLoader::Impl {
                     preprocessForEvalInto(decoded, options.resolution, image);
                 std::copy(ids.begin(), ids.end(), tokens);
                 return pairIndex;
+            } catch (const LmdbDamaged&) {
+                throw; // the file itself: no other pair can be read either, the run stops
             } catch (const std::exception& e) {
                 reportCorrupt(pairIndex, e.what());
             }

@@ -3,6 +3,7 @@
 #include "common/Error.h"
 #include "data/Base64.h"
 #include "data/ImageDecoder.h"
+#include "data/LmdbDamaged.h"
 #include "data/LmdbSplit.h"
 
 #include <nlohmann/json.hpp>
@@ -29,6 +30,8 @@ const char* DatasetProblem::kindName(Kind kind)
         return "count_mismatch";
     case Kind::DuplicatePair:
         return "duplicate_pair";
+    case Kind::DamagedFile:
+        return "damaged_file";
     }
     return "?";
 }
@@ -58,21 +61,15 @@ std::string DatasetCheckReport::toJson(int indent) const
     return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-DatasetCheckReport checkDataset(const std::filesystem::path& splitDir, const DatasetCheckOptions& options,
-                                const ProgressCallback& progress)
+namespace {
+
+void checkSplit(const LmdbSplit& split, const std::string& name, const DatasetCheckOptions& options,
+                const ProgressCallback& progress, DatasetCheckReport& report,
+                const std::function<void(DatasetProblem::Kind, std::int64_t, std::int64_t, std::string)>& add)
 {
     using Kind = DatasetProblem::Kind;
-    const LmdbSplit split(splitDir);
-    const std::string name = splitDir.string();
-    DatasetCheckReport report;
-    report.path = splitDir;
     report.numSamples = split.numSamples();
     report.numImages = split.numImages();
-    std::map<Kind, std::size_t> perKind;
-    auto add = [&](Kind kind, std::int64_t index, std::int64_t imageId, std::string message) {
-        if (perKind[kind]++ < options.maxReportedPerKind)
-            report.problems.push_back({kind, index, imageId, std::move(message)});
-    };
 
     const std::int64_t pairEntries = split.storedPairEntries();
     const std::int64_t imageEntries = split.storedImageEntries();
@@ -146,6 +143,28 @@ DatasetCheckReport checkDataset(const std::filesystem::path& splitDir, const Dat
             }
             tick();
         }
+    }
+}
+
+} // namespace
+
+DatasetCheckReport checkDataset(const std::filesystem::path& splitDir, const DatasetCheckOptions& options,
+                                const ProgressCallback& progress)
+{
+    using Kind = DatasetProblem::Kind;
+    DatasetCheckReport report;
+    report.path = splitDir;
+    std::map<Kind, std::size_t> perKind;
+    auto add = [&](Kind kind, std::int64_t index, std::int64_t imageId, std::string message) {
+        if (perKind[kind]++ < options.maxReportedPerKind)
+            report.problems.push_back({kind, index, imageId, std::move(message)});
+    };
+    // A damaged file ends the check: its environment is closed, nothing more can be read.
+    try {
+        const LmdbSplit split(splitDir);
+        checkSplit(split, splitDir.string(), options, progress, report, add);
+    } catch (const LmdbDamaged& e) {
+        add(Kind::DamagedFile, -1, -1, e.what());
     }
     return report;
 }

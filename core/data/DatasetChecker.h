@@ -14,7 +14,16 @@
 namespace clipwb::data {
 
 struct DatasetProblem {
-    enum class Kind { MissingImage, BadImage, BadBase64, BadPickle, MissingPair, CountMismatch, DuplicatePair };
+    enum class Kind {
+        MissingImage,
+        BadImage,
+        BadBase64,
+        BadPickle,
+        MissingPair,
+        CountMismatch,
+        DuplicatePair,
+        DamagedFile // the LMDB file itself (data/LmdbDamaged.h): the check stops there
+    };
     Kind kind;
     std::int64_t index = -1;   // pair index, or -1
     std::int64_t imageId = -1; // image id, or -1
@@ -40,7 +49,9 @@ struct DatasetCheckOptions {
 
 /// progress is called now and then (done and total count pairs, then images); returning false
 /// stops the check with clipwb::Cancelled.
-/// Throws clipwb::Error only when the split cannot be opened at all.
+/// A damaged LMDB file (even one that cannot be opened) ends the check with a
+/// DamagedFile problem naming the split and the record. Throws clipwb::Error only
+/// when the folder is not an LMDB split at all.
 DatasetCheckReport checkDataset(const std::filesystem::path& splitDir, const DatasetCheckOptions& options = {},
                                 const ProgressCallback& progress = {});
 

@@ -3,90 +3,13 @@
 #include "common/Error.h"
 #include "common/Pickle.h"
 #include "data/Base64.h"
-
-#include <lmdb.h>
+#include "data/LmdbReader.h"
 
 #include <charconv>
 
 namespace clipwb::data {
 
 namespace {
-
-// One read-only environment; each read runs in its own short read transaction
-// (MDB_NOTLS + MDB_NOLOCK: any thread, no lock file).
-class ReadOnlyEnv {
-public:
-    ReadOnlyEnv(const std::filesystem::path& dir, const std::string& what) : m_what(what)
-    {
-        CLIPWB_CHECK(std::filesystem::is_regular_file(dir / "data.mdb"), what, ": ", dir.string(),
-                     " is not an LMDB environment (no data.mdb)");
-        int rc = mdb_env_create(&m_env);
-        CLIPWB_CHECK(rc == 0, what, ": ", mdb_strerror(rc));
-        rc = mdb_env_set_maxreaders(m_env, 1024);
-        rc = mdb_env_open(m_env, dir.c_str(), MDB_RDONLY | MDB_NOLOCK | MDB_NOTLS | MDB_NORDAHEAD, 0444);
-        if (rc != 0) {
-            mdb_env_close(m_env);
-            m_env = nullptr;
-            throw Error(what + ": cannot open " + dir.string() + ": " + mdb_strerror(rc));
-        }
-        Txn txn(*this);
-        rc = mdb_dbi_open(txn.txn, nullptr, 0, &m_dbi);
-        CLIPWB_CHECK(rc == 0, what, ": ", mdb_strerror(rc));
-    }
-    ~ReadOnlyEnv()
-    {
-        if (m_env)
-            mdb_env_close(m_env);
-    }
-
-    struct Txn {
-        explicit Txn(const ReadOnlyEnv& env)
-        {
-            const int rc = mdb_txn_begin(env.m_env, nullptr, MDB_RDONLY, &txn);
-            CLIPWB_CHECK(rc == 0, env.m_what, ": cannot read: ", mdb_strerror(rc));
-        }
-        ~Txn() { mdb_txn_abort(txn); }
-        MDB_txn* txn = nullptr;
-    };
-
-    std::optional<std::string> get(const std::string& key) const
-    {
-        Txn txn(*this);
-        MDB_val k{key.size(), const_cast<char*>(key.data())};
-        MDB_val v;
-        const int rc = mdb_get(txn.txn, m_dbi, &k, &v);
-        if (rc == MDB_NOTFOUND)
-            return std::nullopt;
-        CLIPWB_CHECK(rc == 0, m_what, ": reading key ", key, ": ", mdb_strerror(rc));
-        return std::string(static_cast<const char*>(v.mv_data), v.mv_size);
-    }
-
-    std::int64_t entries() const
-    {
-        Txn txn(*this);
-        MDB_stat stat;
-        const int rc = mdb_stat(txn.txn, m_dbi, &stat);
-        CLIPWB_CHECK(rc == 0, m_what, ": ", mdb_strerror(rc));
-        return static_cast<std::int64_t>(stat.ms_entries);
-    }
-
-    template <typename F> void forEachKey(F&& f) const
-    {
-        Txn txn(*this);
-        MDB_cursor* cursor = nullptr;
-        int rc = mdb_cursor_open(txn.txn, m_dbi, &cursor);
-        CLIPWB_CHECK(rc == 0, m_what, ": ", mdb_strerror(rc));
-        MDB_val k, v;
-        for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT))
-            f(std::string_view(static_cast<const char*>(k.mv_data), k.mv_size));
-        mdb_cursor_close(cursor);
-    }
-
-private:
-    MDB_env* m_env = nullptr;
-    MDB_dbi m_dbi = 0;
-    std::string m_what;
-};
 
 std::optional<std::int64_t> parseDecimal(std::string_view s)
 {
@@ -97,9 +20,9 @@ std::optional<std::int64_t> parseDecimal(std::string_view s)
     return v;
 }
 
-std::int64_t readCount(const ReadOnlyEnv& env, const char* key, const std::string& what)
+std::int64_t readCount(const LmdbReader& env, const char* key, const std::string& what)
 {
-    const auto text = env.get(key);
+    const auto text = env.get(key, std::string("key ") + key);
     CLIPWB_CHECK(text.has_value(), what, ": key ", key, " is missing");
     const auto v = parseDecimal(*text);
     CLIPWB_CHECK(v && *v >= 0, what, ": key ", key, " is not a count: '", text->substr(0, 40), "'");
@@ -111,7 +34,7 @@ std::int64_t readCount(const ReadOnlyEnv& env, const char* key, const std::strin
 struct LmdbSplit::Impl {
     std::filesystem::path path;
     std::string name;
-    std::unique_ptr<ReadOnlyEnv> imgs, pairs;
+    std::unique_ptr<LmdbReader> imgs, pairs;
     std::int64_t numSamples = 0, numImages = 0;
 };
 
@@ -120,29 +43,49 @@ LmdbSplit::LmdbSplit(const std::filesystem::path& splitDir) : d(std::make_unique
     d->path = splitDir;
     d->name = splitDir.string();
     CLIPWB_CHECK(std::filesystem::is_directory(splitDir), "LMDB split ", d->name, " is not a folder");
-    d->imgs = std::make_unique<ReadOnlyEnv>(splitDir / "imgs", d->name + " imgs");
-    d->pairs = std::make_unique<ReadOnlyEnv>(splitDir / "pairs", d->name + " pairs");
+    d->imgs = std::make_unique<LmdbReader>(splitDir / "imgs", d->name + " imgs");
+    d->pairs = std::make_unique<LmdbReader>(splitDir / "pairs", d->name + " pairs");
     d->numSamples = readCount(*d->pairs, "num_samples", d->name + " pairs");
     d->numImages = readCount(*d->imgs, "num_images", d->name + " imgs");
 }
 
 LmdbSplit::~LmdbSplit() = default;
 
-std::int64_t LmdbSplit::numSamples() const { return d->numSamples; }
-std::int64_t LmdbSplit::numImages() const { return d->numImages; }
+std::int64_t LmdbSplit::numSamples() const
+{
+    return d->numSamples;
+}
+std::int64_t LmdbSplit::numImages() const
+{
+    return d->numImages;
+}
 std::int64_t LmdbSplit::storedPairEntries() const
 {
-    return d->pairs->entries() - (d->pairs->get("num_samples") ? 1 : 0);
+    return d->pairs->entries() - (d->pairs->get("num_samples", "key num_samples") ? 1 : 0);
 }
 std::int64_t LmdbSplit::storedImageEntries() const
 {
-    return d->imgs->entries() - (d->imgs->get("num_images") ? 1 : 0);
+    return d->imgs->entries() - (d->imgs->get("num_images", "key num_images") ? 1 : 0);
 }
-const std::filesystem::path& LmdbSplit::path() const { return d->path; }
+const std::filesystem::path& LmdbSplit::path() const
+{
+    return d->path;
+}
+
+void LmdbSplit::setDamageListener(std::function<void(const std::string&)> listener)
+{
+    d->imgs->setDamageListener(listener);
+    d->pairs->setDamageListener(std::move(listener));
+}
+
+bool LmdbSplit::damaged() const
+{
+    return d->imgs->damaged() || d->pairs->damaged();
+}
 
 std::optional<std::string> LmdbSplit::rawPair(std::int64_t index) const
 {
-    return d->pairs->get(std::to_string(index));
+    return d->pairs->get(std::to_string(index), "pair index " + std::to_string(index));
 }
 
 PairRecord LmdbSplit::decodePair(const std::string& pickled, std::int64_t index, const std::string& what)
@@ -153,9 +96,10 @@ PairRecord LmdbSplit::decodePair(const std::string& pickled, std::int64_t index,
     options.what = what;
     const pickle::Value v = pickle::decode(pickled, options);
     using T = pickle::Value::Type;
-    CLIPWB_CHECK(v.is(T::Tuple) && v.items().size() == 3 && v.items()[0].is(T::Int) && v.items()[1].is(T::Int) &&
-                     v.items()[2].is(T::String),
-                 what, ": expected a pickled (image_id, text_id, text) tuple, found ", v.repr().substr(0, 120));
+    CLIPWB_CHECK(v.is(T::Tuple) && v.items().size() == 3 && v.items()[0].is(T::Int) &&
+                     v.items()[1].is(T::Int) && v.items()[2].is(T::String),
+                 what, ": expected a pickled (image_id, text_id, text) tuple, found ",
+                 v.repr().substr(0, 120));
     return {index, v.items()[0].toInt(), v.items()[1].toInt(), v.items()[2].toStr()};
 }
 
@@ -170,10 +114,13 @@ PairRecord LmdbSplit::pair(std::int64_t index) const
 
 std::optional<std::string> LmdbSplit::imageBase64(std::int64_t imageId) const
 {
-    return d->imgs->get(std::to_string(imageId));
+    return d->imgs->get(std::to_string(imageId), "image " + std::to_string(imageId));
 }
 
-bool LmdbSplit::hasImage(std::int64_t imageId) const { return imageBase64(imageId).has_value(); }
+bool LmdbSplit::hasImage(std::int64_t imageId) const
+{
+    return imageBase64(imageId).has_value();
+}
 
 std::string LmdbSplit::imageBytes(std::int64_t imageId) const
 {

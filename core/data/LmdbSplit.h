@@ -4,9 +4,12 @@
 // image, key "num_images") and splitDir/pairs (key = index, value = pickled
 // (image_id, text_id, text), key "num_samples"). Opened read-only with
 // MDB_RDONLY | MDB_NOLOCK: no lock file is created, read-only mounts work.
-// All methods are safe to call from several threads at once.
+// All methods are safe to call from several threads at once. A damaged file
+// (random bytes, truncated, zeros) gives data::LmdbDamaged naming the split and
+// the record, never a crash: see data/LmdbReader.h.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +51,13 @@ public:
     bool hasImage(std::int64_t imageId) const;
     /// Every image id in key order (keys that are not decimal ids are skipped).
     std::vector<std::int64_t> imageIds() const;
+
+    /// Called once when a read finds imgs/ or pairs/ damaged (data/LmdbDamaged.h:
+    /// every later read of that file throws the same message), on the reading
+    /// thread. Set it before sharing the split.
+    void setDamageListener(std::function<void(const std::string& message)> listener);
+    /// True once a read found imgs/ or pairs/ damaged.
+    bool damaged() const;
 
     /// Decodes a pickled pair value; `what` names it in errors.
     static PairRecord decodePair(const std::string& pickled, std::int64_t index, const std::string& what);
