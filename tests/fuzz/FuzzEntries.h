@@ -28,4 +28,16 @@ const Target* findTarget(const std::string& name);
 /// The message of the last rejection on this thread (for the replay test).
 const std::string& lastRejection();
 
+// The entry points (each libFuzzer target links only its own file's libraries).
+Outcome fuzzPickle(const std::uint8_t* data, std::size_t size);          // FuzzCommonEntries.cpp
+Outcome fuzzConfigJson(const std::uint8_t* data, std::size_t size);      // FuzzCommonEntries.cpp
+Outcome fuzzConfigFlags(const std::uint8_t* data, std::size_t size);     // FuzzCommonEntries.cpp
+Outcome fuzzTokenizer(const std::uint8_t* data, std::size_t size);       // FuzzCommonEntries.cpp
+Outcome fuzzLmdbEnv(const std::uint8_t* data, std::size_t size);         // FuzzDataEntries.cpp
+Outcome fuzzLmdbRecord(const std::uint8_t* data, std::size_t size);      // FuzzDataEntries.cpp
+Outcome fuzzImage(const std::uint8_t* data, std::size_t size);           // FuzzDataEntries.cpp
+Outcome fuzzFeatureJsonl(const std::uint8_t* data, std::size_t size);    // FuzzEvalEntries.cpp
+Outcome fuzzPredictionJsonl(const std::uint8_t* data, std::size_t size); // FuzzEvalEntries.cpp
+Outcome fuzzCheckpoint(const std::uint8_t* data, std::size_t size);      // FuzzModelEntries.cpp
+
 } // namespace clipwb::fuzz

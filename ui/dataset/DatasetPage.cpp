@@ -11,6 +11,7 @@
 #include "ui/dataset/ThumbnailCache.h"
 #include "ui/dataset/ThumbnailDelegate.h"
 
+#include <QApplication>
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
@@ -19,6 +20,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPointer>
 #include <QListView>
 #include <QScrollBar>
 #include <QSplitter>
@@ -296,7 +298,21 @@ bool DatasetPage::openSplit(const QString& splitDir)
 {
     std::shared_ptr<const data::LmdbSplit> split;
     try {
-        split = std::make_shared<const data::LmdbSplit>(splitDir.toStdString());
+        auto opened = std::make_shared<data::LmdbSplit>(splitDir.toStdString());
+        // A damaged file found later (by the grid, a thumbnail, the statistics, on
+        // any thread) shows here once, for as long as this split is the one shown.
+        QPointer<DatasetPage> page(this);
+        opened->setDamageListener([page, splitDir](const std::string& message) {
+            const QString text = QString::fromStdString(message);
+            QMetaObject::invokeMethod(
+                qApp,
+                [page, splitDir, text] {
+                    if (page && page->m_currentPath == splitDir)
+                        page->showError(text);
+                },
+                Qt::QueuedConnection);
+        });
+        split = std::move(opened);
     } catch (const std::exception& e) {
         showError(tr("Cannot open %1: %2").arg(QDir::toNativeSeparators(splitDir), QString::fromStdString(e.what())));
         return false;
