@@ -42,8 +42,8 @@ wait
 printf '%-18s %8s %12s %8s %s\n' target minutes executions corpus result
 for t in "${targets[@]}"; do
     log=$work/$t.log
-    execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | awk '{print $2}')
-    secs=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$log" | tail -1 | awk '{print $2}')
+    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | awk '{print $2}')
+    secs=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | tail -1 | awk '{print $2}')
     files=$(ls "$work/$t" | wc -l)
     crashes=$(ls "$work" | grep -c "^$t-\(crash\|leak\|timeout\|oom\|slow-unit\)-" || true)
     rc=$(cat "$work/$t.rc" 2>/dev/null)
