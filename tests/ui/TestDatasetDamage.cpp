@@ -3,7 +3,7 @@
 // message naming the split and the damaged file, whether the damage is found on
 // opening or later by the grid, the thumbnails or the statistics (worker
 // threads). Copies of the reference validation split are damaged in a temp dir.
-#include "ui/DatasetPage.h"
+#include "ui/dataset/DatasetPage.h"
 
 #include <QApplication>
 #include <QLabel>
