@@ -621,7 +621,10 @@ void writeArchive(const std::filesystem::path& path, const Value& root,
     const std::filesystem::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
     std::FILE* file = std::fopen(tmp.c_str(), "wb");
     CLIPWB_CHECK(file, "cannot write ", tmp.string(), ": ", std::strerror(errno));
+    // The first failed write's errno: PyTorchStreamWriter only says "failed writing", and
+    // the user needs the cause in plain words ("File too large", "No space left on device").
     bool writeFailed = false;
+    int writeErrno = 0;
     try {
         // Python names the archive folder after the file; torch.load accepts any name.
         std::string stem = path.stem().string();
@@ -631,10 +634,18 @@ void writeArchive(const std::filesystem::path& path, const Value& root,
         if (stem.empty())
             stem = "archive";
         caffe2::serialize::PyTorchStreamWriter writer([&](const void* data, size_t size) -> size_t {
+            // After a failed write the rest is discarded but reported as written: a short count
+            // makes PyTorchStreamWriter throw, and throw again from its destructor while the
+            // first exception unwinds (std::terminate, a crash instead of an error message).
+            // The failure is reported below, after the writer is done, and the file deleted.
+            if (writeFailed)
+                return size;
             const size_t written = std::fwrite(data, 1, size, file);
-            if (written != size)
+            if (written != size) {
                 writeFailed = true;
-            return written;
+                writeErrno = errno;
+            }
+            return size;
         });
         writer.writeRecord("data.pkl", pickled.data(), pickled.size());
         for (size_t i = 0; i < storages.size(); ++i) {
@@ -643,8 +654,11 @@ void writeArchive(const std::filesystem::path& path, const Value& root,
                                static_cast<size_t>(storage.numel()) * storage.element_size());
         }
         writer.writeEndOfFile();
-        CLIPWB_CHECK(!writeFailed && std::fflush(file) == 0 && ::fsync(fileno(file)) == 0, "cannot write ",
-                     path.string(), ": ", std::strerror(errno));
+        if (!writeFailed && (std::fflush(file) != 0 || ::fsync(fileno(file)) != 0)) {
+            writeFailed = true;
+            writeErrno = errno;
+        }
+        CLIPWB_CHECK(!writeFailed, "cannot write ", path.string(), ": ", std::strerror(writeErrno));
         const int closed = std::fclose(file);
         file = nullptr;
         CLIPWB_CHECK(closed == 0, "cannot write ", path.string(), ": ", std::strerror(errno));
@@ -654,6 +668,8 @@ void writeArchive(const std::filesystem::path& path, const Value& root,
         if (file)
             std::fclose(file);
         std::remove(tmp.c_str());
+        if (writeFailed)
+            throw Error("cannot write " + path.string() + ": " + std::strerror(writeErrno));
         throw Error("cannot write " + path.string() + ": " + e.what_without_backtrace());
     } catch (...) {
         if (file)

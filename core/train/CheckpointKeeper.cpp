@@ -1,5 +1,7 @@
 #include "train/CheckpointKeeper.h"
 
+#include "common/Error.h"
+
 #include <ATen/Context.h>
 
 #include <mutex>
@@ -51,6 +53,15 @@ ExactState CheckpointKeeper::exactState(Position position) const
     return e;
 }
 
+std::string CheckpointKeeper::keptNote() const
+{
+    if (!m_lastGood.empty())
+        return "; the last good checkpoint is " + m_lastGood.string();
+    if (!s.resumedFrom.empty())
+        return "; the checkpoint this run resumed from is kept: " + s.resumedFrom;
+    return "; no checkpoint was saved in this run";
+}
+
 bool CheckpointKeeper::save(const std::string& fileName, int64_t epochNumber, int64_t stepNumber,
                             Position position)
 {
@@ -60,9 +71,10 @@ bool CheckpointKeeper::save(const std::string& fileName, int64_t epochNumber, in
         writeTrainCheckpoint(path, epochNumber, stepNumber, s.cfg.name, s.model, *s.optimizer, s.groups,
                              exactState(position));
     } catch (const std::exception& e) {
-        s.events.log(LogLevel::Error,
-                     std::string("checkpoint not saved (the previous file is kept): ") + e.what());
-        return false;
+        // Going on would train without a way back and end "successfully" with no final
+        // checkpoint: the run stops, naming the file and the cause; the previous file is kept.
+        throw Error(std::string(e.what()) + "; training stopped at step " + std::to_string(stepNumber) +
+                    keptNote() + "; free space and run the same command again to resume");
     }
     m_lastGood = path;
     s.events.log(LogLevel::Info, "Saved checkpoint " + path.string() + " (epoch " +

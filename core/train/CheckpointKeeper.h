@@ -10,7 +10,8 @@ class CheckpointKeeper {
 public:
     explicit CheckpointKeeper(TrainSession& session) : s(session) {}
 
-    /// Returns whether the write succeeded; a failure keeps the previous file and is reported.
+    /// Returns true; a failed write (disk full, file too large) throws clipwb::Error naming the
+    /// file, the cause and the checkpoint a resume would continue from (the previous file is kept).
     bool save(const std::string& fileName, int64_t epochNumber, int64_t stepNumber, Position position);
     /// epoch_{E}_{S}.pt, pruning to keep_last_n, then epoch_latest.pt (epoch is 0-based).
     void saveStep(int64_t epoch, int64_t stepNumber, Position position);
@@ -22,6 +23,8 @@ public:
 
     /// The last checkpoint written by this run, empty when none.
     const std::filesystem::path& lastGood() const { return m_lastGood; }
+    /// For a message that stops the run: "; the last good checkpoint is ..." (or the one it resumed from).
+    std::string keptNote() const;
 
 private:
     ExactState exactState(Position position) const;

@@ -50,9 +50,12 @@ MetricsWriter::~MetricsWriter()
 void MetricsWriter::writeLine(const std::string& line)
 {
     const std::string withNewline = line + "\n";
+    errno = 0;
     const bool ok = std::fwrite(withNewline.data(), 1, withNewline.size(), m_file) == withNewline.size() &&
                     std::fflush(m_file) == 0;
-    CLIPWB_CHECK(ok, "cannot write ", m_path.string(), ": ", std::strerror(errno));
+    // The cause in plain words (disk full: "No space left on device"); a partial line left
+    // behind is dropped when the run resumes (the constructor skips lines that do not parse).
+    CLIPWB_CHECK(ok, "cannot write ", m_path.string(), ": ", std::strerror(errno ? errno : EIO));
 }
 
 void MetricsWriter::writeStep(const StepMetrics& m)

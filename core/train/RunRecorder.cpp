@@ -16,6 +16,10 @@ void RunRecorder::step(const StepMetrics& m, int64_t samplesInEpoch, int64_t glo
         m_metrics->writeStep(m);
     if (s.events.observer())
         s.events.observer()->onStep(m);
+    if (m.skipped) // amp: GradScaler's skip, said for every step, not only at log_interval
+        s.events.log(LogLevel::Warning, "step " + std::to_string(m.step) +
+                                            " skipped: inf/NaN gradients under amp; loss scale lowered to " +
+                                            formatFixed(m.lossScale, 1));
     if (s.cfg.log_interval <= 0 || m.step % s.cfg.log_interval != 0)
         return;
     const int64_t stepInEpoch = (m.batchInEpoch - 1) / s.cfg.accum_freq + 1;

@@ -4,6 +4,11 @@
 #include "model/TorchCheckpoint.h"
 #include "train/OptimizerStateKey.h"
 
+#include <cerrno>
+#include <csignal>
+#include <string>
+#include <system_error>
+
 namespace clipwb::train {
 namespace {
 
@@ -204,10 +209,30 @@ void restoreOptimizer(torch::optim::AdamW& optimizer, const ParameterGroups& gro
     }
 }
 
+void removeStaleTemporaryFiles(const fs::path& folder)
+{
+    // A process killed while writing leaves "<name>.tmp-<pid>" (the file it would have renamed
+    // over <name>); once that pid is gone the file is garbage the size of a checkpoint.
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(folder, ec)) {
+        const std::string file = entry.path().filename().string();
+        const auto mark = file.rfind(".tmp-");
+        if (mark == std::string::npos)
+            continue;
+        const std::string pidText = file.substr(mark + 5);
+        if (pidText.empty() || pidText.size() > 9 || pidText.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        const long pid = std::stol(pidText);
+        if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+            fs::remove(entry.path(), ec);
+    }
+}
+
 void writeTrainCheckpoint(const fs::path& path, int64_t epoch, int64_t step, const std::string& name,
                           model::Clip& model, const torch::optim::AdamW& optimizer, const ParameterGroups& groups,
                           const ExactState& exact)
 {
+    removeStaleTemporaryFiles(path.has_parent_path() ? path.parent_path() : fs::path("."));
     model::TorchCheckpoint ckpt;
     ckpt.epoch = epoch;
     ckpt.step = step;

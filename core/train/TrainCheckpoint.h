@@ -47,10 +47,16 @@ struct TrainCheckpoint {
 /// Throws clipwb::Error naming the file and what is wrong with it.
 TrainCheckpoint readTrainCheckpoint(const std::filesystem::path& path);
 
-/// Writes atomically; throws clipwb::Error naming the path (the previous file is kept).
+/// Writes atomically (temporary file, fsync, rename): a kill at any point leaves the previous
+/// complete file. Throws clipwb::Error naming the path and the cause in words ("File too large",
+/// "No space left on device"); the previous file is kept.
 void writeTrainCheckpoint(const std::filesystem::path& path, int64_t epoch, int64_t step, const std::string& name,
                           model::Clip& model, const torch::optim::AdamW& optimizer, const ParameterGroups& groups,
                           const ExactState& exact);
+
+/// Deletes the "<name>.tmp-<pid>" files in folder left by writers that no longer run (a kill -9
+/// in the middle of a save); writeTrainCheckpoint calls it for the folder it writes to.
+void removeStaleTemporaryFiles(const std::filesystem::path& folder);
 
 OptimizerSnapshot snapshotOptimizer(const torch::optim::AdamW& optimizer, const ParameterGroups& groups);
 /// Restores exp_avg/exp_avg_sq/step per parameter; throws when shapes or counts differ.

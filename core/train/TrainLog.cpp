@@ -9,7 +9,7 @@
 
 namespace clipwb::train {
 
-TrainLog::TrainLog(const std::filesystem::path& path)
+TrainLog::TrainLog(const std::filesystem::path& path) : m_path(path)
 {
     m_file = std::fopen(path.c_str(), "a");
     CLIPWB_CHECK(m_file, "cannot write ", path.string(), ": ", std::strerror(errno));
@@ -30,9 +30,15 @@ void TrainLog::write(LogLevel level, const std::string& text)
     std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &utc);
     const char* name = level == LogLevel::Info ? "INFO" : level == LogLevel::Warning ? "WARNING" : "ERROR";
     std::lock_guard<std::mutex> lock(m_mutex);
-    // A log that cannot be written must not stop training: metrics.jsonl is the record.
-    std::fprintf(m_file, "%s | %s | %s\n", stamp, name, text.c_str());
-    std::fflush(m_file);
+    if (m_failed)
+        return;
+    errno = 0;
+    if (std::fprintf(m_file, "%s | %s | %s\n", stamp, name, text.c_str()) < 0 || std::fflush(m_file) != 0) {
+        const int err = errno;
+        m_failed = true;
+        std::clearerr(m_file);
+        throw Error("cannot write " + m_path.string() + ": " + std::strerror(err ? err : EIO));
+    }
 }
 
 } // namespace clipwb::train

@@ -32,8 +32,7 @@ void TrainStep::checkFinite(double lossValue, int64_t stepNumber)
     std::string message = "the loss became " + std::string(std::isnan(lossValue) ? "NaN" : "infinite") +
                           " at step " + std::to_string(stepNumber) + " (" + s.precisionName +
                           "): training stopped; try a lower lr";
-    message += m_keeper.lastGood().empty() ? "; no checkpoint was saved in this run"
-                                           : "; the last good checkpoint is " + m_keeper.lastGood().string();
+    message += m_keeper.keptNote();
     throw Error(message);
 }
 

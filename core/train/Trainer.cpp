@@ -203,7 +203,11 @@ void Trainer::run()
         // LibTorch messages carry a C++ backtrace after the first line.
         if (const auto cut = message.find("\nException raised from"); cut != std::string::npos)
             message.resize(cut);
-        m_impl->session.events.logToFile(LogLevel::Error, message);
+        try {
+            m_impl->session.events.logToFile(LogLevel::Error, message);
+        } catch (const std::exception&) {
+            // train.log itself cannot be written (disk full): the message still reaches the caller.
+        }
         m_impl->session.runLock.reset();
         if (m_impl->session.events.observer())
             m_impl->session.events.observer()->onFailed(message);
