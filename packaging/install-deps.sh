@@ -6,8 +6,11 @@ packages=(
   cmake ninja-build g++ ccache pkg-config
   qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
   libtorch-dev libopenblas0-pthread liblmdb-dev libopencv-dev libjpeg-dev nlohmann-json3-dev
-  # tests: upstream cross-checks and GUI screenshots
-  python3-torch python3-torchvision python3-pil python3-lmdb xvfb xauth imagemagick
+  # tests: upstream cross-checks (Debian's /usr/bin/python3 with torch, numpy, PIL,
+  # lmdb; six for upstream's tokenizer module; pip only to download upstream's
+  # source, packaging/upstream-src.sh) and GUI screenshots
+  python3-torch python3-torchvision python3-numpy python3-pil python3-lmdb python3-six python3-pip
+  xvfb xauth imagemagick
   fonts-noto-cjk
 )
 missing=()

@@ -1,3 +1,4 @@
+#include "support/CrossCheck.h"
 #include "common/Error.h"
 #include "common/Pickle.h"
 
@@ -136,8 +137,7 @@ private Q_SLOTS:
 
     void crossChecksWithPython()
     {
-        if (!QFileInfo::exists(QString::fromLatin1(kPython)))
-            QSKIP("/usr/bin/python3 is not installed");
+        CLIPWB_REQUIRE_PYTHON({});
         const auto cases = cppCases();
         for (std::size_t i = 0; i < cases.size(); ++i) {
             for (int proto : {2, 4}) {

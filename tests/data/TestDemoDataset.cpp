@@ -1,3 +1,4 @@
+#include "support/CrossCheck.h"
 #include "common/Error.h"
 #include "data/DatasetChecker.h"
 #include "data/DemoDataset.h"
@@ -97,8 +98,7 @@ private Q_SLOTS:
     void cliMakesTheDataset()
     {
         const QString cli = QStringLiteral(CLIPWB_BIN_DIR "/clipwb-cli");
-        if (!QFileInfo::exists(cli))
-            QSKIP("clipwb-cli is not built");
+        CLIPWB_REQUIRE_CLI();
         QTemporaryDir dir;
         QProcess p;
         p.start(cli, {QStringLiteral("make-demo-dataset"), QStringLiteral("--out"), dir.path(), QStringLiteral("--train"),

@@ -1,4 +1,5 @@
 // The sampler against PyTorch's randperm / DistributedSampler order.
+#include "support/CrossCheck.h"
 #include "common/Error.h"
 #include "data/EpochSampler.h"
 
@@ -45,9 +46,7 @@ private Q_SLOTS:
 
     void orderMatchesLiveTorch()
     {
-        if (QProcess::execute(QStringLiteral("/usr/bin/python3"),
-                              {QStringLiteral("-c"), QStringLiteral("import torch")}) != 0)
-            QSKIP("/usr/bin/python3 with torch is not available");
+        CLIPWB_REQUIRE_PYTHON({QStringLiteral("torch")});
         const int64_t n = 50007;
         const uint64_t seed = 987654321;
         const int64_t epoch = 3;

@@ -1,4 +1,5 @@
 // The image decoder and the evaluation transform against upstream's numbers and against PIL.
+#include "support/CrossCheck.h"
 #include "common/Error.h"
 #include "data/ImageDecoder.h"
 #include "data/ImageTransform.h"
@@ -48,12 +49,6 @@ long firstDifference(const std::string& a, const std::string& b)
     return -1;
 }
 
-bool havePil()
-{
-    return QProcess::execute(QStringLiteral("/usr/bin/python3"),
-                             {QStringLiteral("-c"), QStringLiteral("import PIL, torchvision")}) == 0;
-}
-
 } // namespace
 
 class TestImageTransform : public QObject {
@@ -83,8 +78,7 @@ private Q_SLOTS:
 
     void matchesPilByteForByte()
     {
-        if (!havePil())
-            QSKIP("/usr/bin/python3 with PIL and torchvision is not available");
+        CLIPWB_REQUIRE_PYTHON({QStringLiteral("PIL"), QStringLiteral("torchvision")});
         QTemporaryDir dir;
         const QString script = QStringLiteral(CLIPWB_SOURCE_DIR "/tests/data/pil_reference.py");
         QProcess python;

@@ -1,3 +1,4 @@
+#include "support/CrossCheck.h"
 #include "common/Error.h"
 #include "common/Pickle.h"
 #include "data/Base64.h"
@@ -157,13 +158,7 @@ private Q_SLOTS:
 
     void upstreamPythonReadsOurLmdb()
     {
-        if (!QFileInfo::exists(QStringLiteral("/usr/bin/python3")))
-            QSKIP("/usr/bin/python3 is not installed");
-        QProcess probe;
-        probe.start(QStringLiteral("/usr/bin/python3"), {QStringLiteral("-c"), QStringLiteral("import lmdb")});
-        probe.waitForFinished(30000);
-        if (probe.exitCode() != 0)
-            QSKIP("python3-lmdb is not installed");
+        CLIPWB_REQUIRE_PYTHON({QStringLiteral("lmdb")});
         QTemporaryDir tmp;
         const fs::path data = tmp.path().toStdString();
         for (const char* f : {"train_imgs.tsv", "train_texts.jsonl"})
@@ -299,8 +294,7 @@ private Q_SLOTS:
     void cliDatasetCommands()
     {
         const QString cli = QStringLiteral(CLIPWB_BIN_DIR "/clipwb-cli");
-        if (!QFileInfo::exists(cli))
-            QSKIP("clipwb-cli is not built");
+        CLIPWB_REQUIRE_CLI();
         const QString train = QString::fromStdString((kFixtures / "lmdb" / "train").string());
         QProcess p;
         p.start(cli, {QStringLiteral("dataset"), QStringLiteral("info"), train});

@@ -1,4 +1,5 @@
 // The AutoAugment operations and the training transform against PIL.
+#include "support/CrossCheck.h"
 #include "data/ImageDecoder.h"
 #include "data/PilOps.h"
 #include "data/TrainTransform.h"
@@ -55,9 +56,7 @@ class TestPilOps : public QObject {
 private Q_SLOTS:
     void operationsMatchPil()
     {
-        if (QProcess::execute(QStringLiteral("/usr/bin/python3"),
-                              {QStringLiteral("-c"), QStringLiteral("import PIL")}) != 0)
-            QSKIP("/usr/bin/python3 with PIL is not available");
+        CLIPWB_REQUIRE_PYTHON({QStringLiteral("PIL")});
         QTemporaryDir dir;
         QProcess python;
         python.start(QStringLiteral("/usr/bin/python3"),

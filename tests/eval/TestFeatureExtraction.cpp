@@ -2,6 +2,7 @@
 // tests/fixtures/train/fp32_bs8/final.pt on the valid LMDB split must give
 // upstream's feature jsonl (1e-4), and the chain features -> top-k -> recall
 // must give upstream's output.json.
+#include "support/RankingCompare.h"
 #include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "eval/BlockedTopK.h"
@@ -85,6 +86,22 @@ private Q_SLOTS:
         QVERIFY2(maxDifference(images, upstreamImages) < 1e-4, qPrintable(QString::number(maxDifference(images, upstreamImages))));
         QVERIFY2(maxDifference(texts, upstreamTexts) < 1e-4, qPrintable(QString::number(maxDifference(texts, upstreamTexts))));
 
+        // Our top 10 from our features against upstream's file, byte for byte. That is only safe
+        // when no two candidates that matter are closer than what the feature difference can move
+        // a score: |dot(t', i') - dot(t, i)| <= 2 * sqrt(dim) * maxDifference for unit features.
+        // Checked here on upstream's float64 scores, so this cannot turn machine-dependent.
+        const double scoreShift =
+            2 * std::sqrt(double(texts.dim)) * std::max(maxDifference(images, upstreamImages), maxDifference(texts, upstreamTexts));
+        qInfo("features vs upstream's: max difference %.3g (images), %.3g (texts); scores move <= %.3g",
+              maxDifference(images, upstreamImages), maxDifference(texts, upstreamTexts), scoreShift);
+        std::string nearest;
+        const double gap = test::minimumRelativeGap(
+            test::DotScores(upstreamTexts.ids, upstreamTexts.values, upstreamImages.ids, upstreamImages.values, texts.dim),
+            10, &nearest, false);
+        QVERIFY2(gap > scoreShift, qPrintable(QStringLiteral("a near tie (%1) within the score shift %2 of the features: "
+                                                             "compare with CLIPWB_COMPARE_RANKINGS")
+                                                  .arg(QString::fromStdString(nearest))
+                                                  .arg(scoreShift)));
         const auto result = blockedTopK(texts.values.data(), texts.rows(), images.values.data(), images.rows(),
                                         texts.dim, BlockedTopKOptions{});
         const std::string predictions =

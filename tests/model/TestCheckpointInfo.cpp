@@ -1,4 +1,5 @@
 // Checkpoint summaries and conversion, in the core and through clipwb-cli.
+#include "support/CrossCheck.h"
 #include "common/AtomicFile.h"
 #include "model/CheckpointInfo.h"
 #include "model/ClipWeights.h"
@@ -126,8 +127,7 @@ private Q_SLOTS:
 
     void cliSummaryAndConvert()
     {
-        if (!std::filesystem::exists(CLIPWB_BIN_DIR "/clipwb-cli"))
-            QSKIP("clipwb-cli is not built");
+        CLIPWB_REQUIRE_CLI();
         QTemporaryDir dir;
         auto result = runCli({QStringLiteral("convert-checkpoint"), QStringLiteral("--summary"),
                               QStringLiteral("--json"), QString::fromStdString(kInit)});

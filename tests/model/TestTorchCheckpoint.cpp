@@ -1,5 +1,6 @@
 // torch.save files: reading upstream's and Python's, writing ones Python reads,
 // refusing malicious and broken ones.
+#include "support/CrossCheck.h"
 #include "PythonTorch.h"
 #include "common/AtomicFile.h"
 #include "common/Error.h"
@@ -193,8 +194,7 @@ private Q_SLOTS:
 
     void pythonLoadsWhatWeWrite()
     {
-        if (!test::pythonTorchAvailable())
-            QSKIP("/usr/bin/python3 with torch is not available");
+        CLIPWB_REQUIRE_PYTHON({QStringLiteral("torch")});
         QTemporaryDir dir;
         const std::string path = dir.filePath(QStringLiteral("ours.pt")).toStdString();
         model::writeTorchCheckpoint(path, model::readTorchCheckpoint(kInit));
@@ -207,8 +207,7 @@ private Q_SLOTS:
 
     void pythonRestoresOptimizerWeWrite()
     {
-        if (!test::pythonTorchAvailable())
-            QSKIP("/usr/bin/python3 with torch is not available");
+        CLIPWB_REQUIRE_PYTHON({QStringLiteral("torch")});
         QTemporaryDir dir;
         const std::string path = dir.filePath(QStringLiteral("opt.pt")).toStdString();
         model::TorchCheckpoint checkpoint;
@@ -263,8 +262,7 @@ print('ok')
 
     void readsEveryDtypeAndViewPythonWrites()
     {
-        if (!test::pythonTorchAvailable())
-            QSKIP("/usr/bin/python3 with torch is not available");
+        CLIPWB_REQUIRE_PYTHON({QStringLiteral("torch")});
         QTemporaryDir dir;
         const std::string path = dir.filePath(QStringLiteral("py.pt")).toStdString();
         const char* script = R"PY(
@@ -528,8 +526,7 @@ print(json.dumps({k: v.detach().float().reshape(-1).tolist() for k, v in ck.item
     void readsLegacyFormatPythonWritesWithOtherProtocols()
     {
         QFETCH(int, protocol);
-        if (!test::pythonTorchAvailable())
-            QSKIP("/usr/bin/python3 with torch is not available");
+        CLIPWB_REQUIRE_PYTHON({QStringLiteral("torch")});
         QTemporaryDir dir;
         const std::string path = dir.filePath(QStringLiteral("legacy.pt")).toStdString();
         QString error;

@@ -5,8 +5,10 @@
 // computes from them must equal clipwb's for the same inputs, a --fp16 file
 // must have exactly the dtypes of upstream's convert_weights(), and a trainer
 // checkpoint's optimizer must load into upstream's AdamW parameter groups.
-// Runs when CLIPWB_UPSTREAM_SRC points at a checkout of
-// github.com/OFA-Sys/Chinese-CLIP and /usr/bin/python3 has torch.
+// Needs upstream's source: CLIPWB_UPSTREAM_SRC (a checkout of
+// github.com/OFA-Sys/Chinese-CLIP) or the copy packaging/upstream-src.sh
+// unpacks, and /usr/bin/python3 with torch (tests/support/CrossCheck.h).
+#include "support/CrossCheck.h"
 #include "PythonTorch.h"
 
 #include "common/AtomicFile.h"
@@ -85,17 +87,11 @@ class TestUpstreamInterop : public QObject {
 private Q_SLOTS:
     void initTestCase()
     {
-        const char* source = std::getenv("CLIPWB_UPSTREAM_SRC");
-        if (!source || !*source)
-            QSKIP("CLIPWB_UPSTREAM_SRC is not set: point it at a checkout of github.com/OFA-Sys/Chinese-CLIP "
-                  "to check that upstream's model code loads clipwb's checkpoints");
-        if (!std::filesystem::is_regular_file(std::filesystem::path(source) / "cn_clip/clip/model.py"))
-            QSKIP("CLIPWB_UPSTREAM_SRC has no cn_clip/clip/model.py: not a Chinese-CLIP checkout");
-        if (!test::pythonTorchAvailable())
-            QSKIP("/usr/bin/python3 cannot import torch (install Debian's python3-torch and "
-                  "python3-torchvision)");
-        if (!std::filesystem::exists(CLIPWB_BIN_DIR "/clipwb-cli"))
-            QSKIP("clipwb-cli is not built");
+        CLIPWB_REQUIRE_UPSTREAM_SOURCE();
+        CLIPWB_REQUIRE_PYTHON({QStringLiteral("torch"), QStringLiteral("torchvision"), QStringLiteral("PIL"),
+                               QStringLiteral("numpy"), QStringLiteral("six")});
+        CLIPWB_REQUIRE_CLI();
+        const QString source = test::upstreamSource();
         QVERIFY(m_dir.isValid());
 
         const QString init = QString::fromStdString(kFixtures + "model/init.pt");
@@ -147,7 +143,7 @@ private Q_SLOTS:
         const QString output =
             runProcess(QStringLiteral("/usr/bin/python3"),
                        {QStringLiteral(CLIPWB_SOURCE_DIR "/tests/model/upstream_load_check.py"),
-                        QString::fromUtf8(source), QString::fromStdString(temp("request.json"))},
+                        source, QString::fromStdString(temp("request.json"))},
                        &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
         m_upstream = nlohmann::json::parse(output.toStdString());

@@ -1,3 +1,4 @@
+#include "support/CrossCheck.h"
 #include "common/Error.h"
 #include "text/Tokenizer.h"
 #include "text/Unicode.h"
@@ -106,8 +107,7 @@ private Q_SLOTS:
 
     void crossChecksUnicodeWithPython()
     {
-        if (!QFileInfo::exists(QStringLiteral("/usr/bin/python3")))
-            QSKIP("/usr/bin/python3 is not installed");
+        CLIPWB_REQUIRE_PYTHON({});
         // A sample of code points from every plane area: Python's lower + NFD + categories vs ours.
         QProcess python;
         python.start(QStringLiteral("/usr/bin/python3"),
@@ -180,8 +180,7 @@ private Q_SLOTS:
     void cliMatchesReference()
     {
         const QString cli = QStringLiteral(CLIPWB_BIN_DIR "/clipwb-cli");
-        if (!QFileInfo::exists(cli))
-            QSKIP("clipwb-cli is not built");
+        CLIPWB_REQUIRE_CLI();
         const auto cases = loadCases();
         for (bool raw : {false, true}) {
             for (int ctx : {52, 24}) {

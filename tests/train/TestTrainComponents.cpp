@@ -1,6 +1,7 @@
 // The pieces of the training loop against upstream's numerics: AdamW and the
 // losses against PyTorch (Debian's python3-torch), the schedule against
 // expected.json, the loss scaler against GradScaler's rules, metrics.jsonl.
+#include "support/CrossCheck.h"
 #include "train/ContrastiveLoss.h"
 #include "train/LossScaler.h"
 #include "train/LrSchedule.h"
@@ -74,9 +75,9 @@ private Q_SLOTS:
 
     void adamwAndLossesMatchPyTorch()
     {
+        CLIPWB_REQUIRE_PYTHON({QStringLiteral("torch")});
         const nlohmann::json ref = pythonReference();
-        if (ref.is_null() || ref.is_discarded())
-            QSKIP("/usr/bin/python3 with torch is not available");
+        QVERIFY2(!ref.is_null() && !ref.is_discarded(), "tests/train/reference_numerics.py failed");
         torch::Tensor a = inputs({4, 3}, 0.1).requires_grad_();
         torch::Tensor b = inputs({5}, 0.2).requires_grad_();
         torch::OrderedDict<std::string, torch::Tensor> named;
