@@ -5,7 +5,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
 #include <filesystem>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,15 +38,37 @@ private Q_SLOTS:
 
     void failedWriteKeepsPreviousFile()
     {
-        if (::geteuid() == 0)
-            QSKIP("root ignores directory permissions");
         QTemporaryDir dir;
         const std::filesystem::path path = dir.filePath(QStringLiteral("a.txt")).toStdString();
         clipwb::writeFileAtomic(path, "kept");
-        ::chmod(dir.path().toLocal8Bit().constData(), 0500);
-        QVERIFY_THROWS_EXCEPTION(clipwb::Error, clipwb::writeFileAtomic(path, "lost"));
-        ::chmod(dir.path().toLocal8Bit().constData(), 0700);
+        {
+            // A write that fails half-way, as on a full disk: a file-size limit (root too) with
+            // SIGXFSZ ignored makes write() fail with EFBIG past 8 bytes.
+            struct rlimit saved {};
+            ::getrlimit(RLIMIT_FSIZE, &saved);
+            const auto handler = std::signal(SIGXFSZ, SIG_IGN);
+            struct rlimit limit = saved;
+            limit.rlim_cur = 8;
+            ::setrlimit(RLIMIT_FSIZE, &limit);
+            QString message;
+            try {
+                clipwb::writeFileAtomic(path, "a text longer than eight bytes");
+            } catch (const clipwb::Error& e) {
+                message = QString::fromUtf8(e.what());
+            }
+            ::setrlimit(RLIMIT_FSIZE, &saved);
+            std::signal(SIGXFSZ, handler);
+            QCOMPARE(message, QString::fromStdString("cannot write " + path.string() + ": File too large"));
+        }
         QCOMPARE(QString::fromStdString(clipwb::readFile(path)), QStringLiteral("kept"));
+        QCOMPARE(std::distance(std::filesystem::directory_iterator(dir.path().toStdString()),
+                               std::filesystem::directory_iterator()), 1L); // no temporary file left
+        if (::geteuid() != 0) { // root ignores directory permissions
+            ::chmod(dir.path().toLocal8Bit().constData(), 0500);
+            QVERIFY_THROWS_EXCEPTION(clipwb::Error, clipwb::writeFileAtomic(path, "lost"));
+            ::chmod(dir.path().toLocal8Bit().constData(), 0700);
+            QCOMPARE(QString::fromStdString(clipwb::readFile(path)), QStringLiteral("kept"));
+        }
     }
 
     void atomicWriteCreatesMissingFolders()
