@@ -42,6 +42,7 @@ LmdbSplit::LmdbSplit(const std::filesystem::path& splitDir) : d(std::make_unique
 {
     d->path = splitDir;
     d->name = splitDir.string();
+    CLIPWB_CHECK(!splitDir.empty(), "no LMDB split folder given (a folder with imgs/ and pairs/)");
     CLIPWB_CHECK(std::filesystem::is_directory(splitDir), "LMDB split ", d->name, " is not a folder");
     d->imgs = std::make_unique<LmdbReader>(splitDir / "imgs", d->name + " imgs");
     d->pairs = std::make_unique<LmdbReader>(splitDir / "pairs", d->name + " pairs");

@@ -41,6 +41,36 @@ private Q_SLOTS:
         QVERIFY(!page.queryEdit()->isEnabled());
     }
 
+    // A damaged checkpoint opened without a split: the checkpoint's problem is what the user reads,
+    // not the empty split's, and Extract says which input is missing instead of starting.
+    void damagedCheckpointIsNamedFirst()
+    {
+        QTemporaryDir tmp;
+        const QString truncated = tmp.filePath(QStringLiteral("truncated.pt"));
+        {
+            QFile in(fixture("model/init.pt"));
+            QVERIFY(in.open(QIODevice::ReadOnly));
+            QFile out(truncated);
+            QVERIFY(out.open(QIODevice::WriteOnly));
+            out.write(in.read(5000));
+        }
+        RetrievalPage page;
+        page.openCheckpoint(truncated);
+        QSignalSpy failed(&page, &RetrievalPage::failed);
+        page.startExtraction();
+        QVERIFY(!page.isExtracting());
+        QCOMPARE(failed.count(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(page.statusLabel()->text().contains(QLatin1String("cannot be used")), 20000);
+        QVERIFY2(!page.statusLabel()->text().contains(QLatin1String("split")), qPrintable(page.statusLabel()->text()));
+
+        // A good checkpoint without a split: Extract names the missing split.
+        page.openCheckpoint(fixture("model/init.pt"));
+        QTRY_VERIFY_WITH_TIMEOUT(page.statusLabel()->text().contains(QLatin1String("parameters")), 20000);
+        page.startExtraction();
+        QVERIFY(!page.isExtracting());
+        QVERIFY2(page.statusLabel()->text().contains(QLatin1String("LMDB split")), qPrintable(page.statusLabel()->text()));
+    }
+
     void extractQueryAndEvaluate()
     {
         QTemporaryDir cache;

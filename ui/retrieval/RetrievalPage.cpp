@@ -314,6 +314,15 @@ void RetrievalPage::startExtraction()
 {
     if (isExtracting())
         return;
+    // Missing inputs are named here; a checkpoint still being checked keeps its verdict on screen.
+    if (m_checkpointEdit->text().isEmpty() || m_splitEdit->text().isEmpty()) {
+        if (!m_checkJob->isRunning())
+            m_statusLabel->setText(m_checkpointEdit->text().isEmpty()
+                                       ? tr("Choose a checkpoint to extract features with.")
+                                       : tr("Choose the LMDB split to search (a folder with imgs/ and pairs/)."));
+        Q_EMIT failed(m_statusLabel->text());
+        return;
+    }
     m_checkJob->cancel(); // extraction says what it finds from here
     eval::RetrievalSessionOptions options;
     options.checkpoint = m_checkpointEdit->text().toStdString();
