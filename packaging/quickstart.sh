@@ -27,6 +27,8 @@ case "$mode" in
     export CLIPWB_REQUIRE_CROSSCHECKS=1
     CLIPWB_UPSTREAM_SRC=$(bash packaging/upstream-src.sh)
     export CLIPWB_UPSTREAM_SRC
+    # TensorBoard's own reader for test_tensorboard_readback (a venv under ~/.cache/clipwb).
+    bash packaging/tensorboard-env.sh >/dev/null
     cd build
     rm -f Testing/skipped-crosschecks.txt
     status=0

@@ -21,8 +21,7 @@ struct Command {
 };
 
 const Command kCommands[] = {
-    {"config", "config check FILE [flags]: print the resolved config or every error",
-     clipwb::cli::runConfig},
+    {"config", "config check FILE [flags]: print the resolved config or every error", clipwb::cli::runConfig},
     {"tokenize", "tokenize [--context-length N] [--raw]: JSON strings on stdin to token ids",
      clipwb::cli::runTokenize},
     {"dataset", "dataset info|pairs|check|bench LMDB_SPLIT_DIR: inspect an LMDB split",
@@ -44,11 +43,13 @@ const Command kCommands[] = {
      clipwb::cli::runModels},
     {"convert-checkpoint", "convert-checkpoint IN OUT [--strip-optimizer] [--fp16] | --summary IN",
      clipwb::cli::runConvertCheckpoint},
+    {"export-tensorboard", "export-tensorboard RUN_DIR: TensorBoard event files from the run's metrics.jsonl",
+     clipwb::cli::runExportTensorBoard},
 };
 
 void printUsage(std::FILE* out)
 {
-    std::fprintf(out, "usage: clipwb-cli COMMAND [ARGS]\n\ncommands:\n");
+    std::fprintf(out, "usage: clipwb-cli COMMAND [ARGS]\n       clipwb-cli --version\n\ncommands:\n");
     for (const Command& command : kCommands)
         std::fprintf(out, "  %s\n", command.summary);
 }
@@ -61,6 +62,10 @@ int main(int argc, char** argv)
         !std::strcmp(argv[1], "help")) {
         printUsage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
+    }
+    if (!std::strcmp(argv[1], "--version")) {
+        std::printf("clipwb-cli %s\n", CLIPWB_VERSION);
+        return 0;
     }
     const std::string name = argv[1];
     const clipwb::cli::Args args(argv + 2, argv + argc);

@@ -21,7 +21,8 @@ double unixSeconds()
 
 } // namespace
 
-MetricsWriter::MetricsWriter(const std::filesystem::path& path, int64_t keepUpToStep) : m_path(path)
+MetricsWriter::MetricsWriter(const std::filesystem::path& path, int64_t keepUpToStep, bool tensorBoard)
+    : m_path(path)
 {
     if (keepUpToStep >= 0 && std::filesystem::exists(path)) {
         std::istringstream in(readFile(path));
@@ -37,8 +38,13 @@ MetricsWriter::MetricsWriter(const std::filesystem::path& path, int64_t keepUpTo
         }
         writeFileAtomic(path, kept);
     }
+    const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    if (keepUpToStep >= 0 && tensorBoard)
+        TensorBoardWriter::dropStepsAfter(dir, keepUpToStep);
     m_file = std::fopen(path.c_str(), "a");
     CLIPWB_CHECK(m_file, "cannot write ", path.string(), ": ", std::strerror(errno));
+    if (tensorBoard)
+        m_tensorBoard = std::make_unique<TensorBoardWriter>(dir);
 }
 
 MetricsWriter::~MetricsWriter()
@@ -47,15 +53,17 @@ MetricsWriter::~MetricsWriter()
         std::fclose(m_file);
 }
 
-void MetricsWriter::writeLine(const std::string& line)
+void MetricsWriter::writeRecord(const nlohmann::json& record)
 {
-    const std::string withNewline = line + "\n";
+    const std::string withNewline = record.dump() + "\n";
     errno = 0;
     const bool ok = std::fwrite(withNewline.data(), 1, withNewline.size(), m_file) == withNewline.size() &&
                     std::fflush(m_file) == 0;
     // The cause in plain words (disk full: "No space left on device"); a partial line left
     // behind is dropped when the run resumes (the constructor skips lines that do not parse).
     CLIPWB_CHECK(ok, "cannot write ", m_path.string(), ": ", std::strerror(errno ? errno : EIO));
+    if (m_tensorBoard)
+        m_tensorBoard->writeMetricsRecord(record);
 }
 
 void MetricsWriter::writeStep(const StepMetrics& m)
@@ -77,15 +85,15 @@ void MetricsWriter::writeStep(const StepMetrics& m)
         j["loss_scale"] = m.lossScale;
         j["skipped"] = m.skipped;
     }
-    writeLine(j.dump());
+    writeRecord(j);
 }
 
 void MetricsWriter::writeValidation(const ValidationMetrics& m)
 {
-    nlohmann::json j = {{"type", "val"},       {"step", m.step},     {"epoch", m.epoch},
-                              {"loss", m.loss},      {"i2t", m.i2t},       {"t2i", m.t2i},
-                              {"time", unixSeconds()}, {"num_samples", m.numSamples},
-                              {"seconds", m.seconds}};
+    nlohmann::json j = {
+        {"type", "val"},       {"step", m.step}, {"epoch", m.epoch},      {"loss", m.loss},
+        {"i2t", m.i2t},        {"t2i", m.t2i},   {"time", unixSeconds()}, {"num_samples", m.numSamples},
+        {"seconds", m.seconds}};
     if (m.hasRecall) {
         j["t2i_r1"] = m.t2iR1;
         j["t2i_r5"] = m.t2iR5;
@@ -95,7 +103,7 @@ void MetricsWriter::writeValidation(const ValidationMetrics& m)
         j["i2t_r10"] = m.i2tR10;
         j["mean_recall"] = m.meanRecall;
     }
-    writeLine(j.dump());
+    writeRecord(j);
 }
 
 } // namespace clipwb::train
