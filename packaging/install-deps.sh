@@ -12,6 +12,12 @@ packages=(
   python3-torch python3-torchvision python3-numpy python3-pil python3-lmdb python3-six python3-pip
   xvfb xauth imagemagick
   fonts-noto-cjk
+  # translations (Qt Linguist: lupdate/lrelease, Qt's own zh_CN strings)
+  qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
+  # the Debian package and its test (cpack -G DEB, shlibdeps, man pages, validators)
+  dpkg-dev help2man desktop-file-utils appstream lintian
+  # the TensorBoard readback test's venv (packaging/tensorboard-env.sh)
+  python3-venv
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -7,6 +7,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QIcon>
 #include <QTimer>
 
 #include <cstdio>
@@ -78,6 +79,12 @@ void setApplicationNames()
     QCoreApplication::setOrganizationName(QStringLiteral("clipwb"));
     QCoreApplication::setApplicationName(QStringLiteral("clipwb"));
     QCoreApplication::setApplicationVersion(QStringLiteral(CLIPWB_VERSION));
+    // The installed desktop entry's id, so that Wayland compositors match windows to it.
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.github.clipwb.clipwb"));
+    QIcon icon;
+    for (int size : {16, 32, 48, 64, 128, 256})
+        icon.addFile(QStringLiteral(":/clipwb/icons/clipwb-%1.png").arg(size), QSize(size, size));
+    QApplication::setWindowIcon(icon);
 }
 
 /// --help and --version need no display: answered before the GUI (and its platform plugin) starts.
