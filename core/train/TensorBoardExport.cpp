@@ -52,8 +52,10 @@ TensorBoardExport exportTensorBoard(const std::filesystem::path& runDir)
                     seen.erase(keys[i]);
                     continue;
                 }
-                events[kept] = std::move(events[i]);
-                keys[kept] = std::move(keys[i]);
+                if (kept != i) {
+                    events[kept] = std::move(events[i]);
+                    keys[kept] = std::move(keys[i]);
+                }
                 ++kept;
             }
             events.resize(kept);

@@ -27,7 +27,10 @@ def expected_curves(metrics_path):
     curves = {}
     with open(metrics_path, encoding="utf-8") as f:
         for line in f:
-            record = json.loads(line)
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # a partial last line left by a killed run, as the trainer skips it
             if not isinstance(record.get("type"), str) or not isinstance(record.get("step"), int):
                 continue
             for key, value in record.items():
