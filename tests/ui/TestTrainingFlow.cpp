@@ -361,6 +361,24 @@ private Q_SLOTS:
         QVERIFY(metrics.trainSteps.back() < 120);
     }
 
+    // The app quitting with a run in progress (--screenshot, a session logout) destroys the window
+    // while the trainer runs: the worker stops and joins without signalling half-destroyed widgets.
+    void destroyingTheWindowDuringTrainingStopsCleanly()
+    {
+        auto window = openDemo(QStringLiteral("destroy"), 20);
+        QVERIFY(window);
+        TrainingPage* training = window->trainingPage();
+        training->startAction()->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(training->runDir() == runDir(QStringLiteral("destroy")) && progressValue(*window) >= 1,
+                                 60000);
+        QVERIFY(training->isTraining());
+        window.reset();
+        const fs::path dir = fs::path(runDir(QStringLiteral("destroy")).toStdString());
+        const MetricsFile metrics = readMetrics(dir / "metrics.jsonl");
+        QVERIFY(!metrics.trainSteps.empty());
+        QVERIFY(metrics.trainSteps.back() < 120);
+    }
+
     void startOnAFinishedRunOffersANewRun()
     {
         auto window = openDemo(QStringLiteral("again"), 1); // 6 steps

@@ -108,7 +108,12 @@ TrainingPage::TrainingPage(QWidget* parent) : QWidget(parent)
 }
 
 // The worker (a child) stops a running trainer and waits for it.
-TrainingPage::~TrainingPage() = default;
+TrainingPage::~TrainingPage()
+{
+    // The worker stops and joins its thread while the page's widgets still exist.
+    delete m_worker;
+    m_worker = nullptr;
+}
 
 QWidget* TrainingPage::buildViewBar()
 {

@@ -91,6 +91,9 @@ TrainingWorker::~TrainingWorker()
 {
     if (!m_thread)
         return;
+    // Owners are being destroyed around us (the page's members may already be gone):
+    // stop quietly, no state signal to half-destroyed receivers.
+    blockSignals(true);
     requestStop();
     m_thread->wait();
     delete m_thread;
