@@ -199,9 +199,13 @@ DownloadResult downloadFile(const DownloadRequest& request, const models::BytePr
         }
         if (status >= 400 || (status == 0 && !reply->error())) {
             const QString reason = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
-            throw Error("HTTP " + std::to_string(status) +
-                        (reason.isEmpty() ? "" : " " + reason.toStdString()) + " from " +
-                        url.toString().toStdString());
+            // Built step by step: GCC 12 warns (-Wrestrict, a false positive) on the one-expression form.
+            std::string message = "HTTP " + std::to_string(status);
+            if (!reason.isEmpty())
+                message += ' ' + reason.toStdString();
+            message += " from ";
+            message += url.toString().toStdString();
+            throw Error(message);
         }
         if (attempt.total >= 0) {
             if (request.expectedSize && static_cast<std::uint64_t>(attempt.total) != *request.expectedSize) {
