@@ -5,10 +5,12 @@
 #include "ui/checkpoints/CheckpointsPage.h"
 #include "ui/config/ConfigPage.h"
 #include "ui/dataset/DatasetPage.h"
+#include "ui/models/ModelManagerDialog.h"
 #include "ui/retrieval/RetrievalCompareView.h"
 #include "ui/retrieval/RetrievalPage.h"
 #include "ui/training/RecallChart.h"
 #include "ui/training/TrainingPage.h"
+#include "ui/zeroshot/ZeroShotPage.h"
 
 #include <QAction>
 #include <QApplication>
@@ -42,6 +44,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_trainingPage = new TrainingPage;
     m_checkpointsPage = new CheckpointsPage;
     m_retrievalPage = new RetrievalPage;
+    m_zeroShotPage = new ZeroShotPage;
 
     const struct {
         QWidget* page;
@@ -53,6 +56,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         {m_trainingPage, tr("Training"), QStyle::SP_MediaPlay},
         {m_checkpointsPage, tr("Checkpoints"), QStyle::SP_DialogSaveButton},
         {m_retrievalPage, tr("Retrieval"), QStyle::SP_FileDialogContentsView},
+        {m_zeroShotPage, tr("Zero-shot"), QStyle::SP_FileDialogListView},
     };
     int index = 0;
     for (const auto& entry : pages) {
@@ -241,7 +245,7 @@ void MainWindow::resumeTraining(const QString& checkpoint, const QString& runCon
 QStringList MainWindow::pageNames()
 {
     return {QStringLiteral("configuration"), QStringLiteral("dataset"), QStringLiteral("training"),
-            QStringLiteral("checkpoints"), QStringLiteral("retrieval")};
+            QStringLiteral("checkpoints"), QStringLiteral("retrieval"), QStringLiteral("zeroshot")};
 }
 
 bool MainWindow::showPage(const QString& name)
@@ -270,6 +274,9 @@ void MainWindow::createMenus()
     file->addAction(m_trainingPage->openRunAction());
     file->addAction(m_trainingPage->compareAction());
     file->addSeparator();
+    QAction* models = file->addAction(tr("Pretrained &models…"), this, [this] { modelManager()->show(); });
+    models->setObjectName(QStringLiteral("modelManagerAction"));
+    file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
@@ -283,7 +290,7 @@ void MainWindow::createMenus()
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     const QStringList titles = {tr("Configuration"), tr("Dataset"), tr("Training"), tr("Checkpoints"),
-                                tr("Retrieval")};
+                                tr("Retrieval"), tr("Zero-shot")};
     for (int i = 0; i < titles.size(); ++i) {
         QAction* action = view->addAction(titles[i], this, [this, i] { m_navigation->setCurrentRow(i); });
         action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
@@ -296,6 +303,17 @@ void MainWindow::createMenus()
                            tr("<b>clipwb</b> %1<br>A native workbench for fine-tuning Chinese-CLIP.")
                                .arg(QStringLiteral(CLIPWB_VERSION)));
     });
+}
+
+ModelManagerDialog* MainWindow::modelManager()
+{
+    if (!m_modelManager) {
+        m_modelManager = new ModelManagerDialog(this);
+        // downloaded models are offered by name wherever a checkpoint is picked
+        connect(m_modelManager, &ModelManagerDialog::modelsChanged, m_zeroShotPage,
+                &ZeroShotPage::refreshDownloadedModels);
+    }
+    return m_modelManager;
 }
 
 void MainWindow::restoreLayout()

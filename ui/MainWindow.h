@@ -1,6 +1,7 @@
 #pragma once
 // The workbench window: a navigation list on the left and one page per part
-// of the workflow (Configuration, Dataset, Training, Checkpoints, Retrieval).
+// of the workflow (Configuration, Dataset, Training, Checkpoints, Retrieval,
+// Zero-shot), and the pretrained-model manager (File → Pretrained models…).
 #include <QMainWindow>
 
 class QListWidget;
@@ -14,6 +15,8 @@ class TrainingPage;
 class CheckpointsPage;
 class RetrievalCompareView;
 class RetrievalPage;
+class ZeroShotPage;
+class ModelManagerDialog;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -21,7 +24,7 @@ public:
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    /// Page names as used by --page: configuration, dataset, training, checkpoints, retrieval.
+    /// Page names as used by --page: configuration, dataset, training, checkpoints, retrieval, zeroshot.
     static QStringList pageNames();
     /// Shows the named page; false when there is no such page.
     bool showPage(const QString& name);
@@ -31,6 +34,9 @@ public:
     TrainingPage* trainingPage() const { return m_trainingPage; }
     CheckpointsPage* checkpointsPage() const { return m_checkpointsPage; }
     RetrievalPage* retrievalPage() const { return m_retrievalPage; }
+    ZeroShotPage* zeroShotPage() const { return m_zeroShotPage; }
+    /// The model manager (made on first use).
+    ModelManagerDialog* modelManager();
     RetrievalCompareView* retrievalCompareView() const;
 
     /// What the command line opens (clipwb --dataset, --run, --checkpoint [--compare]).
@@ -70,6 +76,8 @@ private:
     TrainingPage* m_trainingPage = nullptr;
     CheckpointsPage* m_checkpointsPage = nullptr;
     RetrievalPage* m_retrievalPage = nullptr;
+    ZeroShotPage* m_zeroShotPage = nullptr;
+    ModelManagerDialog* m_modelManager = nullptr;
     QString m_offeredCheckpoint; ///< what offerLatestCheckpoint() put on the Retrieval page
 };
 

@@ -4,6 +4,8 @@
 #include "ui/MainWindow.h"
 #include "ui/retrieval/RetrievalCompareView.h"
 #include "ui/retrieval/RetrievalPage.h"
+#include "ui/zeroshot/ZeroShotPage.h"
+#include "ui/zeroshot/ZeroShotResultView.h"
 
 #include <QApplication>
 #include <QLineEdit>
@@ -16,7 +18,7 @@
 namespace clipwb::ui {
 
 ScreenshotScript::ScreenshotScript(MainWindow* window, QString file, int delayMs)
-    : QObject(window), m_window(window), m_file(std::move(file)), m_delayMs(delayMs)
+    : QObject(window), m_window(window), m_target(window), m_file(std::move(file)), m_delayMs(delayMs)
 {
 }
 
@@ -27,7 +29,7 @@ void ScreenshotScript::takeLater(int defaultDelayMs)
     m_taken = true;
     // Let layouts settle and lazy content (thumbnails, charts) draw first.
     QTimer::singleShot(m_delayMs >= 0 ? m_delayMs : defaultDelayMs, this, [this] {
-        const bool ok = m_window->grab().save(m_file);
+        const bool ok = m_target->grab().save(m_file);
         if (!ok)
             std::fprintf(stderr, "clipwb: cannot write %s\n", qPrintable(m_file));
         QApplication::exit(ok ? 0 : 1);
@@ -90,6 +92,22 @@ void ScreenshotScript::takeAfterComparison(RetrievalCompareView* view)
     });
     connect(view, &View::imageQueryFinished, this, [this] { takeLater(800); });
     connect(view, &View::failed, this, [this] { takeLater(800); });
+}
+
+void ScreenshotScript::takeAfterZeroShot(ZeroShotPage* page, bool misclassified)
+{
+    connect(page, &ZeroShotPage::finished, this, [this, page, misclassified] {
+        if (misclassified)
+            page->resultView()->setCurrentIndex(2);
+        takeLater(800);
+    });
+    connect(page, &ZeroShotPage::failed, this, [this] { takeLater(800); });
+}
+
+void ScreenshotScript::takeOfDialog(QWidget* dialog)
+{
+    m_target = dialog;
+    takeLater(1000);
 }
 
 } // namespace clipwb::ui

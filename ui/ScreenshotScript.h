@@ -6,12 +6,15 @@
 #include <QObject>
 #include <QString>
 
+class QWidget;
+
 namespace clipwb::ui {
 
 class DemoProject;
 class MainWindow;
 class RetrievalCompareView;
 class RetrievalPage;
+class ZeroShotPage;
 
 class ScreenshotScript : public QObject {
     Q_OBJECT
@@ -29,10 +32,17 @@ public:
     /// (within the top 5), and the texts of B's best image.
     void takeAfterComparison(RetrievalCompareView* view);
 
+    /// Once the Zero-shot page finished (or failed: its message is in the picture), with the
+    /// tab of misclassified images shown when misclassified is true.
+    void takeAfterZeroShot(ZeroShotPage* page, bool misclassified);
+    /// The dialog (the model manager) instead of the window, once it settled.
+    void takeOfDialog(QWidget* dialog);
+
 private:
     void takeLater(int defaultDelayMs);
 
     MainWindow* m_window;
+    QWidget* m_target; ///< what the picture shows: the window, or a dialog
     QString m_file;
     int m_delayMs;
     bool m_taken = false;

@@ -3,6 +3,8 @@
 #include "ui/DemoProject.h"
 #include "ui/MainWindow.h"
 #include "ui/ScreenshotScript.h"
+#include "ui/models/ModelManagerDialog.h"
+#include "ui/zeroshot/ZeroShotPage.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -43,9 +45,10 @@ struct Options {
         QStringLiteral("DIR")};
     QCommandLineOption checkpoint{
         QStringLiteral("checkpoint"),
-        QCoreApplication::translate("main",
-                                    "Open FILE in the retrieval browser and extract features on the split of "
-                                    "its run's config.json (the screenshot then shows a query)."),
+        QCoreApplication::translate(
+            "main", "Open FILE in the retrieval browser and extract features on the split of "
+                    "its run's config.json (the screenshot then shows a query). With --zeroshot: "
+                    "checkpoint A of the Zero-shot page."),
         QStringLiteral("FILE")};
     QCommandLineOption compare{QStringLiteral("compare"),
                                QCoreApplication::translate(
@@ -57,6 +60,22 @@ struct Options {
         QStringLiteral("start"),
         QCoreApplication::translate("main", "Start training the configuration once the window is "
                                             "open (with --demo: once the demo project is ready).")};
+    QCommandLineOption zeroshot{
+        QStringLiteral("zeroshot"),
+        QCoreApplication::translate("main",
+                                    "Open the Zero-shot page on the image folder DIR (one sub-folder per "
+                                    "class, label_cn.txt beside them) and run it with --checkpoint "
+                                    "(and --compare as B)."),
+        QStringLiteral("DIR")};
+    QCommandLineOption templates{
+        QStringLiteral("templates"),
+        QCoreApplication::translate(
+            "main", "With --zeroshot: the prompt templates upstream uses for --dataset NAME."),
+        QStringLiteral("NAME")};
+    QCommandLineOption models{
+        QStringLiteral("models"),
+        QCoreApplication::translate("main",
+                                    "Open the pretrained model manager (the screenshot then shows it).")};
     QCommandLineOption delay{QStringLiteral("screenshot-delay"),
                              QCoreApplication::translate(
                                  "main", "Take the --screenshot MS milliseconds after the window is ready."),
@@ -69,7 +88,8 @@ struct Options {
         parser.addHelpOption();
         parser.addVersionOption();
         for (const QCommandLineOption* option :
-             {&demo, &run, &checkpoint, &compare, &page, &dataset, &screenshot, &size, &start, &delay})
+             {&demo, &run, &checkpoint, &compare, &zeroshot, &templates, &models, &page, &dataset,
+              &screenshot, &size, &start, &delay})
             parser.addOption(*option);
     }
 };
@@ -144,7 +164,28 @@ int main(int argc, char** argv)
         screenshot = new clipwb::ui::ScreenshotScript(
             &window, parser.value(options.screenshot),
             parser.isSet(options.delay) ? parser.value(options.delay).toInt() : -1);
-    if (parser.isSet(options.demo)) {
+    if (parser.isSet(options.models)) {
+        clipwb::ui::ModelManagerDialog* dialog = window.modelManager();
+        dialog->show();
+        if (screenshot)
+            screenshot->takeOfDialog(dialog);
+    } else if (parser.isSet(options.zeroshot)) {
+        clipwb::ui::ZeroShotPage* page = window.zeroShotPage();
+        window.showPage(QStringLiteral("zeroshot"));
+        page->setDataset(parser.value(options.zeroshot));
+        if (parser.isSet(options.templates))
+            page->setTemplateSet(parser.value(options.templates));
+        page->setCheckpoint(parser.value(options.checkpoint));
+        if (parser.isSet(options.compare))
+            page->setCompareCheckpoint(parser.value(options.compare));
+        if (parser.isSet(options.checkpoint)) {
+            if (screenshot)
+                screenshot->takeAfterZeroShot(page, false);
+            QTimer::singleShot(0, page, &clipwb::ui::ZeroShotPage::run);
+        } else if (screenshot) {
+            screenshot->takeWhenSettled();
+        }
+    } else if (parser.isSet(options.demo)) {
         auto* demo = new clipwb::ui::DemoProject(&window);
         const QString page = parser.isSet(options.page) ? parser.value(options.page) : QString();
         const bool start = parser.isSet(options.start);
