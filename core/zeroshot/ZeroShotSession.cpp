@@ -3,6 +3,7 @@
 #include "common/Error.h"
 #include "eval/FeatureExtractor.h"
 #include "models/CheckpointArchitecture.h"
+#include "zeroshot/FeatureCacheFile.h"
 #include "zeroshot/ZeroShotEncoder.h"
 
 #include <map>
@@ -17,6 +18,8 @@ struct ZeroShotSession::Impl {
     std::map<std::string, torch::Tensor> images;
     /// names + templates -> classifier
     std::map<std::pair<std::vector<std::string>, std::vector<std::string>>, torch::Tensor> classifiers;
+    std::filesystem::path lastFeatureFile;
+    bool lastImagesCached = false;
 };
 
 namespace {
@@ -29,6 +32,22 @@ std::string imageListKey(const ImageFolder& folder)
         key += '\n';
     }
     return key;
+}
+
+/// What image features depend on: the checkpoint file (path, size, time), the model, the
+/// numerics, and every image (path, size, time).
+std::string featureKey(const ZeroShotModel& model, const std::string& device, const ImageFolder& folder)
+{
+    std::error_code error;
+    const std::filesystem::path checkpoint = std::filesystem::absolute(model.checkpoint, error);
+    const auto size = std::filesystem::file_size(checkpoint, error);
+    const auto time = std::filesystem::last_write_time(checkpoint, error);
+    std::vector<std::filesystem::path> images;
+    for (const ImageFolderSample& sample : folder.samples())
+        images.push_back(std::filesystem::absolute(sample.path, error));
+    return checkpoint.string() + '\n' + std::to_string(size) + '\n' +
+           std::to_string(time.time_since_epoch().count()) + '\n' + model.visionModel + '\n' + model.textModel +
+           '\n' + model.precision + '\n' + device + '\n' + imageListIdentity(images);
 }
 
 } // namespace
@@ -70,14 +89,44 @@ ZeroShotScores ZeroShotSession::evaluate(const ImageFolder& folder,
                  folder.classFolders().size(), " class folders in ", folder.root().string());
     const std::string key = imageListKey(folder);
     auto images = m_impl->images.find(key);
+    m_impl->lastImagesCached = images != m_impl->images.end();
     if (images == m_impl->images.end()) {
-        torch::Tensor features = encodeImageFolder(
-            *m_impl->extractor, folder, m_model.imageBatchSize,
-            [&](std::int64_t done, std::int64_t total) {
-                if (progress)
-                    progress(ZeroShotStage::Images, done, total);
-            },
-            cancel);
+        std::filesystem::path file;
+        std::string fileKey;
+        torch::Tensor features;
+        if (!m_model.featureCache.empty()) {
+            fileKey = featureKey(m_model, m_impl->extractor->device().str(), folder);
+            file = featureCachePath(m_model.featureCache, std::filesystem::path(m_model.checkpoint).stem().string(),
+                                    fileKey);
+            if (auto cached = readFeatureCache(file, fileKey, folder.size());
+                cached && cached->dim == m_impl->extractor->embedDim()) {
+                features = torch::from_blob(cached->values.data(), {cached->rows, cached->dim}, torch::kFloat32)
+                               .clone();
+                m_impl->lastImagesCached = true;
+            }
+        }
+        if (!features.defined()) {
+            features = encodeImageFolder(
+                *m_impl->extractor, folder, m_model.imageBatchSize,
+                [&](std::int64_t done, std::int64_t total) {
+                    if (progress)
+                        progress(ZeroShotStage::Images, done, total);
+                },
+                cancel);
+            if (!file.empty()) {
+                CachedFeatures out;
+                out.rows = features.size(0);
+                out.dim = features.size(1);
+                const torch::Tensor contiguous = features.contiguous();
+                out.values.assign(contiguous.data_ptr<float>(), contiguous.data_ptr<float>() + contiguous.numel());
+                try {
+                    writeFeatureCache(file, fileKey, out);
+                } catch (const std::exception&) {
+                    file.clear(); // a read-only cache folder costs the next session the encoding, nothing else
+                }
+            }
+        }
+        m_impl->lastFeatureFile = file;
         images = m_impl->images.emplace(key, features).first;
     }
     const auto classifierKey = std::make_pair(classNames, templates);
@@ -101,6 +150,18 @@ int ZeroShotSession::cachedImageSets() const
 {
     std::lock_guard<std::mutex> lock(m_impl->mutex);
     return static_cast<int>(m_impl->images.size());
+}
+
+std::filesystem::path ZeroShotSession::lastFeatureFile() const
+{
+    std::lock_guard<std::mutex> lock(m_impl->mutex);
+    return m_impl->lastFeatureFile;
+}
+
+bool ZeroShotSession::lastImagesCached() const
+{
+    std::lock_guard<std::mutex> lock(m_impl->mutex);
+    return m_impl->lastImagesCached;
 }
 
 std::string ZeroShotSession::deviceName() const

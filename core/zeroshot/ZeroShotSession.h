@@ -2,13 +2,16 @@
 // One checkpoint's zero-shot work for the GUI, with its caches: the model is
 // loaded once, image features are kept per dataset folder (keyed by its image
 // list), the classifier per (class names, templates). Editing the labels or the
-// templates and running again therefore only encodes the prompts. Calls run on
+// templates and running again therefore only encodes the prompts. With a
+// feature cache folder, image features are also kept on disk per checkpoint
+// (FeatureCacheFile): a later session encodes nothing it did before. Calls run on
 // the caller's thread (a worker); one call at a time per session. No LibTorch
 // in this header.
 #include "zeroshot/ImageFolder.h"
 #include "zeroshot/ZeroShotScores.h"
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -25,6 +28,8 @@ struct ZeroShotModel {
     std::string device = "auto";
     int contextLength = 52;
     std::int64_t imageBatchSize = 64;
+    /// Where image features are kept between sessions; empty: in memory only.
+    std::filesystem::path featureCache;
 };
 
 enum class ZeroShotStage { LoadingModel, Images, Prompts };
@@ -48,6 +53,10 @@ public:
 
     /// How many image sets are cached (for tests and the status line).
     int cachedImageSets() const;
+    /// The feature file the last evaluate() read or wrote (empty without a feature cache folder).
+    std::filesystem::path lastFeatureFile() const;
+    /// True when the last evaluate() took its image features from memory or the disk cache.
+    bool lastImagesCached() const;
     std::string deviceName() const;
 
 private:

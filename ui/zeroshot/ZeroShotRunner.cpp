@@ -1,6 +1,7 @@
 #include "ui/zeroshot/ZeroShotRunner.h"
 
 #include "ui/common/BackgroundJob.h"
+#include "zeroshot/FeatureCacheFile.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -37,7 +38,9 @@ double jobFraction(std::size_t model, std::size_t models, zeroshot::ZeroShotStag
 
 } // namespace
 
-ZeroShotRunner::ZeroShotRunner(QObject* parent) : QObject(parent), m_job(new BackgroundJob(this))
+ZeroShotRunner::ZeroShotRunner(QObject* parent)
+    : QObject(parent), m_job(new BackgroundJob(this)),
+      m_cacheFolder(QString::fromStdString(zeroshot::defaultFeatureCacheFolder().string()))
 {
     connect(m_job, &BackgroundJob::progress, this, &ZeroShotRunner::progress);
     connect(m_job, &BackgroundJob::stopped, this, &ZeroShotRunner::stopped);
@@ -55,8 +58,16 @@ void ZeroShotRunner::stop()
     m_job->stop();
 }
 
-std::shared_ptr<zeroshot::ZeroShotSession> ZeroShotRunner::sessionFor(const zeroshot::ZeroShotModel& model)
+void ZeroShotRunner::setFeatureCacheFolder(const QString& folder)
 {
+    m_cacheFolder = folder;
+    m_sessions.clear(); // sessions hold the folder they were made with
+}
+
+std::shared_ptr<zeroshot::ZeroShotSession> ZeroShotRunner::sessionFor(const zeroshot::ZeroShotModel& given)
+{
+    zeroshot::ZeroShotModel model = given;
+    model.featureCache = m_cacheFolder.toStdString();
     // A rewritten checkpoint (same path, a later training step) must not reuse old features.
     const QFileInfo file(QString::fromStdString(model.checkpoint));
     const QString key = QStringList{file.absoluteFilePath(),
@@ -99,10 +110,9 @@ bool ZeroShotRunner::start(const ZeroShotJob& job)
         for (std::size_t m = 0; m < sessions.size(); ++m) {
             const QString which =
                 sessions.size() > 1 ? (m == 0 ? QStringLiteral("A: ") : QStringLiteral("B: ")) : QString();
-            bool stopAsked = false, encodedImages = false;
+            bool stopAsked = false;
             Progress last;
             const auto report = [&](zeroshot::ZeroShotStage stage, std::int64_t done, std::int64_t total) {
-                encodedImages = encodedImages || stage == zeroshot::ZeroShotStage::Images;
                 last.stage = (which + (stage == zeroshot::ZeroShotStage::LoadingModel ? loading
                                        : stage == zeroshot::ZeroShotStage::Images     ? images
                                                                                       : prompts))
@@ -116,7 +126,7 @@ bool ZeroShotRunner::start(const ZeroShotJob& job)
             const auto cancel = [&] { return stopAsked || !progress(last); };
             result->scores.push_back(
                 sessions[m]->evaluate(*result->folder, names, templates, report, cancel));
-            result->imagesFromCache.push_back(!encodedImages);
+            result->imagesFromCache.push_back(sessions[m]->lastImagesCached());
         }
         // thumbnails of the images some model misclassified, decoded here, not on the GUI thread
         std::set<std::int64_t> wrong;

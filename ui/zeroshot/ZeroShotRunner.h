@@ -4,7 +4,9 @@
 // image folder. Sessions (the loaded model, its image features, its
 // classifiers) are cached per checkpoint, so editing labels or templates and
 // running again only re-encodes the prompts, and switching between checkpoints
-// already seen encodes nothing.
+// already seen encodes nothing. Image features are also kept on disk per
+// checkpoint (core/zeroshot/FeatureCacheFile), so a later session (or a
+// restart) encodes no folder twice for the same checkpoint.
 #include "common/Progress.h"
 #include "zeroshot/ImageFolder.h"
 #include "zeroshot/ZeroShotScores.h"
@@ -37,7 +39,7 @@ struct ZeroShotRunResult {
     std::vector<zeroshot::ZeroShotScores> scores; ///< one per model of the job
     /// Thumbnails (at most 96 px; null when undecodable) of the images some model got wrong, by image index.
     std::map<std::int64_t, QImage> thumbnails;
-    /// Per model: true when its image features came from the cache (nothing was encoded).
+    /// Per model: true when its image features came from a cache (memory or disk: nothing encoded).
     std::vector<bool> imagesFromCache;
     double seconds = 0;
 };
@@ -58,6 +60,9 @@ public:
     std::shared_ptr<const ZeroShotRunResult> result() const { return m_result; }
     /// Checkpoint sessions held (each with its cached features).
     int cachedSessions() const { return static_cast<int>(m_sessions.size()); }
+    /// Where image features are kept on disk (default: defaultFeatureCacheFolder(); empty: nowhere).
+    void setFeatureCacheFolder(const QString& folder);
+    QString featureCacheFolder() const { return m_cacheFolder; }
 
 Q_SIGNALS:
     void progress(const clipwb::Progress& report);
@@ -72,6 +77,7 @@ private:
     BackgroundJob* m_job = nullptr;
     std::map<QString, std::shared_ptr<zeroshot::ZeroShotSession>> m_sessions;
     std::shared_ptr<const ZeroShotRunResult> m_result;
+    QString m_cacheFolder;
 };
 
 } // namespace clipwb::ui
