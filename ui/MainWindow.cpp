@@ -274,7 +274,7 @@ void MainWindow::createMenus()
     file->addAction(m_trainingPage->openRunAction());
     file->addAction(m_trainingPage->compareAction());
     file->addSeparator();
-    QAction* models = file->addAction(tr("Pretrained &models…"), this, [this] { modelManager()->show(); });
+    QAction* models = file->addAction(tr("Pretrained &models…"), this, &MainWindow::showModelManager);
     models->setObjectName(QStringLiteral("modelManagerAction"));
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
@@ -314,6 +314,14 @@ ModelManagerDialog* MainWindow::modelManager()
                 &ZeroShotPage::refreshDownloadedModels);
     }
     return m_modelManager;
+}
+
+void MainWindow::showModelManager()
+{
+    ModelManagerDialog* dialog = modelManager();
+    dialog->show();
+    dialog->raise();
+    dialog->activateWindow();
 }
 
 void MainWindow::restoreLayout()

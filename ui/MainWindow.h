@@ -49,6 +49,8 @@ public:
     void extractRetrievalFeatures(bool comparison);
 
 public Q_SLOTS:
+    /// File → Pretrained models… (also the "Models" buttons beside checkpoint fields).
+    void showModelManager();
     /// Training > Start: trains what the Configuration page shows, on the dashboard.
     void startTraining();
     /// Opens the Retrieval browser on the run's checkpoint nearest to step and extracts its features.

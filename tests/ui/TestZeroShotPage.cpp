@@ -8,8 +8,11 @@
 #include "models/ModelCatalog.h"
 #include "models/ModelStore.h"
 #include "ui/MainWindow.h"
+#include "ui/config/ConfigPage.h"
+#include "ui/models/DownloadedModelsButton.h"
 #include "ui/models/ModelManagerDialog.h"
 #include "ui/models/ModelPathBox.h"
+#include "ui/retrieval/RetrievalPage.h"
 #include "ui/zeroshot/ZeroShotPage.h"
 #include "ui/zeroshot/ZeroShotResultView.h"
 #include "ui/zeroshot/ZeroShotRunner.h"
@@ -23,6 +26,7 @@
 #include <QProcess>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -52,6 +56,7 @@ class TestZeroShotPage : public QObject {
     Q_OBJECT
 
     QTemporaryDir m_home;
+    QTemporaryDir m_settingsDir;
     QProcess m_server;
     QString m_base;
 
@@ -69,6 +74,10 @@ class TestZeroShotPage : public QObject {
 private Q_SLOTS:
     void initTestCase()
     {
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+        QCoreApplication::setOrganizationName(QStringLiteral("clipwb-test"));
+        QCoreApplication::setApplicationName(QStringLiteral("clipwb-test"));
         qputenv("CLIPWB_MODELS_DIR", (m_home.path() + "/models").toUtf8());
         const fs::path served = home() / "served";
         fs::create_directories(served);
@@ -89,6 +98,7 @@ private Q_SLOTS:
     void runsComparesAndReruns()
     {
         ui::ZeroShotPage page;
+        page.runner()->setFeatureCacheFolder(m_home.path() + "/features");
         page.resize(1280, 760);
         page.show();
         page.setDataset(kFixtures + "/zeroshot/shapes12/test");
@@ -105,6 +115,7 @@ private Q_SLOTS:
         QVERIFY(finished.wait(180000));
         QCOMPARE(failed.count(), 0);
         QVERIFY(page.runButton()->isEnabled());
+        QCOMPARE(page.runner()->result()->imagesFromCache, std::vector<bool>({false, false}));
         // upstream (food-101 templates): 39 of 72 right with shapes_vit.pt, 6 of 72 with init.pt
         const QString summary = page.summaryLabel()->text();
         QVERIFY2(summary.contains("54.2%") && summary.contains("(39/72)"), qPrintable(summary));
@@ -171,6 +182,19 @@ private Q_SLOTS:
         // other templates change the classifier: upstream's cifar-10 ("openai") on the same images
         page.setTemplateSet(QStringLiteral("cifar-10"));
         QCOMPARE(page.templatesEdit()->toPlainText().split('\n').size(), 183);
+
+        // features are cached per checkpoint on disk too: another page (a restart) encodes no image
+        ui::ZeroShotPage later;
+        later.runner()->setFeatureCacheFolder(m_home.path() + "/features");
+        later.setDataset(kFixtures + "/zeroshot/shapes12/test");
+        later.setTemplateSet(QStringLiteral("food-101"));
+        later.setCheckpoint(kFixtures + "/zeroshot/shapes_vit.pt");
+        later.setCompareCheckpoint(kFixtures + "/model/init.pt");
+        QSignalSpy laterFinished(&later, &ui::ZeroShotPage::finished);
+        later.run();
+        QVERIFY(laterFinished.wait(180000));
+        QCOMPARE(later.runner()->result()->imagesFromCache, std::vector<bool>({true, true}));
+        QCOMPARE(later.summaryLabel()->text(), summary);
     }
 
     void cancelStopsAndBadInputIsSaid()
@@ -319,6 +343,61 @@ private Q_SLOTS:
         QVERIFY(done.wait(60000));
         QCOMPARE(done.last().at(0).toBool(), false);
         QVERIFY2(done.last().at(1).toString().contains("junk.pt"), qPrintable(done.last().at(1).toString()));
+        models::ModelStore().removeRecord("Tiny");
+    }
+
+    void configAndRetrievalOfferDownloadedModels()
+    {
+        models::ModelStore store;
+        models::importModelFile(store, tinyCatalog(), (kFixtures + "/zeroshot/shapes_vit.pt").toStdString());
+        const QString tiny = QString::fromStdString(store.installedPath("Tiny")->string());
+
+        // Configuration: Resume's "Models" menu starts a fine-tune from the pretrained model
+        ui::ConfigPage config;
+        auto* resumeModels = config.findChild<ui::DownloadedModelsButton*>(QStringLiteral("models_resume"));
+        QVERIFY(resumeModels);
+        QCOMPARE(resumeModels->modelNames(), QStringList{QStringLiteral("Tiny")});
+        QVERIFY(!resumeModels->choose(QStringLiteral("ViT-H-14"))); // not downloaded
+        QVERIFY(resumeModels->choose(QStringLiteral("Tiny")));
+        QCOMPARE(QString::fromStdString(config.config().resume.value_or("")), tiny);
+        QCOMPARE(QString::fromStdString(config.config().vision_model), QStringLiteral("Tiny-ViT"));
+        QCOMPARE(QString::fromStdString(config.config().text_model), QStringLiteral("Tiny-BERT"));
+        QVERIFY(config.config().reset_data_offset && config.config().reset_optimizer);
+
+        // the MUGE preset starts from the downloaded ViT-B-16 when DATAPATH has none
+        const fs::path vitB16 = models::ModelStore().folder() / "clip_cn_vit-b-16.pt";
+        std::ofstream(vitB16) << "stands for the downloaded file";
+        models::ModelRecord record;
+        record.name = "ViT-B-16";
+        record.file = "clip_cn_vit-b-16.pt";
+        record.visionModel = "ViT-B-16";
+        record.textModel = "RoBERTa-wwm-ext-base-chinese";
+        store.putRecord(record);
+        QTemporaryDir datapath;
+        config.applyPreset(QStringLiteral("muge-finetune-vit-b-16"), datapath.path());
+        QCOMPARE(QString::fromStdString(config.config().resume.value_or("")),
+                 QString::fromStdString(vitB16.string()));
+        QVERIFY2(config.bannerText().contains("downloaded ViT-B-16"), qPrintable(config.bannerText()));
+        // ... and DATAPATH's own copy when it has one
+        fs::create_directories(fs::path(datapath.path().toStdString()) / "pretrained_weights");
+        std::ofstream(fs::path(datapath.path().toStdString()) / "pretrained_weights" / "clip_cn_vit-b-16.pt")
+            << "x";
+        config.applyPreset(QStringLiteral("muge-finetune-vit-b-16"), datapath.path());
+        QVERIFY2(QString::fromStdString(config.config().resume.value_or("")).startsWith(datapath.path()),
+                 config.config().resume.value_or("").c_str());
+        store.removeRecord("ViT-B-16");
+
+        // Retrieval: the checkpoint and its architecture in one pick
+        ui::RetrievalPage retrieval;
+        auto* retrievalModels =
+            retrieval.findChild<ui::DownloadedModelsButton*>(QStringLiteral("retrievalModels"));
+        QVERIFY(retrievalModels);
+        retrieval.setModels(QStringLiteral("ViT-B-16"), QStringLiteral("RoBERTa-wwm-ext-base-chinese"));
+        QVERIFY(retrievalModels->choose(QStringLiteral("Tiny")));
+        QCOMPARE(retrieval.checkpoint(), tiny);
+        const auto combos = retrieval.findChildren<QComboBox*>();
+        QVERIFY(std::any_of(combos.begin(), combos.end(),
+                            [](QComboBox* box) { return box->currentText() == QLatin1String("Tiny-ViT"); }));
         models::ModelStore().removeRecord("Tiny");
     }
 

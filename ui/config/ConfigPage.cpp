@@ -2,6 +2,8 @@
 
 #include "config/RunScriptFlags.h"
 #include "model/CudaDevices.h"
+#include "models/ModelCatalog.h"
+#include "models/ModelStore.h"
 #include "ui/config/OptionEditor.h"
 #include "ui/config/OptionLabels.h"
 #include "ui/config/RecentFilesMenu.h"
@@ -189,6 +191,7 @@ void ConfigPage::buildForm()
             auto* editor = new OptionEditor(info, [this] { return baseDir(); });
             const std::string key = info.key;
             connect(editor, &OptionEditor::edited, this, [this, key] { readEditor(key); });
+            connect(editor, &OptionEditor::pretrainedModelChosen, this, &ConfigPage::startFromPretrained);
             const QString tip =
                 QStringLiteral("<b>%1</b> &nbsp;<code>%2</code><br>%3")
                     .arg(qs(info.key), qs(config::flagFor(info.key)),
@@ -268,6 +271,20 @@ void ConfigPage::setResume(const fs::path& checkpoint)
     config::TrainConfig current = config();
     current.resume = fs::absolute(checkpoint).lexically_normal().string();
     setConfig(current);
+}
+
+void ConfigPage::startFromPretrained(const QString& visionModel, const QString& textModel)
+{
+    config::TrainConfig current = config();
+    if (!visionModel.isEmpty())
+        current.vision_model = visionModel.toStdString();
+    if (!textModel.isEmpty())
+        current.text_model = textModel.toStdString();
+    current.reset_data_offset = true;
+    current.reset_optimizer = true;
+    setConfig(current);
+    Q_EMIT statusMessage(tr("Fine-tuning from the pretrained %1 + %2: data offset and optimizer reset.")
+                             .arg(visionModel, textModel));
 }
 
 fs::path ConfigPage::baseDir() const
@@ -434,13 +451,35 @@ void ConfigPage::applyPreset(const QString& name, const QString& baseDirectory)
 {
     const config::ConfigResult preset =
         config::loadPreset(name.toStdString(), fs::path(baseDirectory.toStdString()));
+    config::TrainConfig chosen = preset.config;
+    // The pretrained checkpoint a preset starts from (DATAPATH/pretrained_weights/clip_cn_*.pt):
+    // the model manager's download of it when DATAPATH has none.
+    QString pretrained;
+    std::error_code error;
+    if (chosen.resume && !fs::exists(*chosen.resume, error)) {
+        const std::string file = fs::path(*chosen.resume).filename().string();
+        try {
+            const models::ModelStore store;
+            for (const models::CatalogModel& model : models::officialModels())
+                if (model.file == file)
+                    if (const auto installed = store.installedPath(model.name)) {
+                        chosen.resume = installed->string();
+                        pretrained = qs(model.name);
+                    }
+        } catch (const std::exception&) {
+            // an unreadable model manifest: the preset keeps DATAPATH's path (and says it is missing)
+        }
+    }
     m_banner->setText(
         tr("Preset <b>%1</b>: %2")
-            .arg(name.toHtmlEscaped(), qs(config::presetDescription(name.toStdString())).toHtmlEscaped()));
+            .arg(name.toHtmlEscaped(), qs(config::presetDescription(name.toStdString())).toHtmlEscaped()) +
+        (pretrained.isEmpty()
+             ? QString()
+             : tr(" It starts from the downloaded %1 model.").arg(pretrained.toHtmlEscaped())));
     m_banner->show();
     setFilePath(QString());
     m_hasSaved = false;
-    setConfig(preset.config);
+    setConfig(chosen);
 }
 
 void ConfigPage::choosePreset(const QString& name)

@@ -2,6 +2,7 @@
 
 #include "ui/config/OptionLabels.h"
 #include "ui/config/ScientificSpinBox.h"
+#include "ui/models/DownloadedModelsButton.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -152,6 +153,16 @@ OptionEditor::OptionEditor(config::OptionInfo info, std::function<std::filesyste
             browse->setToolTip(folder ? tr("Choose a folder") : tr("Choose a file"));
             connect(browse, &QToolButton::clicked, this, [this, folder] { this->browse(folder); });
             layout->addWidget(browse);
+        }
+        if (key == "resume") { // a fine-tune starts from an official model, as upstream's run scripts do
+            auto* models = new DownloadedModelsButton;
+            models->setObjectName(QStringLiteral("models_") + name);
+            connect(models, &DownloadedModelsButton::chosen, this,
+                    [this](const QString& path, const QString& vision, const QString& text) {
+                        m_line->setText(path);
+                        Q_EMIT pretrainedModelChosen(vision, text);
+                    });
+            layout->addWidget(models);
         }
         break;
     }

@@ -7,6 +7,7 @@
 #include "model/CheckpointInfo.h"
 #include "ui/common/BackgroundJob.h"
 #include "ui/common/MessageLabel.h"
+#include "ui/models/DownloadedModelsButton.h"
 #include "ui/retrieval/RetrievalCompareView.h"
 #include "ui/retrieval/RetrievalQuery.h"
 
@@ -87,6 +88,9 @@ RetrievalPage::RetrievalPage(QWidget* parent) : QWidget(parent)
     auto* checkpointRow = new QHBoxLayout;
     checkpointRow->addWidget(m_checkpointEdit);
     checkpointRow->addWidget(browseCheckpoint);
+    auto* downloaded = new DownloadedModelsButton;
+    downloaded->setObjectName(QStringLiteral("retrievalModels"));
+    checkpointRow->addWidget(downloaded);
     form->addRow(tr("Checkpoint"), checkpointRow);
     m_visionCombo = modelCombo(QStringLiteral("vision"), QStringLiteral("Tiny-ViT"));
     m_textCombo = modelCombo(QStringLiteral("text"), QStringLiteral("Tiny-BERT"));
@@ -188,6 +192,11 @@ RetrievalPage::RetrievalPage(QWidget* parent) : QWidget(parent)
     connect(m_splitEdit, &QLineEdit::textChanged, this, followSettings);
     followSettings();
 
+    connect(downloaded, &DownloadedModelsButton::chosen, this,
+            [this](const QString& path, const QString& vision, const QString& text) {
+                openCheckpoint(path);
+                setModels(vision, text); // a downloaded model has no run config.json beside it
+            });
     connect(browseCheckpoint, &QPushButton::clicked, this, [this] {
         const QString file = QFileDialog::getOpenFileName(this, tr("Open checkpoint"), m_checkpointEdit->text(),
                                                           tr("Checkpoints (*.pt *.pth);;All files (*)"));
