@@ -94,11 +94,10 @@ void ScreenshotScript::takeAfterComparison(RetrievalCompareView* view)
     connect(view, &View::failed, this, [this] { takeLater(800); });
 }
 
-void ScreenshotScript::takeAfterZeroShot(ZeroShotPage* page, bool misclassified)
+void ScreenshotScript::takeAfterZeroShot(ZeroShotPage* page, int tab)
 {
-    connect(page, &ZeroShotPage::finished, this, [this, page, misclassified] {
-        if (misclassified)
-            page->resultView()->setCurrentIndex(2);
+    connect(page, &ZeroShotPage::finished, this, [this, page, tab] {
+        page->resultView()->setCurrentIndex(tab);
         takeLater(800);
     });
     connect(page, &ZeroShotPage::failed, this, [this] { takeLater(800); });

@@ -32,9 +32,9 @@ public:
     /// (within the top 5), and the texts of B's best image.
     void takeAfterComparison(RetrievalCompareView* view);
 
-    /// Once the Zero-shot page finished (or failed: its message is in the picture), with the
-    /// tab of misclassified images shown when misclassified is true.
-    void takeAfterZeroShot(ZeroShotPage* page, bool misclassified);
+    /// Once the Zero-shot page finished (or failed: its message is in the picture), showing the
+    /// result tab `tab` (0 accuracy, 1 confusion matrix, 2 misclassified images).
+    void takeAfterZeroShot(ZeroShotPage* page, int tab);
     /// The dialog (the model manager) instead of the window, once it settled.
     void takeOfDialog(QWidget* dialog);
 

@@ -12,6 +12,7 @@
 #include <QIcon>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -72,6 +73,11 @@ struct Options {
         QCoreApplication::translate(
             "main", "With --zeroshot: the prompt templates upstream uses for --dataset NAME."),
         QStringLiteral("NAME")};
+    QCommandLineOption zeroshotTab{
+        QStringLiteral("zeroshot-tab"),
+        QCoreApplication::translate("main", "With --zeroshot: the result tab to show (accuracy, confusion, "
+                                            "misclassified)."),
+        QStringLiteral("TAB")};
     QCommandLineOption models{
         QStringLiteral("models"),
         QCoreApplication::translate("main",
@@ -88,7 +94,7 @@ struct Options {
         parser.addHelpOption();
         parser.addVersionOption();
         for (const QCommandLineOption* option :
-             {&demo, &run, &checkpoint, &compare, &zeroshot, &templates, &models, &page, &dataset,
+             {&demo, &run, &checkpoint, &compare, &zeroshot, &templates, &zeroshotTab, &models, &page, &dataset,
               &screenshot, &size, &start, &delay})
             parser.addOption(*option);
     }
@@ -179,8 +185,10 @@ int main(int argc, char** argv)
         if (parser.isSet(options.compare))
             page->setCompareCheckpoint(parser.value(options.compare));
         if (parser.isSet(options.checkpoint)) {
+            const QStringList tabs = {QStringLiteral("accuracy"), QStringLiteral("confusion"),
+                                      QStringLiteral("misclassified")};
             if (screenshot)
-                screenshot->takeAfterZeroShot(page, false);
+                screenshot->takeAfterZeroShot(page, std::max(0, int(tabs.indexOf(parser.value(options.zeroshotTab)))));
             QTimer::singleShot(0, page, &clipwb::ui::ZeroShotPage::run);
         } else if (screenshot) {
             screenshot->takeWhenSettled();

@@ -112,6 +112,8 @@ ModelManagerDialog::ModelManagerDialog(QWidget* parent)
     m_status =
         new MessageLabel(tr("Downloads resume where they stopped. Files are checked (size, safe reader, "
                             "architecture) and their SHA-256 recorded."));
+    m_status->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum); // the table takes the room
+    m_table->setMinimumHeight(190);                                        // every official model shows
     m_folder = new QLabel;
     m_folder->setTextInteractionFlags(Qt::TextSelectableByMouse);
 

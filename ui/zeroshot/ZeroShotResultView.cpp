@@ -185,10 +185,13 @@ void ZeroShotResultView::showPerClass()
     for (int c = 0; c < classes; ++c) {
         m_perClass->setItem(c, 0, readOnlyItem(m_classNames.value(c)));
         m_perClass->setItem(c, 1, readOnlyItem(static_cast<qlonglong>(scores.front().classCount(c))));
-        for (std::size_t m = 0; m < scores.size(); ++m)
-            m_perClass->setItem(
-                c, 2 + static_cast<int>(m),
-                readOnlyItem(accuracyValue(scores[m].classCorrect(c), scores[m].classCount(c))));
+        for (std::size_t m = 0; m < scores.size(); ++m) {
+            const QVariant accuracy = accuracyValue(scores[m].classCorrect(c), scores[m].classCount(c));
+            auto* item = readOnlyItem(accuracy);
+            if (accuracy.isValid()) // a glance down the column finds the weak classes
+                item->setBackground(QColor(40, 160, 70, static_cast<int>(20 + 1.6 * accuracy.toDouble())));
+            m_perClass->setItem(c, 2 + static_cast<int>(m), item);
+        }
         if (scores.size() == 2 && scores[0].classCount(c) > 0) {
             const double a = static_cast<double>(scores[0].classCorrect(c)) / scores[0].classCount(c);
             const double b = static_cast<double>(scores[1].classCorrect(c)) / scores[1].classCount(c);
