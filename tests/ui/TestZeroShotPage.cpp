@@ -363,6 +363,22 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(config.config().vision_model), QStringLiteral("Tiny-ViT"));
         QCOMPARE(QString::fromStdString(config.config().text_model), QStringLiteral("Tiny-BERT"));
         QVERIFY(config.config().reset_data_offset && config.config().reset_optimizer);
+        // CLIP weights / BERT weights: one tower from the model (visual.*, bert.*), its config with it
+        config.setConfig(config::TrainConfig());
+        auto* clipModels =
+            config.findChild<ui::DownloadedModelsButton*>(QStringLiteral("models_clip_weight_path"));
+        auto* bertModels =
+            config.findChild<ui::DownloadedModelsButton*>(QStringLiteral("models_bert_weight_path"));
+        QVERIFY(clipModels && bertModels);
+        QVERIFY(clipModels->choose(QStringLiteral("Tiny")));
+        QCOMPARE(QString::fromStdString(config.config().clip_weight_path.value_or("")), tiny);
+        QCOMPARE(QString::fromStdString(config.config().vision_model), QStringLiteral("Tiny-ViT"));
+        QCOMPARE(QString::fromStdString(config.config().text_model),
+                 QStringLiteral("RoBERTa-wwm-ext-base-chinese"));
+        QVERIFY(!config.config().resume && !config.config().reset_optimizer);
+        QVERIFY(bertModels->choose(QStringLiteral("Tiny")));
+        QCOMPARE(QString::fromStdString(config.config().bert_weight_path.value_or("")), tiny);
+        QCOMPARE(QString::fromStdString(config.config().text_model), QStringLiteral("Tiny-BERT"));
 
         // the MUGE preset starts from the downloaded ViT-B-16 when DATAPATH has none
         const fs::path vitB16 = models::ModelStore().folder() / "clip_cn_vit-b-16.pt";

@@ -191,7 +191,10 @@ void ConfigPage::buildForm()
             auto* editor = new OptionEditor(info, [this] { return baseDir(); });
             const std::string key = info.key;
             connect(editor, &OptionEditor::edited, this, [this, key] { readEditor(key); });
-            connect(editor, &OptionEditor::pretrainedModelChosen, this, &ConfigPage::startFromPretrained);
+            connect(editor, &OptionEditor::pretrainedModelChosen, this,
+                    [this, key](const QString& vision, const QString& text) {
+                        startFromPretrained(qs(key), vision, text);
+                    });
             const QString tip =
                 QStringLiteral("<b>%1</b> &nbsp;<code>%2</code><br>%3")
                     .arg(qs(info.key), qs(config::flagFor(info.key)),
@@ -273,18 +276,24 @@ void ConfigPage::setResume(const fs::path& checkpoint)
     setConfig(current);
 }
 
-void ConfigPage::startFromPretrained(const QString& visionModel, const QString& textModel)
+void ConfigPage::startFromPretrained(const QString& key, const QString& visionModel, const QString& textModel)
 {
     config::TrainConfig current = config();
-    if (!visionModel.isEmpty())
+    const bool resume = key == QLatin1String("resume");
+    if (!visionModel.isEmpty() && key != QLatin1String("bert_weight_path"))
         current.vision_model = visionModel.toStdString();
-    if (!textModel.isEmpty())
+    if (!textModel.isEmpty() && key != QLatin1String("clip_weight_path"))
         current.text_model = textModel.toStdString();
-    current.reset_data_offset = true;
-    current.reset_optimizer = true;
+    if (resume) {
+        current.reset_data_offset = true;
+        current.reset_optimizer = true;
+    }
     setConfig(current);
-    Q_EMIT statusMessage(tr("Fine-tuning from the pretrained %1 + %2: data offset and optimizer reset.")
-                             .arg(visionModel, textModel));
+    Q_EMIT statusMessage(resume ? tr("Fine-tuning from the pretrained %1 + %2: data offset and optimizer reset.")
+                                      .arg(visionModel, textModel)
+                         : key == QLatin1String("clip_weight_path")
+                             ? tr("The vision tower starts from the pretrained %1.").arg(visionModel)
+                             : tr("The text tower starts from the pretrained %1.").arg(textModel));
 }
 
 fs::path ConfigPage::baseDir() const

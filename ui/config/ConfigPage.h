@@ -33,9 +33,10 @@ public:
     void setConfig(const config::TrainConfig& config);
     /// Sets the checkpoint to resume from (e.g. from the Checkpoints page).
     void setResume(const std::filesystem::path& checkpoint);
-    /// A fine-tune from a pretrained model (resume already holds its file): its architecture,
-    /// and a fresh data offset and optimizer, as upstream's fine-tune scripts start.
-    void startFromPretrained(const QString& visionModel, const QString& textModel);
+    /// A downloaded pretrained model was picked for key (which now holds its file). resume: its
+    /// architecture and a fresh data offset and optimizer, as upstream's fine-tune scripts start;
+    /// clip_weight_path: its vision model; bert_weight_path: its text model.
+    void startFromPretrained(const QString& key, const QString& visionModel, const QString& textModel);
 
     /// Every problem of the current config (validate()), in option order.
     const std::vector<config::ConfigIssue>& issues() const { return m_issues; }

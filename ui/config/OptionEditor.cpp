@@ -154,7 +154,9 @@ OptionEditor::OptionEditor(config::OptionInfo info, std::function<std::filesyste
             connect(browse, &QToolButton::clicked, this, [this, folder] { this->browse(folder); });
             layout->addWidget(browse);
         }
-        if (key == "resume") { // a fine-tune starts from an official model, as upstream's run scripts do
+        // a fine-tune starts from an official model (resume, as upstream's run scripts do), or takes
+        // one tower's weights from it (clip_weight_path: visual.*, bert_weight_path: bert.*)
+        if (key == "resume" || key == "clip_weight_path" || key == "bert_weight_path") {
             auto* models = new DownloadedModelsButton;
             models->setObjectName(QStringLiteral("models_") + name);
             connect(models, &DownloadedModelsButton::chosen, this,

@@ -50,7 +50,8 @@ public:
 Q_SIGNALS:
     /// The user changed the value.
     void edited();
-    /// resume only: a downloaded pretrained model was picked (its file is now the value).
+    /// resume, clip_weight_path, bert_weight_path: a downloaded pretrained model was picked (its
+    /// file is now the value).
     void pretrainedModelChosen(const QString& visionModel, const QString& textModel);
 
 private:
