@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ ccache pkg-config
   qt6-base-dev libqcustomplot-dev libqcustomplot2.1-qt6
-  libtorch-dev libopenblas0-pthread liblmdb-dev libopencv-dev libjpeg-dev nlohmann-json3-dev
+  libtorch-dev libgloo-dev libopenblas0-pthread liblmdb-dev libopencv-dev libjpeg-dev nlohmann-json3-dev
   # tests: upstream cross-checks (Debian's /usr/bin/python3 with torch, numpy, PIL,
   # lmdb; six for upstream's tokenizer module; pip only to download upstream's
   # source, packaging/upstream-src.sh) and GUI screenshots

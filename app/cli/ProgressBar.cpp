@@ -1,9 +1,17 @@
 #include "ProgressBar.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <unistd.h>
 
 namespace clipwb::cli {
+
+bool stderrIsTerminal()
+{
+    const char* forced = std::getenv("CLIPWB_STDERR_IS_TERMINAL");
+    return ::isatty(STDERR_FILENO) == 1 || (forced && std::strcmp(forced, "1") == 0);
+}
 
 namespace {
 std::string formatDuration(double seconds)
@@ -21,7 +29,7 @@ std::string formatDuration(double seconds)
 } // namespace
 
 ProgressBar::ProgressBar(std::string label, std::int64_t total)
-    : m_label(std::move(label)), m_total(total), m_terminal(::isatty(STDERR_FILENO) == 1),
+    : m_label(std::move(label)), m_total(total), m_terminal(stderrIsTerminal()),
       m_start(std::chrono::steady_clock::now()), m_lastDraw(m_start - std::chrono::hours(1))
 {
 }
@@ -58,8 +66,7 @@ void ProgressBar::finish(const std::string& status)
 
 void ProgressBar::draw(bool final)
 {
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
     const double fraction = m_total > 0 ? static_cast<double>(m_done) / m_total : 0.0;
     const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : -1;
     std::string line = m_label + " ";

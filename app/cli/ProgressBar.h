@@ -7,6 +7,10 @@
 
 namespace clipwb::cli {
 
+/// Whether stderr is a terminal, or a rank's stderr that the launcher passes on to one
+/// (CLIPWB_STDERR_IS_TERMINAL=1).
+bool stderrIsTerminal();
+
 class ProgressBar {
 public:
     ProgressBar(std::string label, std::int64_t total);

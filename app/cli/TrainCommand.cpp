@@ -4,6 +4,8 @@
 
 #include "common/Error.h"
 #include "config/TrainConfig.h"
+#include "dist/DistEnv.h"
+#include "dist/RankLauncher.h"
 #include "train/Trainer.h"
 
 #include <atomic>
@@ -11,6 +13,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <string>
 #include <unistd.h>
 
 namespace clipwb::cli {
@@ -25,6 +28,20 @@ extern "C" void onInterrupt(int)
         trainer->requestStop();
         std::signal(SIGINT, SIG_DFL);
         std::signal(SIGTERM, SIG_DFL);
+    }
+}
+
+std::atomic<train::Trainer*> g_controlTarget{nullptr};
+
+extern "C" void onControlSignal(int sig)
+{
+    // SIGUSR1: save now; SIGUSR2: pause / continue (the launcher passes both on to its ranks,
+    // the GUI sends them to a run it started). Atomics only.
+    if (train::Trainer* trainer = g_controlTarget.load()) {
+        if (sig == SIGUSR1)
+            trainer->requestSave();
+        else
+            trainer->togglePauseFromSignal();
     }
 }
 
@@ -47,8 +64,9 @@ public:
     }
     void onStep(const train::StepMetrics& m) override
     {
-        std::string status = "loss " + fixed(m.loss, 4) + " lr " + formatLr(m.lr) + " i2t " + fixed(m.i2t, 2) +
-                             " t2i " + fixed(m.t2i, 2) + " " + fixed(m.samplesPerSecond, 1) + " samples/s";
+        std::string status = "loss " + fixed(m.loss, 4) + " lr " + formatLr(m.lr) + " i2t " +
+                             fixed(m.i2t, 2) + " t2i " + fixed(m.t2i, 2) + " " +
+                             fixed(m.samplesPerSecond, 1) + " samples/s";
         if (m.skipped)
             status += " (skipped: inf/NaN)";
         if (m_bar)
@@ -56,9 +74,9 @@ public:
     }
     void onValidation(const train::ValidationMetrics& v) override
     {
-        printLine("validation @ step " + std::to_string(v.step) + " (epoch " + std::to_string(v.epoch) + "): loss " +
-                  fixed(v.loss, 6) + ", i2t " + fixed(v.i2t * 100, 2) + "%, t2i " + fixed(v.t2i * 100, 2) + "% over " +
-                  std::to_string(v.numSamples) + " pairs");
+        printLine("validation @ step " + std::to_string(v.step) + " (epoch " + std::to_string(v.epoch) +
+                  "): loss " + fixed(v.loss, 6) + ", i2t " + fixed(v.i2t * 100, 2) + "%, t2i " +
+                  fixed(v.t2i * 100, 2) + "% over " + std::to_string(v.numSamples) + " pairs");
     }
     void onCheckpointSaved(const std::filesystem::path& path, int64_t, int64_t step) override
     {
@@ -74,8 +92,9 @@ public:
         if (m_bar)
             m_bar->finish();
         m_bar.reset();
-        printLine(stopped ? "stopped; continue with the same command (epoch_latest.pt: " + m_lastCheckpoint + ")"
-                          : "done; last checkpoint " + m_lastCheckpoint);
+        printLine(stopped
+                      ? "stopped; continue with the same command (epoch_latest.pt: " + m_lastCheckpoint + ")"
+                      : "done; last checkpoint " + m_lastCheckpoint);
     }
     void onFailed(const std::string&) override
     {
@@ -93,7 +112,7 @@ private:
     }
     void printLine(const std::string& text)
     {
-        if (::isatty(STDERR_FILENO) == 1)
+        if (stderrIsTerminal())
             std::fprintf(stderr, "\r\033[K%s\n", text.c_str());
         else
             std::fprintf(stderr, "%s\n", text.c_str());
@@ -105,45 +124,171 @@ private:
 } // namespace
 
 /// Shared by `train` and `demo`: runs a trainer with the console progress bar and Ctrl-C handling.
-void trainWithConsole(const config::TrainConfig& config)
+void trainWithConsole(const config::TrainConfig& config, const train::DataParallelOptions& parallel)
 {
     ConsoleObserver observer;
-    train::Trainer trainer(config, &observer);
+    // Ranks other than 0 draw no progress: they log to stderr with their rank.
+    const bool console = !parallel.env.distributed() || parallel.env.rank == 0;
+    train::Trainer trainer(config, console ? &observer : nullptr);
+    trainer.setDataParallel(parallel);
     g_interruptTarget = &trainer;
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
+    g_controlTarget = &trainer;
+    std::signal(SIGUSR1, onControlSignal);
+    std::signal(SIGUSR2, onControlSignal);
     struct Restore {
         ~Restore()
         {
             g_interruptTarget = nullptr;
             std::signal(SIGINT, SIG_DFL);
             std::signal(SIGTERM, SIG_DFL);
+            g_controlTarget = nullptr;
+            std::signal(SIGUSR1, SIG_DFL);
+            std::signal(SIGUSR2, SIG_DFL);
         }
     } restore;
     trainer.run();
 }
 
+void trainWithConsole(const config::TrainConfig& config)
+{
+    trainWithConsole(config, train::DataParallelOptions{});
+}
+
+namespace {
+
+int parsePositive(const std::string& flag, const std::string& value, int low, int high)
+{
+    size_t used = 0;
+    int v = 0;
+    try {
+        v = std::stoi(value, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    CLIPWB_CHECK(used == value.size() && !value.empty(), flag, ": not an integer: '", value, "'");
+    CLIPWB_CHECK(v >= low && v <= high, flag, ": ", v, " is out of range (", low, "..", high, ")");
+    return v;
+}
+
+std::string selfExecutable()
+{
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    CLIPWB_CHECK(!ec, "cannot find this program's path (/proc/self/exe): ", ec.message());
+    return self.string();
+}
+
+} // namespace
+
 int runTrain(const Args& args)
 {
     std::optional<std::filesystem::path> file;
     std::vector<std::string> flags;
+    // Data parallelism: the launcher's own flags (consumed here), and those every rank reads.
+    std::optional<int> nprocPerNode;
+    dist::LaunchOptions launch;
+    std::vector<std::string> rankArgs{"train"};
+    train::DataParallelOptions parallel;
+    auto valueOf = [&](size_t& i, const std::string& flag) -> std::string {
+        const std::string& a = args[i];
+        if (a.size() > flag.size() && a.compare(0, flag.size() + 1, flag + "=") == 0)
+            return a.substr(flag.size() + 1);
+        CLIPWB_CHECK(i + 1 < args.size(), flag, " needs a value");
+        return args[++i];
+    };
+    auto is = [&](size_t i, const std::string& flag) {
+        return args[i] == flag || args[i].rfind(flag + "=", 0) == 0;
+    };
     for (size_t i = 0; i < args.size(); ++i) {
+        if (is(i, "--nproc-per-node") || is(i, "--nproc_per_node")) {
+            nprocPerNode = parsePositive("--nproc-per-node", valueOf(i, "--nproc-per-node"), 1, 4096);
+            continue;
+        }
+        if (is(i, "--nnodes")) {
+            launch.nnodes = parsePositive("--nnodes", valueOf(i, "--nnodes"), 1, 65536);
+            continue;
+        }
+        if (is(i, "--node-rank") || is(i, "--node_rank")) {
+            launch.nodeRank = parsePositive("--node-rank", valueOf(i, "--node-rank"), 0, 65535);
+            continue;
+        }
+        if (is(i, "--master-addr") || is(i, "--master_addr")) {
+            launch.masterAddr = valueOf(i, "--master-addr");
+            continue;
+        }
+        if (is(i, "--master-port") || is(i, "--master_port")) {
+            launch.masterPort = parsePositive("--master-port", valueOf(i, "--master-port"), 1, 65535);
+            continue;
+        }
+        if (is(i, "--dist-backend")) {
+            parallel.backend = valueOf(i, "--dist-backend");
+            CLIPWB_CHECK(parallel.backend == "gloo" || parallel.backend == "nccl" ||
+                             parallel.backend == "auto",
+                         "--dist-backend: '", parallel.backend, "' (gloo, nccl or auto)");
+            rankArgs.push_back("--dist-backend=" + parallel.backend);
+            continue;
+        }
+        if (is(i, "--dist-timeout")) {
+            parallel.timeoutSeconds =
+                parsePositive("--dist-timeout", valueOf(i, "--dist-timeout"), 1, 1 << 24);
+            rankArgs.push_back("--dist-timeout=" + std::to_string(parallel.timeoutSeconds));
+            continue;
+        }
+        if (is(i, "--rdzv-timeout")) {
+            parallel.rendezvousTimeoutSeconds =
+                parsePositive("--rdzv-timeout", valueOf(i, "--rdzv-timeout"), 1, 1 << 24);
+            rankArgs.push_back("--rdzv-timeout=" + std::to_string(parallel.rendezvousTimeoutSeconds));
+            continue;
+        }
+        rankArgs.push_back(args[i]);
         if (args[i] == "--config") {
             CLIPWB_CHECK(i + 1 < args.size(), "--config needs a file");
             file = args[++i];
+            rankArgs.push_back(args[i]);
         } else if (args[i].rfind("--config=", 0) == 0) {
             file = args[i].substr(9);
         } else if (args[i] == "--help" || args[i] == "-h") {
-            std::printf("usage: clipwb-cli train [--config FILE.json] [--upstream-flag VALUE ...]\n"
-                        "Flags are upstream Chinese-CLIP's training arguments (--batch-size 48, --lr 5e-5, ...);\n"
-                        "a flag overrides the file. Ctrl-C finishes the step and saves epoch_latest.pt.\n");
+            std::printf(
+                "usage: clipwb-cli train [--config FILE.json] [--upstream-flag VALUE ...]\n"
+                "       clipwb-cli train --nproc-per-node N [--nnodes M --node-rank R --master-addr A "
+                "--master-port P]\n"
+                "                        [--dist-backend gloo|nccl] [--config FILE.json] [flags]\n"
+                "Flags are upstream Chinese-CLIP's training arguments (--batch-size 48, --lr 5e-5, ...);\n"
+                "a flag overrides the file. Ctrl-C finishes the step and saves epoch_latest.pt;\n"
+                "SIGUSR1 saves a checkpoint now, SIGUSR2 pauses and continues.\n"
+                "\n"
+                "Data-parallel training (batch_size is per rank; the global batch is batch_size x ranks):\n"
+                "  --nproc-per-node N   start N ranks on this machine (one per GPU, or CPU processes)\n"
+                "  --nnodes M           machines in the run (default 1); on each, --node-rank R (0..M-1)\n"
+                "  --master-addr A      node 0's address (default 127.0.0.1 on one machine)\n"
+                "  --master-port P      its rendezvous port (default: a free port on one machine)\n"
+                "  --dist-backend B     gloo or nccl (default: nccl on CUDA, gloo on the CPU)\n"
+                "  --dist-timeout S     seconds one collective may wait for the other ranks (1800)\n"
+                "  --rdzv-timeout S     seconds a rank waits for the others to arrive (300)\n"
+                "A rank started by torchrun (or by hand) reads RANK, WORLD_SIZE, LOCAL_RANK,\n"
+                "MASTER_ADDR and MASTER_PORT from the environment.\n");
             return 0;
         } else {
             flags.push_back(args[i]);
         }
     }
     const config::ConfigResult result = config::resolveConfig(file, flags);
-    trainWithConsole(config::requireValid(result));
+    const config::TrainConfig& config = config::requireValid(result);
+    if (nprocPerNode) {
+        // The launcher: this process starts the ranks and trains nothing itself.
+        launch.nprocPerNode = *nprocPerNode;
+        launch.program = selfExecutable();
+        launch.args = rankArgs;
+        const dist::LaunchResult r = dist::launchRanks(launch);
+        return r.exitCode;
+    }
+    CLIPWB_CHECK(launch.nnodes == 1 && launch.nodeRank == 0 && launch.masterAddr.empty() &&
+                     launch.masterPort == 0,
+                 "--nnodes, --node-rank, --master-addr and --master-port go with --nproc-per-node N");
+    parallel.env = dist::readDistEnv();
+    trainWithConsole(config, parallel);
     return 0;
 }
 

@@ -112,7 +112,7 @@ struct DataLoader::Impl {
         float* images = batch.images.data_ptr<float>();
         int64_t* texts = batch.texts.data_ptr<int64_t>();
         for (int64_t row = 0; row < size; ++row) {
-            const int64_t position = epochOrder[batchIndex * size + row];
+            const int64_t position = epochOrder[options.rank + options.worldSize * (batchIndex * size + row)];
             batch.indices[row] = loadSample(position, batchEpoch, images + row * 3 * r * r,
                                             texts + row * options.contextLength);
         }
@@ -161,11 +161,13 @@ DataLoader::DataLoader(LoaderOptions options, std::shared_ptr<const text::Tokeni
     CLIPWB_CHECK(options.resolution > 0, "DataLoader: bad resolution ", options.resolution);
     CLIPWB_CHECK(options.contextLength > 2, "DataLoader: bad context length ", options.contextLength);
     CLIPWB_CHECK(options.numWorkers >= 0, "DataLoader: bad number of workers ", options.numWorkers);
+    CLIPWB_CHECK(options.worldSize >= 1 && options.rank >= 0 && options.rank < options.worldSize,
+                 "DataLoader: bad rank ", options.rank, " of world size ", options.worldSize);
     impl_->options = options;
     impl_->tokenizer = std::move(tokenizer);
     impl_->split = std::make_unique<LmdbSplit>(options.split);
-    impl_->sampler =
-        std::make_unique<EpochSampler>(impl_->split->numSamples(), options.batchSize, options.seed);
+    impl_->sampler = std::make_unique<EpochSampler>(impl_->split->numSamples(),
+                                                    options.batchSize * options.worldSize, options.seed);
     if (options.training && options.augment)
         impl_->trainTransform = std::make_unique<TrainTransform>(options.resolution);
     impl_->onCorrupt = [path = options.split.string()](int64_t pairIndex, const std::string& message) {

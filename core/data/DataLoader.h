@@ -23,14 +23,18 @@ class LmdbSplit;
 
 struct LoaderOptions {
     std::filesystem::path split; ///< an LMDB split folder (imgs/ and pairs/)
-    int64_t batchSize = 128;     ///< global batch (world size 1)
-    int resolution = 224;        ///< the vision model's image_resolution
+    int64_t batchSize = 128; ///< per rank (upstream's batch_size); the global batch is batchSize x worldSize
+    int resolution = 224;    ///< the vision model's image_resolution
     int contextLength = 52;
     int numWorkers = 4;   ///< decoding threads; 0 decodes in the thread calling next()
     bool augment = false; ///< use_augment: timm's training transform (training only)
     uint64_t seed = 123;
     bool training = true;      ///< false: validation (always epoch 0's order, never augmented)
     int prefetchPerWorker = 2; ///< batches each worker may have ready ahead (PyTorch's prefetch_factor)
+    /// Data-parallel share, as DistributedSampler: the split is padded to a multiple of
+    /// batchSize x worldSize and this rank reads every worldSize-th position from rank.
+    int rank = 0;
+    int worldSize = 1;
 };
 
 struct Batch {
@@ -60,7 +64,8 @@ public:
     int64_t splitSamples() const;
 
     /// Starts (or restarts) an epoch; skipBatches batches of it are skipped (exact resume).
-    /// The order is randperm(paddedLength) seeded seed + epoch (validation: always epoch 0).
+    /// The order is randperm(paddedLength) seeded seed + epoch (validation: always epoch 0);
+    /// batch b of rank r holds positions r + worldSize * (b * batchSize + k).
     void startEpoch(int64_t epoch, int64_t skipBatches = 0);
 
     /// The next batch of the epoch in order, or nothing at its end. Rethrows a worker's error

@@ -1,6 +1,7 @@
 #pragma once
-// The order in which upstream visits a split: PyTorch's DistributedSampler with world size 1 over
-// the split padded to a whole number of global batches. No LibTorch in this header.
+// The order in which upstream visits a split: PyTorch's DistributedSampler over the split padded
+// to a whole number of global batches (each rank then takes every world-size-th position of
+// this order, see DataLoader). No LibTorch in this header.
 #include <cstdint>
 #include <vector>
 
@@ -8,7 +9,7 @@ namespace clipwb::data {
 
 class EpochSampler {
 public:
-    /// numSamples: pairs in the split; globalBatchSize: batch size x world size (1 here).
+    /// numSamples: pairs in the split; globalBatchSize: batch size x world size.
     EpochSampler(int64_t numSamples, int64_t globalBatchSize, uint64_t seed);
 
     int64_t numSamples() const { return numSamples_; }

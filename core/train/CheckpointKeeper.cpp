@@ -31,10 +31,20 @@ void CheckpointKeeper::applyExactState()
 {
     if (!s.pendingExact)
         return;
-    if (s.pendingExact->cpuRng.defined())
-        setGeneratorState(torch::Device(torch::kCPU), s.pendingExact->cpuRng);
-    if (s.pendingExact->cudaRng.defined() && s.device.is_cuda())
-        setGeneratorState(s.device, s.pendingExact->cudaRng);
+    const ExactState& e = *s.pendingExact;
+    const auto rank = static_cast<size_t>(s.rank());
+    if (e.worldSize == s.worldSize() && s.distributed()) {
+        // Each rank continues its own random streams.
+        if (rank < e.rankCpuRng.size())
+            setGeneratorState(torch::Device(torch::kCPU), e.rankCpuRng[rank]);
+        if (rank < e.rankCudaRng.size() && s.device.is_cuda())
+            setGeneratorState(s.device, e.rankCudaRng[rank]);
+    } else if (e.worldSize == s.worldSize()) {
+        if (e.cpuRng.defined())
+            setGeneratorState(torch::Device(torch::kCPU), e.cpuRng);
+        if (e.cudaRng.defined() && s.device.is_cuda())
+            setGeneratorState(s.device, e.cudaRng);
+    }
     if (s.pendingExact->lossScale > 0 && s.scaler->enabled())
         s.scaler->restore(s.pendingExact->lossScale, s.pendingExact->growthTracker);
     s.pendingExact.reset();
@@ -50,6 +60,15 @@ ExactState CheckpointKeeper::exactState(Position position) const
     e.cpuRng = generatorState(torch::Device(torch::kCPU));
     if (s.device.is_cuda())
         e.cudaRng = generatorState(s.device);
+    e.worldSize = s.worldSize();
+    if (s.distributed()) {
+        // Rank 0 writes the file: it collects every rank's generators (a collective, so
+        // every rank calls save()).
+        e.rankCpuRng = s.ranks->allGather(e.cpuRng);
+        if (e.cudaRng.defined())
+            for (auto& state : s.ranks->allGather(e.cudaRng.to(s.device)))
+                e.rankCudaRng.push_back(state.to(torch::kCPU));
+    }
     return e;
 }
 
@@ -67,9 +86,12 @@ bool CheckpointKeeper::save(const std::string& fileName, int64_t epochNumber, in
 {
     const auto path = s.checkpointDir / fileName;
     const auto t0 = Clock::now();
+    const ExactState exact = exactState(position);
+    if (!s.writesRunFolder())
+        return true;
     try {
         writeTrainCheckpoint(path, epochNumber, stepNumber, s.cfg.name, s.model, *s.optimizer, s.groups,
-                             exactState(position));
+                             exact);
     } catch (const std::exception& e) {
         // Going on would train without a way back and end "successfully" with no final
         // checkpoint: the run stops, naming the file and the cause; the previous file is kept.
@@ -88,6 +110,8 @@ bool CheckpointKeeper::save(const std::string& fileName, int64_t epochNumber, in
 
 void CheckpointKeeper::pruneStepCheckpoints()
 {
+    if (!s.writesRunFolder())
+        return;
     if (!s.cfg.keep_last_n || *s.cfg.keep_last_n <= 0)
         return;
     static const std::regex pattern(R"(epoch_(\d+)_(\d+)\.pt)");

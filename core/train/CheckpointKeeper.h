@@ -12,6 +12,7 @@ public:
 
     /// Returns true; a failed write (disk full, file too large) throws clipwb::Error naming the
     /// file, the cause and the checkpoint a resume would continue from (the previous file is kept).
+    /// Data-parallel: every rank calls it (it gathers the ranks' random states), rank 0 writes.
     bool save(const std::string& fileName, int64_t epochNumber, int64_t stepNumber, Position position);
     /// epoch_{E}_{S}.pt, pruning to keep_last_n, then epoch_latest.pt (epoch is 0-based).
     void saveStep(int64_t epoch, int64_t stepNumber, Position position);

@@ -7,6 +7,8 @@ namespace clipwb::train {
 
 void RunRecorder::open(int64_t keepUpToStep)
 {
+    if (!s.writesRunFolder())
+        return;
     m_metrics = std::make_unique<MetricsWriter>(s.runDir / "metrics.jsonl", keepUpToStep);
 }
 
@@ -20,7 +22,8 @@ void RunRecorder::step(const StepMetrics& m, int64_t samplesInEpoch, int64_t glo
         s.events.log(LogLevel::Warning, "step " + std::to_string(m.step) +
                                             " skipped: inf/NaN gradients under amp; loss scale lowered to " +
                                             formatFixed(m.lossScale, 1));
-    if (s.cfg.log_interval <= 0 || m.step % s.cfg.log_interval != 0)
+    // As upstream, rank 0 alone logs the step.
+    if (!s.writesRunFolder() || s.cfg.log_interval <= 0 || m.step % s.cfg.log_interval != 0)
         return;
     const int64_t stepInEpoch = (m.batchInEpoch - 1) / s.cfg.accum_freq + 1;
     std::ostringstream line;

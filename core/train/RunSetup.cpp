@@ -5,6 +5,7 @@
 #include "model/ClipWeights.h"
 
 #include <nlohmann/json.hpp>
+#include <torch/version.h>
 
 #include <sstream>
 
@@ -14,13 +15,74 @@ void RunSetup::prepare(bool forTraining)
 {
     s.runDir = config::runFolder(s.cfg);
     s.checkpointDir = config::checkpointFolder(s.cfg);
-    if (forTraining)
+    s.events.setRank(s.rank());
+    if (forTraining && s.writesRunFolder())
         openRunFolder();
     selectDevice();
     buildModel();
     buildData();
     restore();
     buildTeacher();
+    if (s.distributed())
+        connectRanks();
+}
+
+std::vector<std::pair<std::string, std::string>> RunSetup::agreement() const
+{
+    // The config without what may differ between machines (paths, loader threads);
+    // the data is compared by its size instead.
+    nlohmann::json config = config::toJson(s.cfg);
+    for (const char* key :
+         {"train_data", "val_data", "logs", "resume", "clip_weight_path", "bert_weight_path",
+          "teacher_model_name", "vision_model", "text_model", "num_workers", "valid_num_workers", "device"})
+        config.erase(key);
+    std::ostringstream resumePoint;
+    resumePoint << "epoch " << s.start.epoch << ", batch " << s.start.batch << ", step " << s.steps;
+    return {
+        {"the clipwb version", CLIPWB_VERSION},
+        {"the LibTorch version", TORCH_VERSION},
+        {"the world size", std::to_string(s.worldSize())},
+        {"the backend", s.parallel.backend},
+        {"the config", config.dump()},
+        {"the model", s.modelConfig.toJson().dump()},
+        {"the training pairs", std::to_string(s.trainLoader->splitSamples())},
+        {"the validation pairs", std::to_string(s.validLoader ? s.validLoader->splitSamples() : 0)},
+        {"the resume point", resumePoint.str()},
+    };
+}
+
+void RunSetup::connectRanks()
+{
+    dist::ConnectOptions options;
+    options.env = s.parallel.env;
+    options.backend = s.parallel.backend;
+    options.device = s.device;
+    options.rendezvousTimeout = std::chrono::seconds(s.parallel.rendezvousTimeoutSeconds);
+    options.timeout = std::chrono::seconds(s.parallel.timeoutSeconds);
+    options.agreement = agreement();
+    s.ranks = dist::Collectives::connect(options);
+    // As DistributedDataParallel's constructor: rank 0's parameters and buffers on every rank.
+    torch::NoGradGuard noGrad;
+    for (model::Clip* m : {&s.model, &s.teacher}) {
+        if (!*m)
+            continue;
+        std::vector<torch::Tensor> tensors;
+        for (const auto& p : (*m)->parameters())
+            tensors.push_back(p);
+        for (const auto& b : (*m)->buffers())
+            tensors.push_back(b);
+        s.ranks->broadcast(tensors, 0);
+    }
+    if (s.cfg.use_bn_sync && s.modelConfig.isResNet())
+        s.events.log(
+            LogLevel::Warning,
+            "use_bn_sync: synchronised batch norm is not implemented; each rank normalises with its own "
+            "batch statistics and rank 0's running statistics are broadcast before each step (DDP "
+            "without SyncBatchNorm)");
+    s.events.log(LogLevel::Info, "Data-parallel: rank " + std::to_string(s.rank()) + " of " +
+                                     std::to_string(s.worldSize()) + " ranks (" + s.ranks->backend() +
+                                     "), global batch " +
+                                     std::to_string(static_cast<int64_t>(s.cfg.batch_size) * s.worldSize()));
 }
 
 void RunSetup::openRunFolder()
@@ -34,15 +96,23 @@ void RunSetup::openRunFolder()
 void RunSetup::selectDevice()
 {
     const std::string& d = s.cfg.device;
+    // Each rank of a data-parallel run takes the GPU of its LOCAL_RANK, as upstream.
+    const int localIndex = s.distributed() ? s.parallel.env.localRank : 0;
     if (d == "auto" || d.empty()) {
-        s.device = torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+        s.device = torch::cuda::is_available()
+                       ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(localIndex))
+                       : torch::Device(torch::kCPU);
+        if (s.device.is_cuda())
+            CLIPWB_CHECK(localIndex < static_cast<int>(torch::cuda::device_count()), "LOCAL_RANK ",
+                         localIndex, ": only ", torch::cuda::device_count(),
+                         " CUDA device(s) on this machine");
     } else if (d == "cpu") {
         s.device = torch::Device(torch::kCPU);
     } else {
         CLIPWB_CHECK(d.rfind("cuda", 0) == 0, "device: unknown device '", d, "' (auto, cpu, cuda, cuda:N)");
         CLIPWB_CHECK(torch::cuda::is_available(), "device: '", d,
                      "' requested but CUDA is not available in this build or on this machine");
-        int index = 0;
+        int index = localIndex;
         if (d.size() > 5)
             index = std::stoi(d.substr(5));
         CLIPWB_CHECK(index >= 0 && index < static_cast<int>(torch::cuda::device_count()), "device: '", d,
@@ -204,6 +274,8 @@ void RunSetup::buildData()
     train.augment = s.cfg.use_augment;
     train.seed = static_cast<uint64_t>(s.cfg.seed);
     train.training = true;
+    train.rank = s.rank();
+    train.worldSize = s.worldSize();
     s.trainLoader = std::make_unique<data::DataLoader>(train, s.tokenizer);
     s.trainLoader->setCorruptRecordHandler([this](int64_t pairIndex, const std::string& message) {
         s.events.log(LogLevel::Warning,
@@ -256,6 +328,21 @@ void RunSetup::restore()
             s.start.epoch = ckpt.exact->epoch;
             s.start.batch = ckpt.exact->batch;
             s.pendingExact = ckpt.exact;
+            if (ckpt.exact->worldSize != s.worldSize()) {
+                // The position counts one rank's batches: keep the pairs already seen, in
+                // whole steps of the new global batch.
+                const int64_t seen = ckpt.exact->batch * s.cfg.batch_size * ckpt.exact->worldSize;
+                const int64_t perStep =
+                    static_cast<int64_t>(s.cfg.batch_size) * s.worldSize() * s.cfg.accum_freq;
+                s.start.batch = seen / perStep * s.cfg.accum_freq;
+                s.events.log(LogLevel::Warning,
+                             "resuming a run of world size " + std::to_string(ckpt.exact->worldSize) +
+                                 " with world size " + std::to_string(s.worldSize()) + ": epoch " +
+                                 std::to_string(s.start.epoch + 1) + " continues after batch " +
+                                 std::to_string(s.start.batch) + " (" + std::to_string(seen) +
+                                 " pairs seen), with new random streams: not the same losses as an "
+                                 "uninterrupted run");
+            }
         }
     }
     if (!s.cfg.reset_optimizer) {

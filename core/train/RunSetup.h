@@ -25,6 +25,9 @@ private:
     void buildData();
     std::optional<std::filesystem::path> resumePath() const;
     void restore();
+    /// Data-parallel: rendezvous, agreement check, rank 0's weights everywhere.
+    void connectRanks();
+    std::vector<std::pair<std::string, std::string>> agreement() const;
 
     TrainSession& s;
 };

@@ -96,6 +96,25 @@ ExactState parseExactState(const model::TorchObject& object, const std::string& 
     s.lossScale = scale.toDouble();
     s.cpuRng = optionalTensor("cpu_rng_state");
     s.cudaRng = optionalTensor("cuda_rng_state");
+    if (const Value* ws = object.value.find("world_size"); ws && !ws->isNone()) {
+        CLIPWB_CHECK(ws->is(Type::Int) && ws->toInt() >= 1, where, " 'world_size' is not a positive integer");
+        s.worldSize = ws->toInt();
+    }
+    const auto tensorList = [&](std::string_view key) {
+        std::vector<torch::Tensor> out;
+        const Value* v = object.value.find(key);
+        if (!v || v->isNone())
+            return out;
+        CLIPWB_CHECK(v->is(Type::List) || v->is(Type::Tuple), where, " '", std::string(key), "' is not a list");
+        for (const Value& item : v->items()) {
+            CLIPWB_CHECK(model::TorchObject::isTensor(item), where, " '", std::string(key), "' holds a ",
+                         item.typeName(), ", not a tensor");
+            out.push_back(object.tensor(item));
+        }
+        return out;
+    };
+    s.rankCpuRng = tensorList("rank_cpu_rng_states");
+    s.rankCudaRng = tensorList("rank_cuda_rng_states");
     return s;
 }
 
@@ -138,13 +157,24 @@ model::TorchObject exactStateObject(const ExactState& exact)
 {
     model::TorchObject out;
     const auto optionalTensor = [&](const torch::Tensor& t) { return t.defined() ? out.addTensor(t) : Value::none(); };
+    const auto tensorList = [&](const std::vector<torch::Tensor>& tensors) {
+        if (tensors.empty())
+            return Value::none();
+        std::vector<Value> items;
+        for (const auto& t : tensors)
+            items.push_back(out.addTensor(t));
+        return Value::list(items);
+    };
     out.value = Value::dict({{Value::string("format"), Value::integer(1)},
                              {Value::string("epoch"), Value::integer(exact.epoch)},
                              {Value::string("batch"), Value::integer(exact.batch)},
                              {Value::string("loss_scale"), Value::floating(exact.lossScale)},
                              {Value::string("growth_tracker"), Value::integer(exact.growthTracker)},
                              {Value::string("cpu_rng_state"), optionalTensor(exact.cpuRng)},
-                             {Value::string("cuda_rng_state"), optionalTensor(exact.cudaRng)}});
+                             {Value::string("cuda_rng_state"), optionalTensor(exact.cudaRng)},
+                             {Value::string("world_size"), Value::integer(exact.worldSize)},
+                             {Value::string("rank_cpu_rng_states"), tensorList(exact.rankCpuRng)},
+                             {Value::string("rank_cuda_rng_states"), tensorList(exact.rankCudaRng)}});
     return out;
 }
 

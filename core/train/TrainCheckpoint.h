@@ -22,6 +22,11 @@ struct ExactState {
     int64_t growthTracker = 0;
     torch::Tensor cpuRng;     // default CPU generator state (uint8)
     torch::Tensor cudaRng;    // default CUDA generator state, undefined on CPU
+    // Data-parallel runs: the world size whose batches `batch` counts, and every
+    // rank's generator states in rank order (empty for one process).
+    int64_t worldSize = 1;
+    std::vector<torch::Tensor> rankCpuRng;
+    std::vector<torch::Tensor> rankCudaRng;
 };
 
 struct OptimizerSnapshot {

@@ -16,6 +16,9 @@ public:
 
     /// Starts writing train.log (appending).
     void openLog(const std::filesystem::path& path) { m_log = std::make_unique<TrainLog>(path); }
+    /// Ranks other than 0 of a data-parallel run write no train.log: their lines go
+    /// to stderr, prefixed with the rank.
+    void setRank(int rank) { m_rank = rank; }
     /// A line for train.log and the observer.
     void log(LogLevel level, const std::string& text);
     /// A line for train.log only (the failure path, which reports through onFailed()).
@@ -25,6 +28,7 @@ public:
 
 private:
     TrainerObserver* m_observer = nullptr;
+    int m_rank = 0;
     std::unique_ptr<TrainLog> m_log;
 };
 

@@ -4,6 +4,7 @@
 // struct on purpose: the parts are the classes, this is what they hand each other.
 #include "config/TrainConfig.h"
 #include "data/DataLoader.h"
+#include "dist/Collectives.h"
 #include "model/Clip.h"
 #include "model/ModelConfig.h"
 #include "run/RunLock.h"
@@ -12,6 +13,7 @@
 #include "train/ParameterGroups.h"
 #include "train/TrainCheckpoint.h"
 #include "train/TrainEvents.h"
+#include "train/Trainer.h"
 #include "train/ValidationRecall.h"
 
 #include <torch/torch.h>
@@ -47,6 +49,15 @@ struct TrainSession {
 
     config::TrainConfig cfg;
     TrainEvents events;
+
+    // ---- data parallelism (RunSetup connects the ranks) ----
+    DataParallelOptions parallel; // world size 1: one process
+    std::unique_ptr<dist::Collectives> ranks;
+    int rank() const { return distributed() ? parallel.env.rank : 0; }
+    int worldSize() const { return distributed() ? parallel.env.worldSize : 1; }
+    bool distributed() const { return parallel.env.worldSize > 1; }
+    /// Rank 0 alone writes the run folder (config, log, metrics, checkpoints, lock).
+    bool writesRunFolder() const { return rank() == 0; }
 
     // ---- the run folder (RunSetup) ----
     std::filesystem::path runDir;

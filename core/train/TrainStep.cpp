@@ -3,6 +3,7 @@
 #include "common/Error.h"
 #include "train/AutocastScope.h"
 #include "train/ContrastiveLoss.h"
+#include "train/FeatureGather.h"
 
 #include <cmath>
 
@@ -12,11 +13,46 @@ TrainStep::LossTerms TrainStep::lossOf(const torch::Tensor& imageFeatures, const
                                        const torch::Tensor& logitScale,
                                        const torch::Tensor& teacherImageFeatures)
 {
+    if (s.distributed() && !s.cfg.skip_aggregate) {
+        // Every rank's features as negatives, labels over the global batch.
+        dist::Collectives& ranks = *s.ranks;
+        const torch::Tensor allImage = s.cfg.gather_with_grad ? gatherWithGrad(ranks, imageFeatures)
+                                                              : gatherOwnFirst(ranks, imageFeatures);
+        const torch::Tensor allText = s.cfg.gather_with_grad ? gatherWithGrad(ranks, textFeatures)
+                                                             : gatherOwnFirst(ranks, textFeatures);
+        const auto out = contrastiveLoss(allImage, allText, logitScale, true);
+        torch::Tensor loss = out.loss;
+        if (s.cfg.distillation) {
+            // Upstream gathers the teacher's features own-first in both modes.
+            const torch::Tensor allTeacher = gatherOwnFirst(ranks, teacherImageFeatures);
+            loss = loss + cosineSimilarityLoss(allTeacher, allImage) * s.cfg.kd_loss_weight;
+        }
+        return {loss, out.i2t, out.t2i};
+    }
     const auto out = contrastiveLoss(imageFeatures, textFeatures, logitScale, !s.cfg.skip_aggregate);
     torch::Tensor loss = out.loss;
     if (s.cfg.distillation)
         loss = loss + cosineSimilarityLoss(teacherImageFeatures, imageFeatures) * s.cfg.kd_loss_weight;
     return {loss, out.i2t, out.t2i};
+}
+
+void TrainStep::averageGradients(const std::vector<torch::Tensor>& params)
+{
+    if (s.distributed())
+        s.ranks->averageGradients(params);
+}
+
+void TrainStep::syncBuffers()
+{
+    // DistributedDataParallel broadcasts rank 0's buffers before each forward: what matters
+    // are a ResNet's batch-norm running statistics, which each rank updates on its own data.
+    if (!s.distributed() || !s.modelConfig.isResNet())
+        return;
+    std::vector<torch::Tensor> buffers;
+    for (const auto& b : s.model->buffers())
+        buffers.push_back(b);
+    torch::NoGradGuard noGrad;
+    s.ranks->broadcast(buffers, 0);
 }
 
 torch::Tensor TrainStep::teacherFeatures(const torch::Tensor& images)
@@ -56,6 +92,7 @@ std::optional<StepResult> TrainStep::feed(const data::Batch& batch, int64_t step
     LossTerms terms;
     double lossValue = 0;
     if (accum == 1) {
+        syncBuffers();
         {
             AutocastScope autocast(s.autocastEnabled(), s.device, s.autocastType());
             auto [imageFeatures, textFeatures, logitScale] =
@@ -68,9 +105,11 @@ std::optional<StepResult> TrainStep::feed(const data::Batch& batch, int64_t step
         lossValue = terms.loss.item<double>();
         checkFinite(lossValue, stepNumber);
         s.scaler->scale(terms.loss).backward();
+        averageGradients(params);
         s.scaler->step(*s.optimizer, params);
         s.scaler->update();
     } else {
+        syncBuffers();
         {
             // Cache the features of every batch of the step without gradients.
             torch::NoGradGuard noGrad;
@@ -88,6 +127,7 @@ std::optional<StepResult> TrainStep::feed(const data::Batch& batch, int64_t step
         // Redo each batch's forward with gradients, the other batches' cached features as negatives.
         zeroGradients(params);
         for (int j = 0; j < accum; ++j) {
+            syncBuffers();
             {
                 AutocastScope autocast(s.autocastEnabled(), s.device, s.autocastType());
                 auto [chunkImage, chunkText, logitScale] =
@@ -108,6 +148,8 @@ std::optional<StepResult> TrainStep::feed(const data::Batch& batch, int64_t step
             checkFinite(lossValue, stepNumber);
             s.scaler->scale(terms.loss).backward();
         }
+        // DDP reduces after each backward; the sum of the averages is the average of the sums.
+        averageGradients(params);
         s.scaler->step(*s.optimizer, params);
         s.scaler->update();
         clear();

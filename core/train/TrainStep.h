@@ -41,6 +41,9 @@ private:
     /// Throws when the loss is not finite (amp skips such steps through its scaler).
     void checkFinite(double lossValue, int64_t stepNumber);
     void clear();
+    /// Data-parallel: DDP's gradient averaging and buffer broadcast (no-ops for one process).
+    void averageGradients(const std::vector<torch::Tensor>& params);
+    void syncBuffers();
 
     TrainSession& s;
     const CheckpointKeeper& m_keeper;

@@ -10,6 +10,8 @@
 #include "train/TrainStep.h"
 #include "train/Validator.h"
 
+#include <utility>
+
 namespace clipwb::train {
 
 // The run's parts, each with one job (see their headers); this file drives the
@@ -23,6 +25,7 @@ struct Trainer::Impl {
     RunRecorder recorder{session};
     Clock::time_point runStart;
     double averageStepSeconds = 0;
+    bool pendingSave = false; // data-parallel: save-now agreed at the last step boundary
 
     Impl(config::TrainConfig c, TrainerObserver* o) : session(std::move(c), o) {}
 
@@ -52,8 +55,16 @@ struct Trainer::Impl {
                 return epochTrainedSteps;
             }
             if (!stepper.accumulating()) {
-                control.waitWhilePaused(s.events);
-                if (control.stopRequested()) {
+                bool stopNow = false;
+                if (s.distributed()) {
+                    const RunControl::Decision d = control.agree(s.events, *s.ranks);
+                    stopNow = d.stop;
+                    pendingSave = d.save;
+                } else {
+                    control.waitWhilePaused(s.events);
+                    stopNow = control.stopRequested();
+                }
+                if (stopNow) {
                     stopped = true;
                     keeper.save("epoch_latest.pt", epoch + 1, s.steps, {epoch, i});
                     return epochTrainedSteps;
@@ -85,7 +96,8 @@ struct Trainer::Impl {
                 (step + 1) % *s.cfg.valid_step_interval == 0)
                 runValidation(epoch, step + 1);
             const Position after{epoch, i + 1};
-            const bool saveNow = control.takeSaveRequest();
+            const bool saveNow =
+                s.distributed() ? std::exchange(pendingSave, false) : control.takeSaveRequest();
             if ((s.cfg.save_step_frequency > 0 && (step + 1) % s.cfg.save_step_frequency == 0) || saveNow)
                 keeper.saveStep(epoch, step + 1, after);
         }
@@ -135,7 +147,9 @@ struct Trainer::Impl {
         info.startEpoch = s.start.epoch;
         info.trainSamples = s.trainLoader->splitSamples();
         info.validSamples = s.validLoader ? s.validLoader->splitSamples() : 0;
-        info.globalBatchSize = static_cast<int64_t>(s.cfg.batch_size) * s.cfg.accum_freq;
+        info.globalBatchSize = static_cast<int64_t>(s.cfg.batch_size) * s.cfg.accum_freq * s.worldSize();
+        info.worldSize = s.worldSize();
+        info.rank = s.rank();
         for (const auto& p : s.model->parameters()) {
             info.parameterCount += p.numel();
             if (p.requires_grad())
@@ -246,6 +260,16 @@ bool Trainer::isPaused() const
 void Trainer::requestSave()
 {
     m_impl->control.requestSave();
+}
+
+void Trainer::togglePauseFromSignal()
+{
+    m_impl->control.togglePauseFromSignal();
+}
+
+void Trainer::setDataParallel(const DataParallelOptions& options)
+{
+    m_impl->session.parallel = options;
 }
 
 std::filesystem::path Trainer::runDir() const

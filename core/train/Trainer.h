@@ -6,11 +6,20 @@
 // run() is blocking: call it on a worker thread. The control methods are safe
 // from any thread and take effect between optimizer steps.
 #include "config/TrainConfig.h"
+#include "dist/DistEnv.h"
 #include "train/TrainerObserver.h"
 
 #include <memory>
 
 namespace clipwb::train {
+
+/// One rank of a data-parallel run (spec/cli.md, "train: several processes").
+struct DataParallelOptions {
+    dist::DistEnv env;            ///< rank, world size, rendezvous address
+    std::string backend = "auto"; ///< auto (nccl on CUDA, else gloo), gloo, nccl
+    int rendezvousTimeoutSeconds = 300;
+    int timeoutSeconds = 1800; ///< one collective (a rank that hangs)
+};
 
 class Trainer {
 public:
@@ -19,6 +28,11 @@ public:
     ~Trainer();
     Trainer(const Trainer&) = delete;
     Trainer& operator=(const Trainer&) = delete;
+
+    /// Makes run() one rank of a data-parallel run when options.env.worldSize > 1
+    /// (call before run()). Rank 0 writes the run folder; the others write nothing
+    /// there and log to stderr with their rank.
+    void setDataParallel(const DataParallelOptions& options);
 
     /// Trains until max_steps/max_epochs or requestStop(). Writes the run folder
     /// {logs}/{name}/ (config.json, metrics.jsonl, train.log, checkpoints/).
@@ -38,6 +52,8 @@ public:
     bool isPaused() const;
     /// Save epoch_{E}_{S}.pt and epoch_latest.pt after the current step.
     void requestSave();
+    /// Async-signal-safe: pause, or continue when paused (SIGUSR2 of clipwb-cli train).
+    void togglePauseFromSignal();
 
     /// The run folder this config trains into.
     std::filesystem::path runDir() const;

@@ -20,7 +20,9 @@ struct RunInfo {
     int64_t startEpoch = 0;            // 0-based epoch the run starts in
     int64_t trainSamples = 0;
     int64_t validSamples = 0;          // 0 without val_data
-    int64_t globalBatchSize = 0;       // batch_size * accum_freq
+    int64_t globalBatchSize = 0;       // batch_size * accum_freq * world size
+    int64_t worldSize = 1;             // ranks of a data-parallel run
+    int64_t rank = 0;                  // this process's rank
     int64_t parameterCount = 0;
     int64_t trainableParameterCount = 0;
     std::string resumedFrom;           // checkpoint path, empty when starting fresh

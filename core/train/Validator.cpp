@@ -19,13 +19,24 @@ ValidationMetrics Validator::evaluate(int64_t epoch, int64_t stepNumber)
         const torch::Tensor images = batch->images.to(s.device, true);
         const torch::Tensor texts = batch->texts.to(s.device, true);
         auto [imageFeatures, textFeatures, logitScale] = s.model->forward(images, texts, 0.0);
-        s.validRecall->add(batch->indices, imageFeatures, textFeatures);
+        addToRecall(batch->indices, imageFeatures, textFeatures);
         const auto out = contrastiveLoss(imageFeatures, textFeatures, logitScale, true);
         const int64_t batchSize = images.size(0);
         lossSum += out.loss * static_cast<double>(batchSize);
         numElements += batchSize;
         i2tCorrect += out.i2tCorrect.item<int64_t>();
         t2iCorrect += out.t2iCorrect.item<int64_t>();
+    }
+    if (s.distributed()) {
+        // Upstream all-reduces its sums (float32 tensors) over the ranks.
+        torch::Tensor counts =
+            torch::tensor({i2tCorrect, t2iCorrect, numElements}, torch::kLong).to(s.device);
+        s.ranks->allReduceSum(lossSum);
+        s.ranks->allReduceSum(counts);
+        counts = counts.to(torch::kCPU);
+        i2tCorrect = counts[0].item<int64_t>();
+        t2iCorrect = counts[1].item<int64_t>();
+        numElements = counts[2].item<int64_t>();
     }
     const double cumulativeLoss = lossSum.item<double>();
     ValidationMetrics v;
@@ -42,6 +53,25 @@ ValidationMetrics Validator::evaluate(int64_t epoch, int64_t stepNumber)
     v.seconds = secondsSince(t0);
     logResult(v);
     return v;
+}
+
+void Validator::addToRecall(const std::vector<int64_t>& indices, const torch::Tensor& imageFeatures,
+                            const torch::Tensor& textFeatures)
+{
+    if (!s.distributed()) {
+        s.validRecall->add(indices, imageFeatures, textFeatures);
+        return;
+    }
+    // The recall covers the whole split: every rank's batch, in rank order.
+    const auto images = s.ranks->allGather(imageFeatures);
+    const auto texts = s.ranks->allGather(textFeatures);
+    const auto allIndices =
+        s.ranks->allGather(torch::tensor(indices, torch::kLong).to(imageFeatures.device()));
+    for (size_t r = 0; r < images.size(); ++r) {
+        const torch::Tensor idx = allIndices[r].to(torch::kCPU).contiguous();
+        const int64_t* p = idx.data_ptr<int64_t>();
+        s.validRecall->add(std::vector<int64_t>(p, p + idx.numel()), images[r], texts[r]);
+    }
 }
 
 void Validator::logResult(const ValidationMetrics& v)

@@ -13,6 +13,8 @@ public:
     ValidationMetrics evaluate(int64_t epoch, int64_t stepNumber);
 
 private:
+    void addToRecall(const std::vector<int64_t>& indices, const torch::Tensor& imageFeatures,
+                     const torch::Tensor& textFeatures);
     void logResult(const ValidationMetrics& v);
 
     TrainSession& s;
