@@ -1,13 +1,26 @@
 #!/usr/bin/env bash
 # The README's two commands:
-#   packaging/quickstart.sh run   set up, build, open the GUI on the demo project
-#                                 (no display: a headless demo run in the terminal)
-#   packaging/quickstart.sh test  set up, build, run every test
+#   packaging/quickstart.sh run          set up, build, open the GUI on the demo project
+#                                        (no display: a headless demo run in the terminal)
+#   packaging/quickstart.sh test         set up, build, run every test
+# and the second LibTorch configuration (README, Building):
+#   packaging/quickstart.sh test-torch2  the same build and tests against PyPI's LibTorch 2.x
+#                                        with CUDA (packaging/torch2-env.sh), in build-torch2/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
 bash packaging/install-deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+case "$mode" in
+  test-torch2)
+    prefix=$(bash packaging/torch2-env.sh)
+    # Benchmarks are left out: they are measured with Debian's build (see Benchmarks).
+    cmake -S . -B build-torch2 -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
+          -DCLIPWB_BUILD_BENCH=OFF >/dev/null
+    ;;
+  *)
+    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+    ;;
+esac
 case "$mode" in
   run)
     # Only what the demo needs: the two executables, not the tests (most of a fresh build).
@@ -39,8 +52,12 @@ case "$mode" in
     fi
     exit "$status"
     ;;
+  test-torch2)
+    cd build-torch2
+    exec ctest --output-on-failure -j2
+    ;;
   *)
-    echo "usage: $0 run|test" >&2
+    echo "usage: $0 run|test|test-torch2" >&2
     exit 2
     ;;
 esac

@@ -106,8 +106,10 @@ struct DataLoader::Impl {
         Batch batch;
         batch.epoch = batchEpoch;
         batch.batchIndex = batchIndex;
-        batch.images = torch::empty({size, 3, r, r}, torch::kFloat32);
-        batch.texts = torch::empty({size, options.contextLength}, torch::kInt64);
+        // Page-locked for a CUDA run: the copy to the GPU then runs asynchronously (non_blocking).
+        const auto host = torch::TensorOptions().pinned_memory(options.pinMemory);
+        batch.images = torch::empty({size, 3, r, r}, host.dtype(torch::kFloat32));
+        batch.texts = torch::empty({size, options.contextLength}, host.dtype(torch::kInt64));
         batch.indices.resize(size);
         float* images = batch.images.data_ptr<float>();
         int64_t* texts = batch.texts.data_ptr<int64_t>();

@@ -35,6 +35,7 @@ struct LoaderOptions {
     /// batchSize x worldSize and this rank reads every worldSize-th position from rank.
     int rank = 0;
     int worldSize = 1;
+    bool pinMemory = false;    ///< page-locked batches (needs CUDA): non-blocking copies to the GPU
 };
 
 struct Batch {

@@ -1,5 +1,8 @@
 #include "model/ClipWeights.h"
 
+#include "model/FlashAttentionKeys.h"
+#include "model/FlashAttentionStateDict.h"
+
 #include "common/Error.h"
 #include "model/TorchCheckpoint.h"
 
@@ -90,6 +93,26 @@ torch::Tensor resizePositionalEmbedding(const torch::Tensor& embedding, int64_t 
     return torch::cat({classToken, patches}, 0);
 }
 
+NamedTensors plainAttentionLayout(const NamedTensors& stateDict)
+{
+    NamedTensors out;
+    out.reserve(stateDict.size());
+    for (const auto& [key, tensor] : stateDict) {
+        const std::vector<std::string> plain = plainAttentionNames(key);
+        if (plain.size() == 1) {
+            out.emplace_back(plain[0], tensor);
+            continue;
+        }
+        // A flash model's packed Wqkv: q, k and v stacked along the first dimension.
+        CLIPWB_CHECK(tensor.dim() >= 1 && tensor.size(0) % static_cast<int64_t>(plain.size()) == 0, key,
+                     ": shape ", tensor.sizes(), " does not split into ", plain.size(), " parts");
+        const auto parts = tensor.chunk(static_cast<int64_t>(plain.size()), 0);
+        for (size_t i = 0; i < plain.size(); ++i)
+            out.emplace_back(plain[i], parts[i]);
+    }
+    return out;
+}
+
 LoadReport loadClipWeights(Clip& clip, const NamedTensors& stateDict, bool strict)
 {
     LoadReport report;
@@ -100,7 +123,7 @@ LoadReport loadClipWeights(Clip& clip, const NamedTensors& stateDict, bool stric
         order.push_back(name);
     }
     std::map<std::string, torch::Tensor> sources;
-    for (const auto& [rawKey, tensor] : stateDict) {
+    for (const auto& [rawKey, tensor] : plainAttentionLayout(stateDict)) {
         const std::string key = stripModulePrefix(rawKey);
         if (isPooler(key))
             continue; // upstream's BertModel has no pooler; its checkpoints may

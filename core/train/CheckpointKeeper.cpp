@@ -1,6 +1,7 @@
 #include "train/CheckpointKeeper.h"
 
 #include "common/Error.h"
+#include "train/FlashOptimizerLayout.h"
 
 #include <ATen/Context.h>
 
@@ -91,7 +92,7 @@ bool CheckpointKeeper::save(const std::string& fileName, int64_t epochNumber, in
         return true;
     try {
         writeTrainCheckpoint(path, epochNumber, stepNumber, s.cfg.name, s.model, *s.optimizer, s.groups,
-                             exact);
+                             exact, /*flashAttentionLayout=*/s.cfg.use_flash_attention);
     } catch (const std::exception& e) {
         // Going on would train without a way back and end "successfully" with no final
         // checkpoint: the run stops, naming the file and the cause; the previous file is kept.

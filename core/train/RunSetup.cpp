@@ -3,6 +3,8 @@
 #include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "model/ClipWeights.h"
+#include "train/DeviceSettings.h"
+#include "train/FlashOptimizerLayout.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/version.h>
@@ -157,6 +159,8 @@ void RunSetup::buildModel()
             p.set_requires_grad(false);
         s.events.log(LogLevel::Info, "The visual encoder is frozen during training.");
     }
+    for (const std::string& note : applyDeviceSettings(s.cfg, s.modelConfig, s.device.is_cuda()))
+        s.events.log(LogLevel::Info, note);
     s.model->to(s.device);
     s.groups = splitParameterGroups(s.model->named_parameters());
     AdamWSettings settings;
@@ -267,6 +271,7 @@ void RunSetup::buildData()
     s.tokenizer = std::make_shared<const text::Tokenizer>(text::Tokenizer::fromEmbeddedVocab());
     data::LoaderOptions train;
     train.split = s.cfg.train_data;
+    train.pinMemory = s.device.is_cuda();
     train.batchSize = s.cfg.batch_size;
     train.resolution = static_cast<int>(s.modelConfig.imageResolution);
     train.contextLength = s.cfg.context_length;
@@ -347,7 +352,15 @@ void RunSetup::restore()
     }
     if (!s.cfg.reset_optimizer) {
         CLIPWB_CHECK(ckpt.optimizer, path->string(), ": has no optimizer state (set reset_optimizer)");
-        restoreOptimizer(*s.optimizer, s.groups, *ckpt.optimizer);
+        // A checkpoint of upstream's --use-flash-attention runs indexes the optimizer state by
+        // the flash model's packed Wqkv parameters (FlashOptimizerLayout.h).
+        bool flashLayout = false;
+        restoreOptimizer(*s.optimizer, s.groups,
+                         fromFlashAttentionLayout(*ckpt.optimizer, s.groups, &flashLayout));
+        if (flashLayout)
+            s.events.log(LogLevel::Info,
+                         "=> the optimizer state has upstream's flash-attention layout (packed "
+                         "Wqkv): converted");
         s.events.log(LogLevel::Info, "=> optimizer state is restored from the checkpoint");
     }
     s.resumedFrom = path->string();

@@ -1,5 +1,7 @@
 #include "train/TrainCheckpoint.h"
 
+#include "train/FlashOptimizerLayout.h"
+
 #include "common/Error.h"
 #include "model/TorchCheckpoint.h"
 #include "train/OptimizerStateKey.h"
@@ -68,7 +70,8 @@ OptimizerSnapshot parseOptimizer(const model::TorchObject& optimizer, const std:
     CLIPWB_CHECK(groups.is(Type::List) || groups.is(Type::Tuple), where, " param_groups is not a list");
     for (const Value& group : groups.items()) {
         const Value& params = field(group, "params", where + " param group");
-        CLIPWB_CHECK(params.is(Type::List) || params.is(Type::Tuple), where, " param group params is not a list");
+        CLIPWB_CHECK(params.is(Type::List) || params.is(Type::Tuple), where,
+                     " param group params is not a list");
         snapshot.groupSizes.push_back(static_cast<int64_t>(params.items().size()));
     }
     return snapshot;
@@ -119,37 +122,44 @@ ExactState parseExactState(const model::TorchObject& object, const std::string& 
 }
 
 /// PyTorch's optimizer.state_dict(): state by parameter index, then the groups.
-model::TorchObject optimizerObject(const torch::optim::AdamW& optimizer, const ParameterGroups& groups)
+model::TorchObject optimizerObject(const torch::optim::AdamW& optimizer, const ParameterGroups& groups,
+                                   bool flashAttentionLayout)
 {
     model::TorchObject out;
-    const OptimizerSnapshot snapshot = snapshotOptimizer(optimizer, groups);
+    const OptimizerSnapshot snapshot =
+        flashAttentionLayout ? toFlashAttentionLayout(snapshotOptimizer(optimizer, groups), groups)
+                             : snapshotOptimizer(optimizer, groups);
     std::vector<std::pair<Value, Value>> state;
     for (const auto& [index, e] : snapshot.state)
-        state.emplace_back(Value::integer(index),
-                           Value::dict({{Value::string("step"), out.addTensor(torch::tensor(static_cast<float>(e.step)))},
-                                        {Value::string("exp_avg"), out.addTensor(e.expAvg)},
-                                        {Value::string("exp_avg_sq"), out.addTensor(e.expAvgSq)}}));
+        state.emplace_back(
+            Value::integer(index),
+            Value::dict({{Value::string("step"), out.addTensor(torch::tensor(static_cast<float>(e.step)))},
+                         {Value::string("exp_avg"), out.addTensor(e.expAvg)},
+                         {Value::string("exp_avg_sq"), out.addTensor(e.expAvgSq)}}));
     std::vector<Value> paramGroups;
     int64_t next = 0;
-    for (const auto& group : optimizer.param_groups()) {
+    for (size_t g = 0; g < optimizer.param_groups().size(); ++g) {
+        const auto& group = optimizer.param_groups()[g];
         const auto& options = static_cast<const torch::optim::AdamWOptions&>(group.options());
         std::vector<Value> indices;
-        for (size_t i = 0; i < group.params().size(); ++i)
+        const int64_t size = g < snapshot.groupSizes.size() ? snapshot.groupSizes[g]
+                                                            : static_cast<int64_t>(group.params().size());
+        for (int64_t i = 0; i < size; ++i)
             indices.push_back(Value::integer(next++));
-        paramGroups.push_back(Value::dict({{Value::string("lr"), Value::floating(options.lr())},
-                                           {Value::string("betas"),
-                                            Value::tuple({Value::floating(std::get<0>(options.betas())),
-                                                          Value::floating(std::get<1>(options.betas()))})},
-                                           {Value::string("eps"), Value::floating(options.eps())},
-                                           {Value::string("weight_decay"), Value::floating(options.weight_decay())},
-                                           {Value::string("amsgrad"), Value::boolean(options.amsgrad())},
-                                           {Value::string("foreach"), Value::none()},
-                                           {Value::string("maximize"), Value::boolean(false)},
-                                           {Value::string("capturable"), Value::boolean(false)},
-                                           {Value::string("params"), Value::list(indices)}}));
+        paramGroups.push_back(Value::dict(
+            {{Value::string("lr"), Value::floating(options.lr())},
+             {Value::string("betas"), Value::tuple({Value::floating(std::get<0>(options.betas())),
+                                                    Value::floating(std::get<1>(options.betas()))})},
+             {Value::string("eps"), Value::floating(options.eps())},
+             {Value::string("weight_decay"), Value::floating(options.weight_decay())},
+             {Value::string("amsgrad"), Value::boolean(options.amsgrad())},
+             {Value::string("foreach"), Value::none()},
+             {Value::string("maximize"), Value::boolean(false)},
+             {Value::string("capturable"), Value::boolean(false)},
+             {Value::string("params"), Value::list(indices)}}));
     }
-    out.value = Value::dict(
-        {{Value::string("state"), Value::dict(std::move(state))}, {Value::string("param_groups"), Value::list(paramGroups)}});
+    out.value = Value::dict({{Value::string("state"), Value::dict(std::move(state))},
+                             {Value::string("param_groups"), Value::list(paramGroups)}});
     return out;
 }
 
@@ -201,7 +211,8 @@ TrainCheckpoint readTrainCheckpoint(const fs::path& path)
 OptimizerSnapshot snapshotOptimizer(const torch::optim::AdamW& optimizer, const ParameterGroups& groups)
 {
     OptimizerSnapshot snapshot;
-    snapshot.groupSizes = {static_cast<int64_t>(groups.noDecay.size()), static_cast<int64_t>(groups.decay.size())};
+    snapshot.groupSizes = {static_cast<int64_t>(groups.noDecay.size()),
+                           static_cast<int64_t>(groups.decay.size())};
     const auto& states = optimizer.state();
     const std::vector<torch::Tensor> params = groups.all();
     for (size_t i = 0; i < params.size(); ++i) {
@@ -209,7 +220,8 @@ OptimizerSnapshot snapshotOptimizer(const torch::optim::AdamW& optimizer, const 
         if (it == states.end())
             continue;
         const auto& s = static_cast<const torch::optim::AdamWParamState&>(*it->second);
-        snapshot.state[static_cast<int64_t>(i)] = {static_cast<double>(s.step()), s.exp_avg(), s.exp_avg_sq()};
+        snapshot.state[static_cast<int64_t>(i)] = {static_cast<double>(s.step()), s.exp_avg(),
+                                                   s.exp_avg_sq()};
     }
     return snapshot;
 }
@@ -221,16 +233,18 @@ void restoreOptimizer(torch::optim::AdamW& optimizer, const ParameterGroups& gro
                                            static_cast<int64_t>(groups.decay.size())};
     CLIPWB_CHECK(snapshot.groupSizes == expected, "the checkpoint's optimizer has parameter groups of ",
                  snapshot.groupSizes.size() > 0 ? snapshot.groupSizes[0] : 0, " and ",
-                 snapshot.groupSizes.size() > 1 ? snapshot.groupSizes[1] : 0, " parameters, this model ", expected[0],
-                 " and ", expected[1], " (another model or freeze_vision setting?): set reset_optimizer");
+                 snapshot.groupSizes.size() > 1 ? snapshot.groupSizes[1] : 0, " parameters, this model ",
+                 expected[0], " and ", expected[1],
+                 " (another model or freeze_vision setting?): set reset_optimizer");
     const std::vector<torch::Tensor> params = groups.all();
     auto& states = optimizer.state();
     for (const auto& [index, entry] : snapshot.state) {
-        CLIPWB_CHECK(index >= 0 && index < static_cast<int64_t>(params.size()), "optimizer state for parameter ",
-                     index, " of ", params.size());
+        CLIPWB_CHECK(index >= 0 && index < static_cast<int64_t>(params.size()),
+                     "optimizer state for parameter ", index, " of ", params.size());
         const torch::Tensor& p = params[static_cast<size_t>(index)];
         CLIPWB_CHECK(entry.expAvg.sizes() == p.sizes() && entry.expAvgSq.sizes() == p.sizes(),
-                     "optimizer state ", index, " has shape ", entry.expAvg.sizes(), ", the parameter ", p.sizes());
+                     "optimizer state ", index, " has shape ", entry.expAvg.sizes(), ", the parameter ",
+                     p.sizes());
         auto state = std::make_unique<torch::optim::AdamWParamState>();
         state->step(static_cast<int64_t>(entry.step));
         state->exp_avg(entry.expAvg.to(p.options()).clone());
@@ -259,8 +273,15 @@ void removeStaleTemporaryFiles(const fs::path& folder)
 }
 
 void writeTrainCheckpoint(const fs::path& path, int64_t epoch, int64_t step, const std::string& name,
-                          model::Clip& model, const torch::optim::AdamW& optimizer, const ParameterGroups& groups,
-                          const ExactState& exact)
+                          model::Clip& model, const torch::optim::AdamW& optimizer,
+                          const ParameterGroups& groups, const ExactState& exact)
+{
+    writeTrainCheckpoint(path, epoch, step, name, model, optimizer, groups, exact, false);
+}
+
+void writeTrainCheckpoint(const fs::path& path, int64_t epoch, int64_t step, const std::string& name,
+                          model::Clip& model, const torch::optim::AdamW& optimizer,
+                          const ParameterGroups& groups, const ExactState& exact, bool flashAttentionLayout)
 {
     removeStaleTemporaryFiles(path.has_parent_path() ? path.parent_path() : fs::path("."));
     model::TorchCheckpoint ckpt;
@@ -270,7 +291,7 @@ void writeTrainCheckpoint(const fs::path& path, int64_t epoch, int64_t step, con
     // Upstream trains under DistributedDataParallel, whose state dict keys carry `module.`.
     for (const auto& [key, tensor] : model->stateDict())
         ckpt.stateDict.emplace_back("module." + key, tensor);
-    ckpt.optimizer = optimizerObject(optimizer, groups);
+    ckpt.optimizer = optimizerObject(optimizer, groups, flashAttentionLayout);
     ckpt.extra.emplace_back(kExactStateKey, exactStateObject(exact));
     model::writeTorchCheckpoint(path, ckpt);
 }

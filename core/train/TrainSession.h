@@ -90,6 +90,8 @@ struct TrainSession {
     Position start;    // where this run starts (resume)
     std::string resumedFrom;
     std::optional<ExactState> pendingExact; // applied once everything is built
+    /// Validator::evaluate is running; left set when it throws, so that a failure says where it happened.
+    bool validating = false;
 
     bool autocastEnabled() const { return precision != Precision::Fp32; }
     torch::ScalarType autocastType() const

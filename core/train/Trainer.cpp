@@ -1,8 +1,10 @@
 #include "train/Trainer.h"
 
 #include "common/Error.h"
+#include "model/ScaledDotProductAttention.h"
 #include "train/CheckpointKeeper.h"
 #include "train/LrSchedule.h"
+#include "train/OutOfMemory.h"
 #include "train/RunControl.h"
 #include "train/RunRecorder.h"
 #include "train/RunSetup.h"
@@ -28,6 +30,22 @@ struct Trainer::Impl {
     bool pendingSave = false; // data-parallel: save-now agreed at the last step boundary
 
     Impl(config::TrainConfig c, TrainerObserver* o) : session(std::move(c), o) {}
+
+    /// Where an out-of-memory failure happened, for its message.
+    OutOfMemoryContext outOfMemoryContext() const
+    {
+        const TrainSession& s = session;
+        OutOfMemoryContext c;
+        c.device = s.device.str();
+        c.precision = s.precisionName.empty() ? s.cfg.precision : s.precisionName;
+        c.validation = s.validating;
+        c.phase = !s.optimizer   ? std::string("set-up (model on the device)")
+                  : s.validating ? "validation at step " + std::to_string(s.steps)
+                                 : "training step " + std::to_string(s.steps + 1);
+        c.lastCheckpoint = !keeper.lastGood().empty() ? keeper.lastGood().string() : s.resumedFrom;
+        c.fusedAttention = model::fusedAttentionCompiledIn();
+        return c;
+    }
 
     void runValidation(int64_t epoch, int64_t stepNumber)
     {
@@ -217,6 +235,11 @@ void Trainer::run()
         // LibTorch messages carry a C++ backtrace after the first line.
         if (const auto cut = message.find("\nException raised from"); cut != std::string::npos)
             message.resize(cut);
+        if (isOutOfMemory(e)) {
+            // Says what to change; the cached blocks go back so that this process can train again.
+            releaseCachedDeviceMemory();
+            message = outOfMemoryMessage(message, m_impl->session.cfg, m_impl->outOfMemoryContext());
+        }
         try {
             m_impl->session.events.logToFile(LogLevel::Error, message);
         } catch (const std::exception&) {

@@ -9,6 +9,7 @@ ValidationMetrics Validator::evaluate(int64_t epoch, int64_t stepNumber)
     const auto t0 = Clock::now();
     s.events.log(LogLevel::Info, "Begin to eval on validation set (epoch " + std::to_string(epoch + 1) +
                                      " @ " + std::to_string(stepNumber) + " steps)...");
+    s.validating = true;
     s.model->eval();
     torch::NoGradGuard noGrad;
     int64_t i2tCorrect = 0, t2iCorrect = 0, numElements = 0;
@@ -52,6 +53,7 @@ ValidationMetrics Validator::evaluate(int64_t epoch, int64_t stepNumber)
     s.validRecall->finish(v);
     v.seconds = secondsSince(t0);
     logResult(v);
+    s.validating = false;
     return v;
 }
 

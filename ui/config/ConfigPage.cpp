@@ -4,6 +4,7 @@
 #include "model/CudaDevices.h"
 #include "models/ModelCatalog.h"
 #include "models/ModelStore.h"
+#include "ui/config/MemoryEstimateView.h"
 #include "ui/config/OptionEditor.h"
 #include "ui/config/OptionLabels.h"
 #include "ui/config/RecentFilesMenu.h"
@@ -220,6 +221,9 @@ void ConfigPage::buildForm()
         }
         (rightGroups.contains(qs(group)) ? right : left)->addWidget(box);
     }
+    // What the run needs against the device's memory, at the top: it changes with most edits.
+    m_memory = new MemoryEstimateView;
+    right->insertWidget(0, m_memory);
     left->addStretch(1);
     right->addStretch(1);
     scroll->setWidget(content);
@@ -313,6 +317,7 @@ void ConfigPage::revalidate()
     for (OptionEditor* editor : std::as_const(m_fields))
         editor->setErrors(byKey.value(qs(editor->info().key)));
     updateSummary();
+    m_memory->setConfig(current);
     const bool valid = m_issues.empty();
     if (valid != m_wasValid) {
         m_wasValid = valid;

@@ -109,6 +109,7 @@ private:
     QLabel* m_summary = nullptr;
     QLabel* m_fileLabel = nullptr;
     QLabel* m_derived = nullptr;
+    class MemoryEstimateView* m_memory = nullptr;
     QAction* m_openAction = nullptr;
     QAction* m_saveAction = nullptr;
     QAction* m_saveAsAction = nullptr;

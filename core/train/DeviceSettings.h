@@ -1,0 +1,22 @@
+#pragma once
+// Process-wide LibTorch settings a training run chooses for its device:
+// TF32 products (the environment variable CLIPWB_TF32=1: a setting of the
+// machine rather than of the run, like PyTorch's allow_tf32), cuDNN's autotuner for the ResNet's
+// convolutions (fixed input sizes, so the search pays off after one step), and
+// which attention kernel runs (use_flash_attention). Returns what it set, for
+// train.log.
+#include "config/TrainConfig.h"
+#include "model/ModelConfig.h"
+
+#include <string>
+#include <vector>
+
+namespace clipwb::train {
+
+/// CLIPWB_TF32 is set and not "0".
+bool tf32Requested();
+
+std::vector<std::string> applyDeviceSettings(const config::TrainConfig& cfg,
+                                             const model::ClipModelConfig& model, bool cuda);
+
+} // namespace clipwb::train

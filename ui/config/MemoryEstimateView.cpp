@@ -1,0 +1,111 @@
+#include "ui/config/MemoryEstimateView.h"
+
+#include "model/MemoryEstimate.h"
+#include "train/MemoryCheck.h"
+
+#include <QFontDatabase>
+#include <QLabel>
+#include <QPushButton>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <exception>
+
+namespace clipwb::ui {
+
+MemoryEstimateView::MemoryEstimateView(QWidget* parent) : QGroupBox(tr("Memory"), parent)
+{
+    setObjectName(QStringLiteral("memoryEstimate"));
+    auto* layout = new QVBoxLayout(this);
+    m_estimate = new QLabel;
+    m_estimate->setObjectName(QStringLiteral("memoryEstimateText"));
+    m_estimate->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_estimate->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_estimate->setWordWrap(true);
+    layout->addWidget(m_estimate);
+    m_find = new QPushButton(tr("Find the largest batch size"));
+    m_find->setObjectName(QStringLiteral("findLargestBatch"));
+    layout->addWidget(m_find, 0, Qt::AlignLeft);
+    m_search = new QLabel;
+    m_search->setObjectName(QStringLiteral("memorySearchText"));
+    m_search->setWordWrap(true);
+    m_search->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_search);
+    connect(m_find, &QPushButton::clicked, this, &MemoryEstimateView::findLargestBatch);
+    connect(this, &MemoryEstimateView::attemptReported, this,
+            [this](const QString& line) { m_search->setText(m_search->text() + line + QLatin1Char('\n')); });
+    connect(this, &MemoryEstimateView::searchFinished, this, [this](qint64 largest, const QString& error) {
+        m_searching = false;
+        m_find->setEnabled(true);
+        m_search->setText(m_search->text() + (error.isEmpty()
+                                                  ? tr("Largest batch_size that ran: %1").arg(largest)
+                                                  : tr("Search stopped: %1").arg(error)));
+    });
+}
+
+MemoryEstimateView::~MemoryEstimateView()
+{
+    m_future.waitForFinished();
+}
+
+void MemoryEstimateView::setConfig(const config::TrainConfig& config)
+{
+    m_config = config;
+    try {
+        // The device query reads /proc/meminfo, or the CUDA driver's figure (fast once CUDA is up).
+        const train::MemoryCheck check =
+            train::checkTrainingMemory(config, train::queryDeviceMemory(config.device));
+        m_estimate->setText(QString::fromStdString(check.report()));
+        m_estimate->setStyleSheet(check.fits ? QString() : QStringLiteral("color: #c0392b;"));
+        const bool cuda = check.device.device.rfind("cuda", 0) == 0;
+        m_find->setEnabled(cuda && !m_searching);
+        m_find->setToolTip(
+            cuda ? tr("Runs one training step at growing batch sizes on %1 (synthetic data) and "
+                      "reports the largest that does not run out of memory")
+                       .arg(QString::fromStdString(check.device.device))
+                 : tr("Needs a CUDA device: on the CPU allocations do not fail (the system swaps "
+                      "or stops the process), so the estimate above is the answer"));
+    } catch (const std::exception& e) {
+        m_estimate->setText(tr("No estimate: %1").arg(QString::fromUtf8(e.what())));
+        m_estimate->setStyleSheet(QString());
+        m_find->setEnabled(false);
+    }
+}
+
+QString MemoryEstimateView::estimateText() const
+{
+    return m_estimate->text();
+}
+
+QString MemoryEstimateView::searchText() const
+{
+    return m_search->text();
+}
+
+void MemoryEstimateView::findLargestBatch()
+{
+    if (m_searching)
+        return;
+    m_searching = true;
+    m_find->setEnabled(false);
+    m_search->setText(tr("Trying training steps on the device…") + QLatin1Char('\n'));
+    const config::TrainConfig config = m_config;
+    // Off the GUI thread: each attempt builds a batch and runs a full step on the GPU.
+    m_future = QtConcurrent::run([this, config] {
+        try {
+            const train::BatchSearch search =
+                train::findLargestBatchOnDevice(config, [this](const train::BatchAttempt& a) {
+                    Q_EMIT attemptReported(
+                        a.fits ? tr("batch_size %1: ran, peak %2")
+                                     .arg(a.batchSize)
+                                     .arg(QString::fromStdString(model::formatBytes(a.peakBytes)))
+                               : tr("batch_size %1: out of memory").arg(a.batchSize));
+                });
+            Q_EMIT searchFinished(search.largest, QString());
+        } catch (const std::exception& e) {
+            Q_EMIT searchFinished(0, QString::fromUtf8(e.what()).section(QLatin1Char('\n'), 0, 0));
+        }
+    });
+}
+
+} // namespace clipwb::ui
