@@ -81,6 +81,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         }
         return m_configPage->config();
     });
+    m_trainingPage->setLaunchProvider([this] { return m_configPage->launchOptions(); });
     // The checkpoints page shows the dashboard's run; resuming is exact: the
     // run's own config, the chosen checkpoint, then Start.
     connect(m_trainingPage, &TrainingPage::runChanged, m_checkpointsPage, &CheckpointsPage::setRunDir);

@@ -7,10 +7,12 @@
 #include "dist/DistEnv.h"
 #include "dist/RankLauncher.h"
 #include "train/Trainer.h"
+#include "train/TrainerEventStream.h"
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -129,7 +131,15 @@ void trainWithConsole(const config::TrainConfig& config, const train::DataParall
     ConsoleObserver observer;
     // Ranks other than 0 draw no progress: they log to stderr with their rank.
     const bool console = !parallel.env.distributed() || parallel.env.rank == 0;
-    train::Trainer trainer(config, console ? &observer : nullptr);
+    // CLIPWB_TRAIN_EVENTS=1 (the GUI launching ranks): rank 0 reports its events as lines on
+    // stdout instead of the progress bar.
+    const char* events = std::getenv("CLIPWB_TRAIN_EVENTS");
+    train::TrainerEventWriter eventWriter(stdout);
+    train::TrainerObserver* reporter = nullptr;
+    if (console)
+        reporter = events && std::string(events) == "1" ? static_cast<train::TrainerObserver*>(&eventWriter)
+                                                        : &observer;
+    train::Trainer trainer(config, reporter);
     trainer.setDataParallel(parallel);
     g_interruptTarget = &trainer;
     std::signal(SIGINT, onInterrupt);

@@ -4,6 +4,7 @@
 #include "model/CudaDevices.h"
 #include "models/ModelCatalog.h"
 #include "models/ModelStore.h"
+#include "ui/config/LaunchOptionsView.h"
 #include "ui/config/MemoryEstimateView.h"
 #include "ui/config/OptionEditor.h"
 #include "ui/config/OptionLabels.h"
@@ -219,6 +220,12 @@ void ConfigPage::buildForm()
             m_derived->setStyleSheet(QStringLiteral("color: palette(mid);"));
             grid->addWidget(m_derived, row, 0, 1, 2);
         }
+        if (group == "Distributed") {
+            // How many ranks Start launches: the launch, not the config file.
+            m_launch = new LaunchOptionsView;
+            m_launch->setObjectName(QStringLiteral("launchOptions"));
+            grid->addWidget(m_launch, row, 0, 1, 2);
+        }
         (rightGroups.contains(qs(group)) ? right : left)->addWidget(box);
     }
     // What the run needs against the device's memory, at the top: it changes with most edits.
@@ -256,6 +263,11 @@ void ConfigPage::readEditor(const std::string& key)
     revalidate();
     rememberState();
     Q_EMIT configChanged();
+}
+
+dist::LaunchOptions ConfigPage::launchOptions() const
+{
+    return m_launch->launchOptions();
 }
 
 config::TrainConfig ConfigPage::config() const
@@ -392,6 +404,7 @@ void ConfigPage::setFilePath(const QString& path)
     m_filePath = path;
     m_fileLabel->setText(path.isEmpty() ? tr("untitled") : QDir::toNativeSeparators(path));
     m_fileLabel->setToolTip(m_fileLabel->text());
+    m_launch->setConfigFile(path);
     Q_EMIT filePathChanged(path);
 }
 

@@ -3,6 +3,7 @@
 // params.py, live validation with the error beside its field, files (load, save,
 // save as, recent), presets and "Copy as command line".
 #include "config/TrainConfig.h"
+#include "dist/RankLauncher.h"
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,7 @@ class QToolButton;
 
 namespace clipwb::ui {
 
+class LaunchOptionsView;
 class OptionEditor;
 class RecentFilesMenu;
 
@@ -31,6 +33,9 @@ public:
     config::TrainConfig config() const;
     /// Shows config; it becomes the current, unsaved state (the file name stays).
     void setConfig(const config::TrainConfig& config);
+    /// How Start launches it: processes on this machine, machines (the Distributed group).
+    dist::LaunchOptions launchOptions() const;
+    LaunchOptionsView* launchView() const { return m_launch; }
     /// Sets the checkpoint to resume from (e.g. from the Checkpoints page).
     void setResume(const std::filesystem::path& checkpoint);
     /// A downloaded pretrained model was picked for key (which now holds its file). resume: its
@@ -109,6 +114,7 @@ private:
     QLabel* m_summary = nullptr;
     QLabel* m_fileLabel = nullptr;
     QLabel* m_derived = nullptr;
+    LaunchOptionsView* m_launch = nullptr;
     class MemoryEstimateView* m_memory = nullptr;
     QAction* m_openAction = nullptr;
     QAction* m_saveAction = nullptr;

@@ -29,6 +29,7 @@
 #include <QSettings>
 #include <QSlider>
 #include <QSplitter>
+#include <QTime>
 #include <QTimer>
 #include <QToolBar>
 #include <QToolButton>
@@ -210,8 +211,8 @@ void TrainingPage::connectActions()
 void TrainingPage::connectWorker()
 {
     connect(m_worker, &TrainingWorker::started, this,
-            [this](const QString& dir, qint64, qint64 startStep, const QString& device) {
-                m_progressRow->setState(tr("Training on %1").arg(device));
+            [this](const QString& dir, qint64, qint64 startStep, const QString&) {
+                m_progressRow->setState(trainingText());
                 if (QDir(dir) != QDir(runDir()) || !m_run)
                     openRun(dir);
                 if (startStep > 0)
@@ -227,6 +228,14 @@ void TrainingPage::connectWorker()
     });
     connect(m_worker, &TrainingWorker::validationDone, m_folderWatcher, &RunFolderWatcher::poke);
     connect(m_worker, &TrainingWorker::logMessage, m_folderWatcher, &RunFolderWatcher::poke);
+    // The other ranks' warnings and errors and the launcher's notes: train.log has rank 0's only.
+    connect(m_worker, &TrainingWorker::rankOutput, this, [this](int level, const QString& text) {
+        m_logPane->append(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")),
+                          level == 2   ? QStringLiteral("ERROR")
+                          : level == 1 ? QStringLiteral("WARNING")
+                                       : QStringLiteral("INFO"),
+                          text);
+    });
     connect(m_worker, &TrainingWorker::stateChanged, this, [this] {
         updateStateLabel();
         updateControls();
@@ -498,7 +507,8 @@ bool TrainingPage::isTraining() const
 
 bool TrainingPage::startTraining(const config::TrainConfig& config)
 {
-    if (!m_worker->start(config))
+    const dist::LaunchOptions launch = m_launchProvider ? m_launchProvider() : dist::LaunchOptions{};
+    if (!m_worker->start(config, launch))
         return false;
     m_closeWhenStopped = false;
     m_progressRow->setState(tr("Starting…"));
@@ -598,7 +608,21 @@ void TrainingPage::updateStateLabel()
                 ? tr("Paused: the checkpoint is saved when training continues (%1)").arg(key)
                 : tr("Paused (Continue with %1)").arg(key));
     else
-        m_progressRow->setState(device.isEmpty() ? tr("Starting…") : tr("Training on %1").arg(device));
+        m_progressRow->setState(device.isEmpty() ? tr("Starting…") : trainingText());
+}
+
+QString TrainingPage::trainingText() const
+{
+    const QString device = m_worker->device();
+    const int ranks = m_worker->worldSize();
+    if (ranks <= 1)
+        return tr("Training on %1").arg(device);
+    if (m_worker->processes() == ranks)
+        return tr("Training on %1, %2 ranks").arg(device).arg(ranks);
+    return tr("Training on %1, %2 ranks (%3 on this machine)")
+        .arg(device)
+        .arg(ranks)
+        .arg(m_worker->processes());
 }
 
 void TrainingPage::stop()

@@ -6,6 +6,7 @@
 // RunFolderWatcher, RunExport and TrainingWorker (the trainer and its state);
 // what is left here is opening runs and the close policy.
 #include "config/TrainConfig.h"
+#include "dist/RankLauncher.h"
 
 #include <QWidget>
 
@@ -42,6 +43,9 @@ public:
     /// nullopt and fills error when the config is not valid.
     using ConfigProvider = std::function<std::optional<config::TrainConfig>(QString* error)>;
     void setConfigProvider(ConfigProvider provider) { m_configProvider = std::move(provider); }
+    /// How Start and Resume launch (processes on this machine, machines); unset: one process.
+    using LaunchProvider = std::function<dist::LaunchOptions()>;
+    void setLaunchProvider(LaunchProvider provider) { m_launchProvider = std::move(provider); }
 
     /// Opens a run folder (live or finished) and follows it. Loading happens in
     /// the background; runLoaded() follows. False (and error) when dir is no run folder.
@@ -66,7 +70,7 @@ public:
     bool exportPdf(const QString& path);
     bool exportCsv(const QString& path, QString* error = nullptr);
 
-    /// Training in this process.
+    /// Training started here (in this process, or as ranks it launched).
     bool isTraining() const;
     bool startTraining(const config::TrainConfig& config);
     /// Starts training with the config provider's config (the Start action).
@@ -112,12 +116,15 @@ private:
     void chooseRun(bool overlay);
     void togglePause();
     void updateStateLabel();
+    /// "Training on cpu", "Training on cpu, 2 ranks", ...
+    QString trainingText() const;
     void stop();
 
     std::shared_ptr<RunData> m_run;
     std::shared_ptr<RunData> m_overlay;
     QString m_loadingDir;
     ConfigProvider m_configProvider;
+    LaunchProvider m_launchProvider;
 
     TrainingActions* m_actions = nullptr;
     TrainingCharts* m_charts = nullptr;

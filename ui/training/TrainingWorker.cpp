@@ -1,10 +1,13 @@
 #include "ui/training/TrainingWorker.h"
 
 #include "train/Trainer.h"
+#include "ui/training/RankProcesses.h"
 
 #include <QMetaObject>
 #include <QThread>
 
+#include <algorithm>
+#include <csignal>
 #include <exception>
 #include <mutex>
 
@@ -37,8 +40,10 @@ public:
         const QString dir = QString::fromStdString(info.runDir.string());
         const QString device = QString::fromStdString(info.device);
         const qint64 maxSteps = info.maxSteps, startStep = info.startStep;
-        post([dir, device, maxSteps, startStep](TrainingWorker& w) {
+        const int worldSize = int(info.worldSize);
+        post([dir, device, maxSteps, startStep, worldSize](TrainingWorker& w) {
             w.m_device = device;
+            w.m_worldSize = worldSize;
             w.m_runDir = dir;
             w.m_lastStep = StepReport{startStep, maxSteps, 0, 0, -1};
             Q_EMIT w.started(dir, maxSteps, startStep, device);
@@ -89,17 +94,20 @@ TrainingWorker::TrainingWorker(QObject* parent) : QObject(parent)
 
 TrainingWorker::~TrainingWorker()
 {
-    if (!m_thread)
-        return;
     // Owners are being destroyed around us (the page's members may already be gone):
     // stop quietly, no state signal to half-destroyed receivers.
     blockSignals(true);
+    // The ranks get SIGTERM: they finish the step, save and end (RankProcesses waits for them).
+    delete m_ranks;
+    m_ranks = nullptr;
+    if (!m_thread)
+        return;
     requestStop();
     m_thread->wait();
     delete m_thread;
 }
 
-bool TrainingWorker::start(const clipwb::config::TrainConfig& config)
+bool TrainingWorker::start(const clipwb::config::TrainConfig& config, const dist::LaunchOptions& launch)
 {
     if (m_running)
         return false;
@@ -107,6 +115,10 @@ bool TrainingWorker::start(const clipwb::config::TrainConfig& config)
     m_paused = m_stopping = m_savePending = false;
     m_device.clear();
     m_lastStep = StepReport{};
+    m_processes = std::max(1, launch.nprocPerNode);
+    m_worldSize = m_processes * std::max(1, launch.nnodes);
+    if (m_worldSize > 1)
+        return startProcesses(config, launch);
     m_shared = std::make_shared<Shared>();
     const std::shared_ptr<Shared> shared = m_shared;
     m_thread = QThread::create([this, shared, config] {
@@ -152,6 +164,44 @@ bool TrainingWorker::start(const clipwb::config::TrainConfig& config)
     return true;
 }
 
+bool TrainingWorker::startProcesses(const clipwb::config::TrainConfig& config,
+                                    const dist::LaunchOptions& launch)
+{
+    m_processObserver = std::make_unique<Observer>(this);
+    m_ranks = new RankProcesses(*m_processObserver, this);
+    connect(m_ranks, &RankProcesses::textLine, this, &TrainingWorker::rankOutput);
+    connect(m_ranks, &RankProcesses::ended, this, &TrainingWorker::processesEnded);
+    // Controls asked for while the ranks loaded their models; their signal handlers are in place now.
+    connect(this, &TrainingWorker::started, m_ranks, [this] {
+        if (m_ranks && m_paused && !m_stopping)
+            m_ranks->sendSignal(SIGUSR2);
+    });
+    QString error;
+    if (!m_ranks->start(config, launch, &error)) {
+        // Reported like a trainer that failed at once, after start() returned.
+        QMetaObject::invokeMethod(
+            this, [this, error] { processesEnded(-1, error); }, Qt::QueuedConnection);
+    }
+    return true;
+}
+
+void TrainingWorker::processesEnded(int exitCode, const QString& failure)
+{
+    if (!m_running || !m_ranks)
+        return;
+    const bool stopped = m_processObserver->m_stopped;
+    const bool reportedEnd = m_ranks->reportedEnd();
+    m_ranks->deleteLater();
+    m_ranks = nullptr;
+    m_running = m_paused = m_stopping = m_savePending = false;
+    if (exitCode == 0 && reportedEnd) {
+        Q_EMIT finished(stopped);
+        return;
+    }
+    Q_EMIT failed(failure.isEmpty() ? tr("The ranks ended without finishing (exit code %1).").arg(exitCode)
+                                    : failure);
+}
+
 void TrainingWorker::endRun()
 {
     if (m_thread) {
@@ -165,6 +215,17 @@ void TrainingWorker::endRun()
 
 void TrainingWorker::requestStop()
 {
+    if (m_running && m_ranks) {
+        if (m_stopping)
+            return;
+        m_stopping = true;
+        m_paused = false;
+        // Started: every rank finishes the step, rank 0 saves. Before that nothing is
+        // trained yet and the ranks simply end.
+        m_ranks->sendSignal(m_ranks->hasStarted() ? SIGINT : SIGTERM);
+        Q_EMIT stateChanged();
+        return;
+    }
     if (!m_running || !m_shared)
         return;
     m_stopping = true;
@@ -181,6 +242,13 @@ void TrainingWorker::pause()
     if (!m_running || m_stopping || m_paused)
         return;
     m_paused = true;
+    if (m_ranks) {
+        // SIGUSR2 toggles; rank 0 holds every rank at the next step boundary.
+        if (m_ranks->hasStarted())
+            m_ranks->sendSignal(SIGUSR2);
+        Q_EMIT stateChanged();
+        return;
+    }
     {
         std::lock_guard<std::mutex> lock(m_shared->mutex);
         m_shared->pause = true;
@@ -195,6 +263,12 @@ void TrainingWorker::resume()
     if (!m_running || !m_paused)
         return;
     m_paused = false;
+    if (m_ranks) {
+        if (m_ranks->hasStarted())
+            m_ranks->sendSignal(SIGUSR2);
+        Q_EMIT stateChanged();
+        return;
+    }
     {
         std::lock_guard<std::mutex> lock(m_shared->mutex);
         m_shared->pause = false;
@@ -208,6 +282,14 @@ void TrainingWorker::requestSave()
 {
     if (!m_running || m_stopping)
         return;
+    if (m_ranks) {
+        if (!m_ranks->hasStarted())
+            return; // nothing trained yet: nothing to save
+        m_ranks->sendSignal(SIGUSR1);
+        m_savePending = m_paused;
+        Q_EMIT stateChanged();
+        return;
+    }
     std::lock_guard<std::mutex> lock(m_shared->mutex);
     if (!m_shared->trainer)
         return; // nothing trained yet: nothing to save
