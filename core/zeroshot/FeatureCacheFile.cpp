@@ -4,6 +4,7 @@
 #include "common/Error.h"
 #include "common/Sha256.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -101,6 +102,42 @@ void writeFeatureCache(const fs::path& path, const std::string& key, const Cache
     fs::create_directories(path.parent_path(), error);
     CLIPWB_CHECK(!error, "cannot create ", path.parent_path().string(), ": ", error.message());
     writeFileAtomic(path, bytes);
+    pruneFeatureCache(path.parent_path(), path);
+}
+
+void pruneFeatureCache(const fs::path& folder, const fs::path& keep, std::size_t maxFiles,
+                       std::uintmax_t maxBytes)
+{
+    struct Entry {
+        fs::path path;
+        fs::file_time_type time;
+        std::uintmax_t size;
+    };
+    std::vector<Entry> entries;
+    std::error_code error;
+    for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+        std::error_code fileError;
+        if (it->path().extension() != ".features" || !it->is_regular_file(fileError))
+            continue;
+        const auto time = it->last_write_time(fileError);
+        const auto size = it->file_size(fileError);
+        if (!fileError)
+            entries.push_back({it->path(), time, size});
+    }
+    // newest first; the file just written counts first whatever its time says
+    std::sort(entries.begin(), entries.end(), [&keep](const Entry& a, const Entry& b) {
+        if ((a.path == keep) != (b.path == keep))
+            return a.path == keep;
+        return a.time > b.time;
+    });
+    std::size_t files = 0;
+    std::uintmax_t bytes = 0;
+    for (const Entry& entry : entries) {
+        ++files;
+        bytes += entry.size;
+        if (entry.path != keep && (files > maxFiles || bytes > maxBytes))
+            fs::remove(entry.path, error);
+    }
 }
 
 std::string imageListIdentity(const std::vector<fs::path>& images)

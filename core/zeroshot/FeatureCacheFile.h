@@ -33,9 +33,16 @@ std::filesystem::path featureCachePath(const std::filesystem::path& folder, cons
 std::optional<CachedFeatures> readFeatureCache(const std::filesystem::path& path, const std::string& key,
                                                std::int64_t rows);
 
-/// Writes the features atomically (the folder is made); throws clipwb::Error naming path.
+/// Writes the features atomically (the folder is made), then prunes the folder to the default
+/// limits (keeping this file); throws clipwb::Error naming path.
 void writeFeatureCache(const std::filesystem::path& path, const std::string& key,
                        const CachedFeatures& features);
+
+/// The cache does not grow without end: the newest feature files of folder are kept while there
+/// are at most maxFiles of them and they hold at most maxBytes together; older ones are removed
+/// (keep always stays). Files not ending in .features are never touched. Errors are ignored.
+void pruneFeatureCache(const std::filesystem::path& folder, const std::filesystem::path& keep,
+                       std::size_t maxFiles = 64, std::uintmax_t maxBytes = std::uintmax_t(4) << 30);
 
 /// What image features of a folder depend on besides the model: each image's path, size and
 /// modification time, in dataset order.

@@ -84,6 +84,33 @@ private Q_SLOTS:
         }
     }
 
+    void cacheIsPrunedOldestFirst()
+    {
+        const fs::path folder = dir() / "prune";
+        fs::create_directories(folder);
+        CachedFeatures features;
+        features.rows = 10;
+        features.dim = 10;
+        features.values.assign(100, 0.1f);
+        std::vector<fs::path> files;
+        for (int i = 0; i < 5; ++i) {
+            files.push_back(featureCachePath(folder, "ckpt", "key " + std::to_string(i)));
+            writeFeatureCache(files.back(), "key " + std::to_string(i), features); // prunes to the defaults
+            fs::last_write_time(files.back(), fs::file_time_type::clock::now() - std::chrono::hours(10 - i));
+        }
+        writeBytes(folder / "notes.txt", "not ours");
+        QCOMPARE(std::distance(fs::directory_iterator(folder), fs::directory_iterator()), 6L);
+        // at most 3 files: the two oldest go
+        pruneFeatureCache(folder, files[4], 3);
+        QVERIFY(!fs::exists(files[0]) && !fs::exists(files[1]));
+        QVERIFY(fs::exists(files[2]) && fs::exists(files[3]) && fs::exists(files[4]));
+        // a byte limit below one file: only the file to keep stays, even when it is not the newest
+        pruneFeatureCache(folder, files[2], 64, 100);
+        QVERIFY(fs::exists(files[2]) && !fs::exists(files[3]) && !fs::exists(files[4]));
+        QVERIFY(fs::exists(folder / "notes.txt"));
+        pruneFeatureCache(dir() / "no such folder", {}); // nothing to do, no error
+    }
+
     void secondSessionEncodesNothing()
     {
         const fs::path checkpoint = dir() / "model.pt";
