@@ -12,6 +12,7 @@
 #include "ui/models/DownloadedModelsButton.h"
 #include "ui/models/ModelManagerDialog.h"
 #include "ui/models/ModelPathBox.h"
+#include "ui/retrieval/RetrievalCompareView.h"
 #include "ui/retrieval/RetrievalPage.h"
 #include "ui/zeroshot/ZeroShotPage.h"
 #include "ui/zeroshot/ZeroShotResultView.h"
@@ -411,6 +412,11 @@ private Q_SLOTS:
         retrieval.setModels(QStringLiteral("ViT-B-16"), QStringLiteral("RoBERTa-wwm-ext-base-chinese"));
         QVERIFY(retrievalModels->choose(QStringLiteral("Tiny")));
         QCOMPARE(retrieval.checkpoint(), tiny);
+        // ... and either side of the A/B comparison (the pretrained baseline by name)
+        auto* compareA = retrieval.findChild<ui::DownloadedModelsButton*>(QStringLiteral("compareModelsA"));
+        QVERIFY(compareA);
+        QVERIFY(compareA->choose(QStringLiteral("Tiny")));
+        QCOMPARE(retrieval.compareView()->checkpoint(ui::RetrievalCompareView::A), tiny);
         const auto combos = retrieval.findChildren<QComboBox*>();
         QVERIFY(std::any_of(combos.begin(), combos.end(),
                             [](QComboBox* box) { return box->currentText() == QLatin1String("Tiny-ViT"); }));

@@ -5,6 +5,7 @@
 #include "eval/RetrievalSession.h"
 #include "ui/common/BackgroundJob.h"
 #include "ui/common/MessageLabel.h"
+#include "ui/models/DownloadedModelsButton.h"
 #include "ui/retrieval/RetrievalQuery.h"
 
 #include <QFileDialog>
@@ -115,6 +116,12 @@ RetrievalCompareView::RetrievalCompareView(QWidget* parent) : QWidget(parent)
         setup->addWidget(new QLabel(labels[side]), side, 0);
         setup->addWidget(m_checkpointEdits[side], side, 1);
         setup->addWidget(browse, side, 2);
+        // the usual baseline: the pretrained model the fine-tune started from, by name
+        auto* downloaded = new DownloadedModelsButton;
+        downloaded->setObjectName(side == A ? QStringLiteral("compareModelsA") : QStringLiteral("compareModelsB"));
+        setup->addWidget(downloaded, side, 3);
+        connect(downloaded, &DownloadedModelsButton::chosen, this,
+                [this, side](const QString& path) { setCheckpoint(Side(side), path); });
         connect(browse, &QPushButton::clicked, this, [this, side] {
             const QString file = QFileDialog::getOpenFileName(this, tr("Open checkpoint"),
                                                               m_checkpointEdits[side]->text(),
