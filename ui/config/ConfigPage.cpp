@@ -305,8 +305,9 @@ void ConfigPage::startFromPretrained(const QString& key, const QString& visionMo
         current.reset_optimizer = true;
     }
     setConfig(current);
-    Q_EMIT statusMessage(resume ? tr("Fine-tuning from the pretrained %1 + %2: data offset and optimizer reset.")
-                                      .arg(visionModel, textModel)
+    Q_EMIT statusMessage(resume
+                             ? tr("Fine-tuning from the pretrained %1 + %2: data offset and optimizer reset.")
+                                   .arg(visionModel, textModel)
                          : key == QLatin1String("clip_weight_path")
                              ? tr("The vision tower starts from the pretrained %1.").arg(visionModel)
                              : tr("The text tower starts from the pretrained %1.").arg(textModel));

@@ -118,7 +118,8 @@ RetrievalCompareView::RetrievalCompareView(QWidget* parent) : QWidget(parent)
         setup->addWidget(browse, side, 2);
         // the usual baseline: the pretrained model the fine-tune started from, by name
         auto* downloaded = new DownloadedModelsButton;
-        downloaded->setObjectName(side == A ? QStringLiteral("compareModelsA") : QStringLiteral("compareModelsB"));
+        downloaded->setObjectName(side == A ? QStringLiteral("compareModelsA")
+                                            : QStringLiteral("compareModelsB"));
         setup->addWidget(downloaded, side, 3);
         connect(downloaded, &DownloadedModelsButton::chosen, this,
                 [this, side](const QString& path) { setCheckpoint(Side(side), path); });
