@@ -19,7 +19,7 @@ namespace {
 int waitFor(const std::atomic<bool>& release, const clipwb::ProgressCallback& progress, int value)
 {
     for (int i = 0; !release; ++i) {
-        clipwb::reportProgress(progress, {0.5, "waiting", i, 0});
+        clipwb::reportProgress(progress, {0.5, "waiting", i, 0, {}});
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     return value;
@@ -126,9 +126,9 @@ private Q_SLOTS:
         bool done = false;
         job.run(
             [](const clipwb::ProgressCallback& progress) {
-                clipwb::reportProgress(progress, {0.25, "first", 1, 4});
+                clipwb::reportProgress(progress, {0.25, "first", 1, 4, {}});
                 std::this_thread::sleep_for(std::chrono::milliseconds(80));
-                clipwb::reportProgress(progress, {1.0, "first", 4, 4});
+                clipwb::reportProgress(progress, {1.0, "first", 4, 4, {}});
             },
             [&] { done = true; });
         QTRY_VERIFY(done);

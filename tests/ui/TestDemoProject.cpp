@@ -30,16 +30,24 @@ private:
     QTemporaryDir m_settingsDir;
 
     /// Writes the reference LMDB splits as the demo's lmdb/{train,valid}, from a worker thread.
+    static clipwb::Progress stage(double fraction, const char* name)
+    {
+        clipwb::Progress report;
+        report.fraction = fraction;
+        report.stage = name;
+        return report;
+    }
+
     static void copyReferenceSplits(const QString& folder, const clipwb::ProgressCallback& progress,
                                     std::atomic<bool>& offGuiThread)
     {
         offGuiThread = QThread::currentThread() != qApp->thread();
-        progress({0.5, "copying"});
+        progress(stage(0.5, "copying"));
         fs::create_directories(fs::path(folder.toStdString()) / "lmdb");
         for (const char* split : {"train", "valid"})
             fs::copy(fs::path(CLIPWB_TEST_FIXTURES) / "lmdb/lmdb" / split,
                      fs::path(folder.toStdString()) / "lmdb" / split, fs::copy_options::recursive);
-        progress({1.0, "done"});
+        progress(stage(1.0, "done"));
     }
 
 private Q_SLOTS:
