@@ -64,6 +64,16 @@ void ProgressBar::finish(const std::string& status)
     m_finished = true;
 }
 
+void ProgressBar::stopHere(const std::string& status)
+{
+    if (m_finished)
+        return;
+    if (!status.empty())
+        m_status = status;
+    draw(true);
+    m_finished = true;
+}
+
 void ProgressBar::draw(bool final)
 {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();

@@ -19,6 +19,9 @@ public:
     void update(std::int64_t done, const std::string& status = {});
     /// Draws the final state and ends the line.
     void finish(const std::string& status = {});
+    /// Draws where the job stopped (stopped on request, or failed) and ends the line: the
+    /// bar stays at that position instead of showing the job complete.
+    void stopHere(const std::string& status = {});
 
 private:
     void draw(bool final);

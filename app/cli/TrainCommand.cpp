@@ -3,49 +3,24 @@
 #include "TrainConsole.h"
 
 #include "common/Error.h"
+#include "common/SignalDispatcher.h"
 #include "config/TrainConfig.h"
 #include "dist/DistEnv.h"
 #include "dist/RankLauncher.h"
 #include "train/Trainer.h"
 #include "train/TrainerEventStream.h"
 
-#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unistd.h>
 
 namespace clipwb::cli {
 namespace {
-
-std::atomic<train::Trainer*> g_interruptTarget{nullptr};
-
-extern "C" void onInterrupt(int)
-{
-    // First Ctrl-C: finish the step and save epoch_latest.pt; a second one kills.
-    if (train::Trainer* trainer = g_interruptTarget.exchange(nullptr)) {
-        trainer->requestStop();
-        std::signal(SIGINT, SIG_DFL);
-        std::signal(SIGTERM, SIG_DFL);
-    }
-}
-
-std::atomic<train::Trainer*> g_controlTarget{nullptr};
-
-extern "C" void onControlSignal(int sig)
-{
-    // SIGUSR1: save now; SIGUSR2: pause / continue (the launcher passes both on to its ranks,
-    // the GUI sends them to a run it started). Atomics only.
-    if (train::Trainer* trainer = g_controlTarget.load()) {
-        if (sig == SIGUSR1)
-            trainer->requestSave();
-        else
-            trainer->togglePauseFromSignal();
-    }
-}
 
 std::string fixed(double v, int digits)
 {
@@ -91,8 +66,12 @@ public:
     }
     void onFinished(bool stopped) override
     {
-        if (m_bar)
-            m_bar->finish();
+        if (m_bar) {
+            if (stopped)
+                m_bar->stopHere();
+            else
+                m_bar->finish();
+        }
         m_bar.reset();
         printLine(stopped
                       ? "stopped; continue with the same command (epoch_latest.pt: " + m_lastCheckpoint + ")"
@@ -101,7 +80,7 @@ public:
     void onFailed(const std::string&) override
     {
         if (m_bar)
-            m_bar->finish();
+            m_bar->stopHere();
         m_bar.reset();
     }
 
@@ -139,25 +118,46 @@ void trainWithConsole(const config::TrainConfig& config, const train::DataParall
     if (console)
         reporter = events && std::string(events) == "1" ? static_cast<train::TrainerObserver*>(&eventWriter)
                                                         : &observer;
+    // Before the trainer starts any thread: the signals reach it only through the dispatcher's
+    // own thread (see common/SignalDispatcher.h for why never as handlers).
+    // Once training has ended, a late "save now" or "pause" means nothing (and their default
+    // action would kill a finished run): the dispatcher restores these on the way out.
+    std::signal(SIGUSR1, SIG_IGN);
+    std::signal(SIGUSR2, SIG_IGN);
+    std::mutex targetMutex;
+    train::Trainer* target = nullptr;
+    int interrupts = 0;
+    SignalDispatcher signals({SIGINT, SIGTERM, SIGUSR1, SIGUSR2}, [&](int sig) {
+        std::lock_guard<std::mutex> lock(targetMutex);
+        if (sig == SIGUSR1 || sig == SIGUSR2) {
+            // Save now; pause / continue (the launcher passes both on to its ranks, the GUI
+            // sends them to a run it started).
+            if (target && sig == SIGUSR1)
+                target->requestSave();
+            else if (target)
+                target->togglePauseFromSignal();
+            return;
+        }
+        // First Ctrl-C or SIGTERM: finish the step and save epoch_latest.pt; a second one kills.
+        if (!target || ++interrupts > 1)
+            SignalDispatcher::dieBy(sig);
+        target->requestStop();
+    });
     train::Trainer trainer(config, reporter);
     trainer.setDataParallel(parallel);
-    g_interruptTarget = &trainer;
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
-    g_controlTarget = &trainer;
-    std::signal(SIGUSR1, onControlSignal);
-    std::signal(SIGUSR2, onControlSignal);
-    struct Restore {
-        ~Restore()
+    {
+        std::lock_guard<std::mutex> lock(targetMutex);
+        target = &trainer;
+    }
+    struct Forget {
+        std::mutex& mutex;
+        train::Trainer*& target;
+        ~Forget()
         {
-            g_interruptTarget = nullptr;
-            std::signal(SIGINT, SIG_DFL);
-            std::signal(SIGTERM, SIG_DFL);
-            g_controlTarget = nullptr;
-            std::signal(SIGUSR1, SIG_DFL);
-            std::signal(SIGUSR2, SIG_DFL);
+            std::lock_guard<std::mutex> lock(mutex);
+            target = nullptr;
         }
-    } restore;
+    } forget{targetMutex, target};
     trainer.run();
 }
 

@@ -25,6 +25,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -304,6 +305,51 @@ private Q_SLOTS:
                                 QString::fromStdString((run / "checkpoints" / "epoch_latest.pt").string())),
             qPrintable(failed.err));
         QVERIFY(!fs::exists(run / "checkpoints" / ("epoch_1_" + std::to_string(badStep) + ".pt")));
+    }
+
+    void signalsSaveNowAndStopASingleProcessRun()
+    {
+        // SIGUSR1 saves now and SIGINT stops after the step, as the GUI and a terminal send them;
+        // they reach the trainer through its signal thread (common/SignalDispatcher), never as a
+        // handler on the thread inside oneDNN's products.
+        const fs::path logs = fs::path(m_dir.path().toStdString()) / "signals";
+        const fs::path checkpoints = logs / "fp32_bs8" / "checkpoints";
+        QProcess process;
+        process.start(QStringLiteral(CLIPWB_BIN_DIR "/clipwb-cli"),
+                      trainArgs(m_config, logs) + QStringList{QStringLiteral("--max-steps"), QStringLiteral("5000"),
+                                                              QStringLiteral("--save-step-frequency"),
+                                                              QStringLiteral("100000")});
+        QVERIFY(process.waitForStarted());
+        const auto waitFor = [&](const std::function<bool()>& done) {
+            for (int i = 0; i < 6000 && process.state() == QProcess::Running && !done(); ++i)
+                QTest::qWait(20);
+            return done();
+        };
+        const fs::path metrics = logs / "fp32_bs8" / "metrics.jsonl";
+        QVERIFY2(waitFor([&] { return fs::exists(metrics) && readRecords(metrics, "train").size() >= 3; }),
+                 qPrintable(process.readAllStandardError()));
+        QCOMPARE(::kill(static_cast<pid_t>(process.processId()), SIGUSR1), 0);
+        const auto savedNow = [&] {
+            std::error_code ec;
+            for (const auto& entry : fs::directory_iterator(checkpoints, ec)) {
+                const std::string name = entry.path().filename().string();
+                if (name.rfind("epoch_1_", 0) == 0 && name.size() > 3 && name.substr(name.size() - 3) == ".pt")
+                    return true;
+            }
+            return false;
+        };
+        QVERIFY2(waitFor(savedNow), qPrintable(process.readAllStandardError()));
+        QCOMPARE(::kill(static_cast<pid_t>(process.processId()), SIGINT), 0);
+        QVERIFY(process.waitForFinished(120000));
+        const QString err = QString::fromUtf8(process.readAllStandardError());
+        QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(process.exitCode() == 0, qPrintable(err));
+        QVERIFY2(err.contains(QStringLiteral("stopped; continue with the same command")), qPrintable(err));
+        // The bar stays where the run stopped.
+        QVERIFY2(!err.contains(QStringLiteral("5000/5000")), qPrintable(err));
+        const auto latest = clipwb::train::readTrainCheckpoint(checkpoints / "epoch_latest.pt");
+        QVERIFY(latest.step.value_or(0) >= 3 && latest.step.value_or(5000) < 5000);
+        QVERIFY(latest.exact.has_value());
     }
 
     void killDuringCheckpointSavesAlwaysLeavesALoadableCheckpoint()

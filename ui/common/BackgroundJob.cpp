@@ -1,5 +1,7 @@
 #include "ui/common/BackgroundJob.h"
 
+#include "common/SignalDispatcher.h"
+
 #include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QMetaObject>
@@ -78,7 +80,12 @@ void BackgroundJob::finish(const QPointer<BackgroundJob>& self, const std::share
 
 void BackgroundJob::startInPool(std::function<void()> task)
 {
-    QThreadPool::globalInstance()->start(std::move(task));
+    QThreadPool::globalInstance()->start([task = std::move(task)] {
+        // Jobs run model code (oneDNN's sgemm), which a signal handler must never interrupt;
+        // the GUI thread takes the process's signals instead.
+        SignalDispatcher::shieldThisThread();
+        task();
+    });
 }
 
 } // namespace clipwb::ui

@@ -1,5 +1,6 @@
 #include "ui/config/MemoryEstimateView.h"
 
+#include "common/SignalDispatcher.h"
 #include "model/MemoryEstimate.h"
 #include "train/MemoryCheck.h"
 
@@ -92,6 +93,7 @@ void MemoryEstimateView::findLargestBatch()
     const config::TrainConfig config = m_config;
     // Off the GUI thread: each attempt builds a batch and runs a full step on the GPU.
     m_future = QtConcurrent::run([this, config] {
+        SignalDispatcher::shieldThisThread(); // runs training steps (see BackgroundJob::startInPool)
         try {
             const train::BatchSearch search =
                 train::findLargestBatchOnDevice(config, [this](const train::BatchAttempt& a) {

@@ -1,5 +1,6 @@
 #include "ui/training/TrainingWorker.h"
 
+#include "common/SignalDispatcher.h"
 #include "train/Trainer.h"
 #include "ui/training/RankProcesses.h"
 
@@ -122,6 +123,9 @@ bool TrainingWorker::start(const clipwb::config::TrainConfig& config, const dist
     m_shared = std::make_shared<Shared>();
     const std::shared_ptr<Shared> shared = m_shared;
     m_thread = QThread::create([this, shared, config] {
+        // No signal handler may interrupt the training thread's products (oneDNN's sgemm);
+        // the GUI thread takes the process's signals.
+        SignalDispatcher::shieldThisThread();
         Observer observer(this);
         try {
             train::Trainer trainer(config, &observer);
