@@ -138,8 +138,10 @@ void trainWithConsole(const config::TrainConfig& config, const train::DataParall
                 target->togglePauseFromSignal();
             return;
         }
-        // First Ctrl-C or SIGTERM: finish the step and save epoch_latest.pt; a second one kills.
-        if (!target || ++interrupts > 1)
+        // First Ctrl-C or SIGTERM: finish the step and save epoch_latest.pt; a second one kills,
+        // and so does the first while the run is still setting up (loading, the rendezvous:
+        // torchrun's SIGTERM when another rank failed), when there is nothing to save.
+        if (!target || !target->isTraining() || ++interrupts > 1)
             SignalDispatcher::dieBy(sig);
         target->requestStop();
     });

@@ -12,6 +12,7 @@
 #include "train/TrainStep.h"
 #include "train/Validator.h"
 
+#include <atomic>
 #include <utility>
 
 namespace clipwb::train {
@@ -21,6 +22,7 @@ namespace clipwb::train {
 struct Trainer::Impl {
     TrainSession session;
     RunControl control;
+    std::atomic<bool> training{false};
     CheckpointKeeper keeper{session};
     TrainStep stepper{session, keeper};
     Validator validator{session};
@@ -196,6 +198,11 @@ struct Trainer::Impl {
             s.events.observer()->onStarted(info);
 
         bool stopped = false;
+        training = true;
+        struct NotTraining {
+            std::atomic<bool>& flag;
+            ~NotTraining() { flag = false; }
+        } notTraining{training};
         for (int64_t epoch = s.start.epoch; epoch < s.maxEpochs && !stopped; ++epoch) {
             s.events.log(LogLevel::Info, "Start epoch " + std::to_string(epoch + 1));
             const int64_t skip = epoch == s.start.epoch ? s.start.batch : 0;
@@ -258,6 +265,11 @@ ValidationMetrics Trainer::evaluateOnly()
     RunSetup(s).prepare(false);
     CLIPWB_CHECK(s.validLoader, "val_data: validation needs a validation split");
     return m_impl->validator.evaluate(s.start.epoch, s.steps);
+}
+
+bool Trainer::isTraining() const
+{
+    return m_impl->training.load();
 }
 
 void Trainer::requestStop()

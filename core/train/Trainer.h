@@ -54,6 +54,10 @@ public:
     void requestSave();
     /// Async-signal-safe: pause, or continue when paused (SIGUSR2 of clipwb-cli train).
     void togglePauseFromSignal();
+    /// Whether run() is in its step loop (set up, not finished). A stop asked before then
+    /// waits for the setup (loading, the ranks' rendezvous) to end; clipwb-cli ends the
+    /// process at once instead, since there is nothing to save yet.
+    bool isTraining() const;
 
     /// The run folder this config trains into.
     std::filesystem::path runDir() const;

@@ -24,7 +24,11 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <unistd.h>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -106,6 +110,19 @@ std::pair<Outcome, Outcome> runTwoRanks(const QStringList& args0, const QStringL
     Outcome o0 = finish(*r0, timeoutMs);
     Outcome o1 = finish(*r1, 60000);
     return {o0, o1};
+}
+
+/// Whether something accepts TCP connections on 127.0.0.1:port (rank 0's store).
+bool listening(int port)
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return ok;
 }
 
 /// The children of a process (the launcher's ranks), from /proc.
@@ -357,6 +374,29 @@ private Q_SLOTS:
                      qPrintable(o->stderrText));
         }
         QVERIFY(!fs::exists(run("e") / "metrics.jsonl"));
+    }
+
+    void aStopDuringTheRendezvousEndsTheRankAtOnce()
+    {
+        // torchrun sends SIGTERM to the other ranks when one fails; a rank still waiting for
+        // the others has nothing to save and ends at once (before, it waited out the timeout).
+        const int port = clipwb::dist::freePort();
+        auto alone = startRank(
+            0, 2, port, trainArgs(m_config, m_root / "t", {QStringLiteral("--rdzv-timeout"), QStringLiteral("120")}));
+        QVERIFY(alone->waitForStarted());
+        QElapsedTimer waited;
+        waited.start();
+        while (!listening(port) && waited.elapsed() < 60000 && alone->state() == QProcess::Running)
+            QTest::qWait(50);
+        QVERIFY2(listening(port), qPrintable(alone->readAllStandardError()));
+        QTest::qWait(300);
+        QElapsedTimer stopping;
+        stopping.start();
+        ::kill(static_cast<pid_t>(alone->processId()), SIGTERM);
+        QVERIFY(alone->waitForFinished(20000));
+        qInfo("ended %lld ms after SIGTERM", stopping.elapsed());
+        QCOMPARE(alone->exitStatus(), QProcess::CrashExit); // by the signal, as its default action
+        QVERIFY(stopping.elapsed() < 15000);
     }
 
     void rendezvousWithoutTheOtherRankTimesOut()
