@@ -3,6 +3,8 @@
 #include "config/TrainConfig.h"
 #include "ui/checkpoints/CheckpointRecallEvaluator.h"
 #include "ui/checkpoints/CheckpointsPage.h"
+#include "ui/common/CoreMessages.h"
+#include "ui/common/Translations.h"
 #include "ui/config/ConfigPage.h"
 #include "ui/dataset/DatasetPage.h"
 #include "ui/models/ModelManagerDialog.h"
@@ -13,6 +15,7 @@
 #include "ui/zeroshot/ZeroShotPage.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
@@ -21,6 +24,7 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QProcess>
 #include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
@@ -61,21 +65,23 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     int index = 0;
     for (const auto& entry : pages) {
         auto* item = new QListWidgetItem(style()->standardIcon(entry.icon), entry.title);
-        item->setToolTip(tr("%1 (%2)").arg(entry.title, QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + index++))
-                                                            .toString(QKeySequence::NativeText)));
+        item->setToolTip(tr("%1 (%2)").arg(
+            entry.title,
+            QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + index++)).toString(QKeySequence::NativeText)));
         m_navigation->addItem(item);
         m_pages->addWidget(entry.page);
     }
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
     // Opening a run shows the dashboard; closing during training waits for the saved stop.
-    connect(m_trainingPage->openRunAction(), &QAction::triggered, this, [this] { showPage(QStringLiteral("training")); });
+    connect(m_trainingPage->openRunAction(), &QAction::triggered, this,
+            [this] { showPage(QStringLiteral("training")); });
     connect(m_trainingPage, &TrainingPage::readyToClose, this, &QWidget::close);
     // Start trains what the configuration page shows.
     m_trainingPage->setConfigProvider([this](QString* error) -> std::optional<config::TrainConfig> {
         if (!m_configPage->isValid()) {
             QStringList problems;
             for (const auto& issue : m_configPage->issues())
-                problems << QString::fromStdString(issue.text());
+                problems << CoreMessages::translateIssue(issue);
             *error = problems.join(QLatin1Char('\n'));
             return std::nullopt;
         }
@@ -121,7 +127,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     // The window title names the config file and marks unsaved changes with '*'.
     const auto updateTitle = [this] {
         const QString file = m_configPage->filePath();
-        setWindowTitle(tr("%1[*] — clipwb").arg(file.isEmpty() ? tr("untitled") : QFileInfo(file).fileName()));
+        setWindowTitle(
+            tr("%1[*] — clipwb").arg(file.isEmpty() ? tr("untitled") : QFileInfo(file).fileName()));
         setWindowModified(m_configPage->isModified());
     };
     connect(m_configPage, &ConfigPage::modifiedChanged, this, updateTitle);
@@ -169,7 +176,8 @@ void MainWindow::offerLatestCheckpoint()
     const QDir checkpoints(QDir(runDir).filePath(QStringLiteral("checkpoints")));
     QString latest = checkpoints.filePath(QStringLiteral("epoch_latest.pt"));
     if (!QFileInfo::exists(latest)) {
-        const QFileInfoList files = checkpoints.entryInfoList({QStringLiteral("*.pt")}, QDir::Files, QDir::Time);
+        const QFileInfoList files =
+            checkpoints.entryInfoList({QStringLiteral("*.pt")}, QDir::Files, QDir::Time);
         latest = files.isEmpty() ? QString() : files.first().absoluteFilePath();
     }
     if (latest.isEmpty() || latest == current)
@@ -245,8 +253,8 @@ void MainWindow::resumeTraining(const QString& checkpoint, const QString& runCon
 
 QStringList MainWindow::pageNames()
 {
-    return {QStringLiteral("configuration"), QStringLiteral("dataset"), QStringLiteral("training"),
-            QStringLiteral("checkpoints"), QStringLiteral("retrieval"), QStringLiteral("zeroshot")};
+    return {QStringLiteral("configuration"), QStringLiteral("dataset"),   QStringLiteral("training"),
+            QStringLiteral("checkpoints"),   QStringLiteral("retrieval"), QStringLiteral("zeroshot")};
 }
 
 bool MainWindow::showPage(const QString& name)
@@ -283,20 +291,22 @@ void MainWindow::createMenus()
 
     // The menu bar makes the training shortcuts work on every page.
     QMenu* training = menuBar()->addMenu(tr("&Training"));
-    for (QAction* action : {m_trainingPage->startAction(), m_trainingPage->pauseAction(),
-                            m_trainingPage->stopAction(), m_trainingPage->saveNowAction(),
-                            m_trainingPage->resumeAction()})
+    for (QAction* action :
+         {m_trainingPage->startAction(), m_trainingPage->pauseAction(), m_trainingPage->stopAction(),
+          m_trainingPage->saveNowAction(), m_trainingPage->resumeAction()})
         training->addAction(action);
     training->setToolTipsVisible(true);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    const QStringList titles = {tr("Configuration"), tr("Dataset"), tr("Training"), tr("Checkpoints"),
-                                tr("Retrieval"), tr("Zero-shot")};
+    const QStringList titles = {tr("Configuration"), tr("Dataset"),   tr("Training"),
+                                tr("Checkpoints"),   tr("Retrieval"), tr("Zero-shot")};
     for (int i = 0; i < titles.size(); ++i) {
         QAction* action = view->addAction(titles[i], this, [this, i] { m_navigation->setCurrentRow(i); });
         action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
         action->setObjectName(QStringLiteral("showPage%1").arg(i + 1));
     }
+    view->addSeparator();
+    view->addMenu(createLanguageMenu());
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About clipwb"), this, [this] {
@@ -323,6 +333,51 @@ void MainWindow::showModelManager()
     dialog->show();
     dialog->raise();
     dialog->activateWindow();
+}
+
+QMenu* MainWindow::createLanguageMenu()
+{
+    // Switching restarts the window: every widget builds its texts once, and
+    // translating them in place would touch every page for a rare action.
+    auto* menu = new QMenu(tr("&Language"), this);
+    menu->setObjectName(QStringLiteral("languageMenu"));
+    auto* group = new QActionGroup(menu);
+    const QString saved = Translations::savedLanguage();
+    QStringList codes = {QString()};
+    codes += Translations::languages();
+    for (const QString& code : codes) {
+        QAction* action =
+            menu->addAction(code.isEmpty() ? tr("System language") : Translations::nativeName(code));
+        action->setObjectName(QStringLiteral("language_") +
+                              (code.isEmpty() ? QStringLiteral("system") : code));
+        action->setCheckable(true);
+        action->setChecked(code == saved);
+        group->addAction(action);
+        connect(action, &QAction::triggered, this, [this, code] {
+            Translations::saveLanguage(code);
+            if (Translations::resolve() == Translations::current())
+                return;
+            QMessageBox box(QMessageBox::Question, tr("Language"),
+                            tr("The language changes when clipwb starts again."), QMessageBox::NoButton,
+                            this);
+            QPushButton* restart = box.addButton(tr("Restart now"), QMessageBox::AcceptRole);
+            box.addButton(tr("Later"), QMessageBox::RejectRole);
+            box.exec();
+            if (box.clickedButton() != restart || !close())
+                return;
+            // The same arguments, less a --lang that would override the new choice.
+            QStringList arguments;
+            const QStringList given = QCoreApplication::arguments().mid(1);
+            for (int i = 0; i < given.size(); ++i) {
+                if (given[i] == QLatin1String("--lang"))
+                    ++i;
+                else if (!given[i].startsWith(QLatin1String("--lang=")))
+                    arguments << given[i];
+            }
+            QProcess::startDetached(QCoreApplication::applicationFilePath(), arguments);
+        });
+    }
+    return menu;
 }
 
 void MainWindow::restoreLayout()

@@ -5,6 +5,7 @@
 #include <QMainWindow>
 
 class QListWidget;
+class QMenu;
 class QStackedWidget;
 
 namespace clipwb::ui {
@@ -66,6 +67,7 @@ private:
     void createMenus();
     /// Puts the dashboard run's latest checkpoint on the Retrieval page unless the user chose one.
     void offerLatestCheckpoint();
+    QMenu* createLanguageMenu();
     /// Asks about unsaved configuration changes: false cancels the close.
     bool confirmConfigClose();
     void restoreLayout();

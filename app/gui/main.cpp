@@ -3,6 +3,7 @@
 #include "ui/DemoProject.h"
 #include "ui/MainWindow.h"
 #include "ui/ScreenshotScript.h"
+#include "ui/common/Translations.h"
 #include "ui/models/ModelManagerDialog.h"
 #include "ui/zeroshot/ZeroShotPage.h"
 
@@ -86,6 +87,12 @@ struct Options {
                              QCoreApplication::translate(
                                  "main", "Take the --screenshot MS milliseconds after the window is ready."),
                              QStringLiteral("MS")};
+    QCommandLineOption language{
+        QStringLiteral("lang"),
+        QCoreApplication::translate("main",
+                                    "Interface language: en or zh_CN (default: the saved choice, else "
+                                    "the system locale)."),
+        QStringLiteral("LANG")};
 
     void addTo(QCommandLineParser& parser) const
     {
@@ -94,8 +101,8 @@ struct Options {
         parser.addHelpOption();
         parser.addVersionOption();
         for (const QCommandLineOption* option :
-             {&demo, &run, &checkpoint, &compare, &zeroshot, &templates, &zeroshotTab, &models, &page, &dataset,
-              &screenshot, &size, &start, &delay})
+             {&demo, &run, &checkpoint, &compare, &zeroshot, &templates, &zeroshotTab, &models, &page,
+              &dataset, &screenshot, &size, &start, &delay, &language})
             parser.addOption(*option);
     }
 };
@@ -111,6 +118,21 @@ void setApplicationNames()
     for (int size : {16, 32, 48, 64, 128, 256})
         icon.addFile(QStringLiteral(":/clipwb/icons/clipwb-%1.png").arg(size), QSize(size, size));
     QApplication::setWindowIcon(icon);
+}
+
+/// The language first, so that the --help text is translated too: --lang is read here
+/// because QCommandLineParser prints --help itself while it parses.
+void installLanguage(int argc, char** argv)
+{
+    QString requested;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--lang") == 0 && i + 1 < argc)
+            requested = QString::fromLocal8Bit(argv[i + 1]);
+        else if (std::strncmp(argv[i], "--lang=", 7) == 0)
+            requested = QString::fromLocal8Bit(argv[i] + 7);
+    }
+    if (!clipwb::ui::Translations::install(clipwb::ui::Translations::resolve(requested)))
+        std::fprintf(stderr, "clipwb: the Chinese translation cannot be loaded; showing English\n");
 }
 
 /// --help and --version need no display: answered before the GUI (and its platform plugin) starts.
@@ -130,6 +152,7 @@ int main(int argc, char** argv)
     if (asksForHelpOrVersion(argc, argv)) {
         QCoreApplication core(argc, argv);
         setApplicationNames();
+        installLanguage(argc, argv);
         QCommandLineParser parser;
         Options().addTo(parser);
         parser.process(core); // prints and exits
@@ -137,6 +160,7 @@ int main(int argc, char** argv)
     }
     QApplication app(argc, argv);
     setApplicationNames();
+    installLanguage(argc, argv);
     const Options options;
     QCommandLineParser parser;
     options.addTo(parser);
@@ -188,7 +212,8 @@ int main(int argc, char** argv)
             const QStringList tabs = {QStringLiteral("accuracy"), QStringLiteral("confusion"),
                                       QStringLiteral("misclassified")};
             if (screenshot)
-                screenshot->takeAfterZeroShot(page, std::max(0, int(tabs.indexOf(parser.value(options.zeroshotTab)))));
+                screenshot->takeAfterZeroShot(
+                    page, std::max(0, int(tabs.indexOf(parser.value(options.zeroshotTab)))));
             QTimer::singleShot(0, page, &clipwb::ui::ZeroShotPage::run);
         } else if (screenshot) {
             screenshot->takeWhenSettled();

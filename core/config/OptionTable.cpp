@@ -1,5 +1,7 @@
 #include "config/OptionTable.h"
 
+#include "common/TranslateNoop.h"
+
 #include <algorithm>
 #include <cctype>
 #include <limits>
@@ -22,131 +24,207 @@ OptionSpec spec(std::string key, std::string group, OptionType type, bool nullab
 std::vector<OptionSpec> makeSpecs()
 {
     using T = TrainConfig;
-    const std::string data = "Data", model = "Model", optimisation = "Optimisation",
-                      evaluation = "Evaluation and saving", resume = "Resume", distillation = "Distillation",
-                      distributed = "Distributed", run = "Run";
+    const std::string data = CLIPWB_TR_NOOP("clipwb::config", "Data"),
+                      model = CLIPWB_TR_NOOP("clipwb::config", "Model"),
+                      optimisation = CLIPWB_TR_NOOP("clipwb::config", "Optimisation"),
+                      evaluation = CLIPWB_TR_NOOP("clipwb::config", "Evaluation and saving"),
+                      resume = CLIPWB_TR_NOOP("clipwb::config", "Resume"),
+                      distillation = CLIPWB_TR_NOOP("clipwb::config", "Distillation"),
+                      distributed = CLIPWB_TR_NOOP("clipwb::config", "Distributed"),
+                      run = CLIPWB_TR_NOOP("clipwb::config", "Run");
     return {
         // Data
         spec("train_data", data, OptionType::FolderPath, false, &T::train_data,
-             "The LMDB folder of the training split (it holds imgs/ and pairs/, as build-lmdb writes them)."),
+             CLIPWB_TR_NOOP("clipwb::config", "The LMDB folder of the training split (it holds imgs/ and "
+                                              "pairs/, as build-lmdb writes them).")),
         spec("val_data", data, OptionType::FolderPath, true, &T::val_data,
-             "The LMDB folder of the validation split. Unset disables validation."),
+             CLIPWB_TR_NOOP("clipwb::config",
+                            "The LMDB folder of the validation split. Unset disables validation.")),
         spec("num_workers", data, OptionType::Int, false, &T::num_workers,
-             "Threads decoding and augmenting training images.", 0, 256),
+             CLIPWB_TR_NOOP("clipwb::config", "Threads decoding and augmenting training images."), 0, 256),
         spec("valid_num_workers", data, OptionType::Int, false, &T::valid_num_workers,
-             "Threads decoding validation images.", 0, 256),
-        spec("use_augment", data, OptionType::Bool, false, &T::use_augment,
-             "Augment training images (RandomResizedCrop 0.9-1.0 and AutoAugment), as upstream "
-             "--use-augment."),
+             CLIPWB_TR_NOOP("clipwb::config", "Threads decoding validation images."), 0, 256),
+        spec(
+            "use_augment", data, OptionType::Bool, false, &T::use_augment,
+            CLIPWB_TR_NOOP("clipwb::config",
+                           "Augment training images (RandomResizedCrop 0.9-1.0 and AutoAugment), as upstream "
+                           "--use-augment.")),
         spec("context_length", data, OptionType::Int, false, &T::context_length,
-             "Maximum text length in tokens, [CLS] and [SEP] included. Longer texts are cut.", 3, 512),
+             CLIPWB_TR_NOOP("clipwb::config",
+                            "Maximum text length in tokens, [CLS] and [SEP] included. Longer texts are cut."),
+             3, 512),
         // Model
         spec("vision_model", model, OptionType::ModelName, false, &T::vision_model,
-             "The vision backbone: a shipped config name (ViT-B-16, ...) or the path of a JSON config."),
+             CLIPWB_TR_NOOP(
+                 "clipwb::config",
+                 "The vision backbone: a shipped config name (ViT-B-16, ...) or the path of a JSON config.")),
         spec("text_model", model, OptionType::ModelName, false, &T::text_model,
-             "The text backbone: a shipped config name (RoBERTa-wwm-ext-base-chinese, ...) or the path of a "
-             "JSON config."),
+             CLIPWB_TR_NOOP("clipwb::config", "The text backbone: a shipped config name "
+                                              "(RoBERTa-wwm-ext-base-chinese, ...) or the path of a "
+                                              "JSON config.")),
         spec("use_flash_attention", model, OptionType::Bool, false, &T::use_flash_attention,
-             "Use fused (flash) attention kernels where the device supports them: faster, less memory."),
-        spec("grad_checkpointing", model, OptionType::Bool, false, &T::grad_checkpointing,
-             "Recompute activations in the backward pass instead of storing them: much less memory, about "
-             "30% slower."),
+             CLIPWB_TR_NOOP(
+                 "clipwb::config",
+                 "Use fused (flash) attention kernels where the device supports them: faster, less memory.")),
+        spec(
+            "grad_checkpointing", model, OptionType::Bool, false, &T::grad_checkpointing,
+            CLIPWB_TR_NOOP(
+                "clipwb::config",
+                "Recompute activations in the backward pass instead of storing them: much less memory, about "
+                "30% slower.")),
         spec("mask_ratio", model, OptionType::Double, false, &T::mask_ratio,
-             "Fraction of image patches randomly dropped during training (FLIP-style speed-up). 0 keeps all.",
+             CLIPWB_TR_NOOP("clipwb::config", "Fraction of image patches randomly dropped during training "
+                                              "(FLIP-style speed-up). 0 keeps all."),
              0, 1),
-        spec("freeze_vision", model, OptionType::Bool, false, &T::freeze_vision,
-             "Do not train the vision tower (only the text tower and the logit scale learn)."),
+        spec(
+            "freeze_vision", model, OptionType::Bool, false, &T::freeze_vision,
+            CLIPWB_TR_NOOP("clipwb::config",
+                           "Do not train the vision tower (only the text tower and the logit scale learn).")),
         spec("clip_weight_path", model, OptionType::Path, true, &T::clip_weight_path,
-             "OpenAI CLIP weights to initialise the vision tower from. Unset: random or from --resume."),
+             CLIPWB_TR_NOOP(
+                 "clipwb::config",
+                 "OpenAI CLIP weights to initialise the vision tower from. Unset: random or from --resume.")),
         spec("bert_weight_path", model, OptionType::Path, true, &T::bert_weight_path,
-             "BERT/RoBERTa weights to initialise the text tower from. Unset: random or from --resume."),
+             CLIPWB_TR_NOOP(
+                 "clipwb::config",
+                 "BERT/RoBERTa weights to initialise the text tower from. Unset: random or from --resume.")),
         // Optimisation
         spec("batch_size", optimisation, OptionType::Int, false, &T::batch_size,
-             "Training batch size (per device). In-batch negatives: larger batches give a harder task.", 1,
-             1 << 20),
+             CLIPWB_TR_NOOP(
+                 "clipwb::config",
+                 "Training batch size (per device). In-batch negatives: larger batches give a harder task."),
+             1, 1 << 20),
         spec("valid_batch_size", optimisation, OptionType::Int, false, &T::valid_batch_size,
-             "Validation batch size (per device).", 1, 1 << 20),
+             CLIPWB_TR_NOOP("clipwb::config", "Validation batch size (per device)."), 1, 1 << 20),
         spec("lr", optimisation, OptionType::Double, true, &T::lr,
-             "Peak learning rate after warm-up. Unset: upstream's default for the vision model (5e-4 for "
-             "ViT-B, 4e-4 for ViT-L).",
+             CLIPWB_TR_NOOP(
+                 "clipwb::config",
+                 "Peak learning rate after warm-up. Unset: upstream's default for the vision model (5e-4 for "
+                 "ViT-B, 4e-4 for ViT-L)."),
              0, kNoLimit),
         spec("wd", optimisation, OptionType::Double, false, &T::wd,
-             "AdamW weight decay (not applied to norms, biases and the logit scale).", 0, kNoLimit),
+             CLIPWB_TR_NOOP("clipwb::config",
+                            "AdamW weight decay (not applied to norms, biases and the logit scale)."),
+             0, kNoLimit),
         spec("beta1", optimisation, OptionType::Double, true, &T::beta1,
-             "AdamW beta 1. Unset: upstream's default for the vision model (0.9).", 0, 1),
+             CLIPWB_TR_NOOP("clipwb::config",
+                            "AdamW beta 1. Unset: upstream's default for the vision model (0.9)."),
+             0, 1),
         spec("beta2", optimisation, OptionType::Double, true, &T::beta2,
-             "AdamW beta 2. Unset: upstream's default for the vision model (0.98 for ViT, 0.999 for RN50).",
+             CLIPWB_TR_NOOP("clipwb::config", "AdamW beta 2. Unset: upstream's default for the vision model "
+                                              "(0.98 for ViT, 0.999 for RN50)."),
              0, 1),
         spec("eps", optimisation, OptionType::Double, true, &T::eps,
-             "AdamW epsilon. Unset: upstream's default for the vision model (1e-6 for ViT, 1e-8 for RN50).",
+             CLIPWB_TR_NOOP("clipwb::config", "AdamW epsilon. Unset: upstream's default for the vision model "
+                                              "(1e-6 for ViT, 1e-8 for RN50)."),
              0, kNoLimit),
         spec("warmup", optimisation, OptionType::Int, false, &T::warmup,
-             "Steps of linear learning-rate warm-up before the cosine decay.", 0, 1e9),
+             CLIPWB_TR_NOOP("clipwb::config",
+                            "Steps of linear learning-rate warm-up before the cosine decay."),
+             0, 1e9),
         spec("max_steps", optimisation, OptionType::Int, true, &T::max_steps,
-             "Optimizer steps to train for. Has priority over max_epochs.", 1, 1e12),
+             CLIPWB_TR_NOOP("clipwb::config", "Optimizer steps to train for. Has priority over max_epochs."),
+             1, 1e12),
         spec("max_epochs", optimisation, OptionType::Int, true, &T::max_epochs,
-             "Full passes over the training data (used when max_steps is unset).", 1, 1e9),
+             CLIPWB_TR_NOOP("clipwb::config",
+                            "Full passes over the training data (used when max_steps is unset)."),
+             1, 1e9),
         spec("accum_freq", optimisation, OptionType::Int, false, &T::accum_freq,
-             "Batches whose features are accumulated per optimizer step (a larger effective batch for "
-             "the contrastive loss).",
+             CLIPWB_TR_NOOP(
+                 "clipwb::config",
+                 "Batches whose features are accumulated per optimizer step (a larger effective batch for "
+                 "the contrastive loss)."),
              1, 1024),
         spec("precision", optimisation, OptionType::Choice, false, &T::precision,
-             "Floating point precision: amp (mixed, CUDA), fp16 (CUDA), fp32, or bf16.", -kNoLimit, kNoLimit,
-             {"amp", "fp16", "fp32", "bf16"}),
+             CLIPWB_TR_NOOP("clipwb::config",
+                            "Floating point precision: amp (mixed, CUDA), fp16 (CUDA), fp32, or bf16."),
+             -kNoLimit, kNoLimit, {"amp", "fp16", "fp32", "bf16"}),
         spec("skip_scheduler", optimisation, OptionType::Bool, false, &T::skip_scheduler,
-             "Keep the learning rate constant instead of the warm-up + cosine schedule."),
+             CLIPWB_TR_NOOP("clipwb::config",
+                            "Keep the learning rate constant instead of the warm-up + cosine schedule.")),
         // Evaluation and saving
         spec("valid_step_interval", evaluation, OptionType::Int, true, &T::valid_step_interval,
-             "Validate every N steps. Unset: no validation between steps.", 1, 1e12),
+             CLIPWB_TR_NOOP("clipwb::config", "Validate every N steps. Unset: no validation between steps."),
+             1, 1e12),
         spec("valid_epoch_interval", evaluation, OptionType::Int, true, &T::valid_epoch_interval,
-             "Validate every N epochs. Unset: no validation at epoch ends.", 1, 1e9),
+             CLIPWB_TR_NOOP("clipwb::config", "Validate every N epochs. Unset: no validation at epoch ends."),
+             1, 1e9),
         spec("save_step_frequency", evaluation, OptionType::Int, false, &T::save_step_frequency,
-             "Save a checkpoint every N steps (epoch_E_S.pt). 0 or less disables.", -1, 1e12),
+             CLIPWB_TR_NOOP("clipwb::config",
+                            "Save a checkpoint every N steps (epoch_E_S.pt). 0 or less disables."),
+             -1, 1e12),
         spec("save_epoch_frequency", evaluation, OptionType::Int, false, &T::save_epoch_frequency,
-             "Save a checkpoint every N epochs (epochE.pt). 0 or less disables; epoch_latest.pt is "
-             "always written.",
+             CLIPWB_TR_NOOP(
+                 "clipwb::config",
+                 "Save a checkpoint every N epochs (epochE.pt). 0 or less disables; epoch_latest.pt is "
+                 "always written."),
              -1, 1e9),
         spec("log_interval", evaluation, OptionType::Int, false, &T::log_interval,
-             "Write a line to the log every N steps.", 1, 1e9),
+             CLIPWB_TR_NOOP("clipwb::config", "Write a line to the log every N steps."), 1, 1e9),
         spec("report_training_batch_acc", evaluation, OptionType::Bool, false, &T::report_training_batch_acc,
-             "Compute the in-batch image-to-text and text-to-image accuracy of each training batch."),
+             CLIPWB_TR_NOOP(
+                 "clipwb::config",
+                 "Compute the in-batch image-to-text and text-to-image accuracy of each training batch.")),
         // Resume
         spec("resume", resume, OptionType::Path, true, &T::resume,
-             "Checkpoint to start from (a pretrained Chinese-CLIP .pt or one of your runs). Unset: continue "
-             "from {logs}/{name}/checkpoints/epoch_latest.pt when it exists."),
+             CLIPWB_TR_NOOP("clipwb::config",
+                            "Checkpoint to start from (a pretrained Chinese-CLIP .pt or one of your runs). "
+                            "Unset: continue "
+                            "from {logs}/{name}/checkpoints/epoch_latest.pt when it exists.")),
         spec("reset_optimizer", resume, OptionType::Bool, false, &T::reset_optimizer,
-             "Do not restore the optimizer state from the resumed checkpoint (fine-tuning a pretrained "
-             "model)."),
+             CLIPWB_TR_NOOP(
+                 "clipwb::config",
+                 "Do not restore the optimizer state from the resumed checkpoint (fine-tuning a pretrained "
+                 "model).")),
         spec("reset_data_offset", resume, OptionType::Bool, false, &T::reset_data_offset,
-             "Start from the first batch of epoch 0 instead of where the resumed checkpoint stopped."),
+             CLIPWB_TR_NOOP(
+                 "clipwb::config",
+                 "Start from the first batch of epoch 0 instead of where the resumed checkpoint stopped.")),
         // Distillation
         spec("distillation", distillation, OptionType::Bool, false, &T::distillation,
-             "Distil from a teacher model (upstream's flag is spelled --distllation)."),
+             CLIPWB_TR_NOOP("clipwb::config",
+                            "Distil from a teacher model (upstream's flag is spelled --distllation).")),
         spec("teacher_model_name", distillation, OptionType::Path, true, &T::teacher_model_name,
-             "The teacher: a CLIP checkpoint (.pt) that clipwb loads; its vision and text models come from "
-             "{checkpoint}.json or from the config.json of the run folder it belongs to. Upstream's "
-             "ModelScope teacher names cannot be downloaded here: convert the teacher to a checkpoint first."),
+             CLIPWB_TR_NOOP(
+                 "clipwb::config",
+                 "The teacher: a CLIP checkpoint (.pt) that clipwb loads; its vision and text models come "
+                 "from "
+                 "{checkpoint}.json or from the config.json of the run folder it belongs to. Upstream's "
+                 "ModelScope teacher names cannot be downloaded here: convert the teacher to a checkpoint "
+                 "first.")),
         spec("kd_loss_weight", distillation, OptionType::Double, false, &T::kd_loss_weight,
-             "Weight of the distillation loss.", 0, kNoLimit),
+             CLIPWB_TR_NOOP("clipwb::config", "Weight of the distillation loss."), 0, kNoLimit),
         // Distributed
         spec("skip_aggregate", distributed, OptionType::Bool, false, &T::skip_aggregate,
-             "Do not gather features across devices before the loss (each device uses its own negatives)."),
+             CLIPWB_TR_NOOP("clipwb::config", "Do not gather features across devices before the loss (each "
+                                              "device uses its own negatives).")),
         spec("gather_with_grad", distributed, OptionType::Bool, false, &T::gather_with_grad,
-             "Let gradients flow through the gathered features of other devices."),
+             CLIPWB_TR_NOOP("clipwb::config",
+                            "Let gradients flow through the gathered features of other devices.")),
         spec("use_bn_sync", distributed, OptionType::Bool, false, &T::use_bn_sync,
-             "Synchronise batch-norm statistics across devices (ResNet backbones)."),
+             CLIPWB_TR_NOOP("clipwb::config",
+                            "Synchronise batch-norm statistics across devices (ResNet backbones).")),
         // Run
         spec("seed", run, OptionType::Int, false, &T::seed,
-             "Random seed: data order (seed + epoch), augmentation and initialisation.", 0, 4294967295.0),
+             CLIPWB_TR_NOOP("clipwb::config",
+                            "Random seed: data order (seed + epoch), augmentation and initialisation."),
+             0, 4294967295.0),
         spec("logs", run, OptionType::FolderPath, false, &T::logs,
-             "Folder holding the run folders ({logs}/{name}). The seed notebook calls it logsfan."),
-        spec("name", run, OptionType::String, false, &T::name,
-             "Name of the run: its folder under logs, with config.json, metrics.jsonl and checkpoints/."),
+             CLIPWB_TR_NOOP(
+                 "clipwb::config",
+                 "Folder holding the run folders ({logs}/{name}). The seed notebook calls it logsfan.")),
+        spec(
+            "name", run, OptionType::String, false, &T::name,
+            CLIPWB_TR_NOOP(
+                "clipwb::config",
+                "Name of the run: its folder under logs, with config.json, metrics.jsonl and checkpoints/.")),
         spec("device", run, OptionType::String, false, &T::device,
-             "Where to train: auto (CUDA when available), cpu, cuda or cuda:N."),
+             CLIPWB_TR_NOOP("clipwb::config",
+                            "Where to train: auto (CUDA when available), cpu, cuda or cuda:N.")),
         spec("keep_last_n", run, OptionType::Int, true, &T::keep_last_n,
-             "Keep only the newest N step and epoch checkpoints (epoch_latest.pt always stays). Unset keeps "
-             "all.",
+             CLIPWB_TR_NOOP("clipwb::config", "Keep only the newest N step and epoch checkpoints "
+                                              "(epoch_latest.pt always stays). Unset keeps "
+                                              "all."),
              1, 1e6),
     };
 }

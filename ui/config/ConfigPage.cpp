@@ -4,6 +4,7 @@
 #include "model/CudaDevices.h"
 #include "models/ModelCatalog.h"
 #include "models/ModelStore.h"
+#include "ui/common/CoreMessages.h"
 #include "ui/config/LaunchOptionsView.h"
 #include "ui/config/MemoryEstimateView.h"
 #include "ui/config/OptionEditor.h"
@@ -98,11 +99,13 @@ ConfigPage::ConfigPage(QWidget* parent) : QWidget(parent)
             saveAs(path.endsWith(QLatin1String(".json")) ? path : path + QStringLiteral(".json"));
     });
     m_recentMenu = new RecentFilesMenu(tr("Open &recent"), this);
-    connect(m_recentMenu, &RecentFilesMenu::fileChosen, this, [this](const QString& file) { loadFile(file); });
+    connect(m_recentMenu, &RecentFilesMenu::fileChosen, this,
+            [this](const QString& file) { loadFile(file); });
     m_presetMenu = new QMenu(tr("&Presets"), this);
     for (const std::string& name : config::presetNames()) {
         QAction* action = m_presetMenu->addAction(qs(name));
-        action->setToolTip(qs(config::presetDescription(name)));
+        action->setToolTip(
+            QCoreApplication::translate("clipwb::config", config::presetDescription(name).c_str()));
         action->setStatusTip(action->toolTip());
         connect(action, &QAction::triggered, this, [this, name] { choosePreset(qs(name)); });
     }
@@ -181,7 +184,7 @@ void ConfigPage::buildForm()
     const QStringList rightGroups = {QStringLiteral("Optimisation"), QStringLiteral("Evaluation and saving"),
                                      QStringLiteral("Distillation"), QStringLiteral("Distributed")};
     for (const std::string& group : config::groups()) {
-        auto* box = new QGroupBox(QCoreApplication::translate("ConfigPage", group.c_str()));
+        auto* box = new QGroupBox(QCoreApplication::translate("clipwb::config", group.c_str()));
         box->setObjectName(QStringLiteral("group_") + qs(group));
         auto* grid = new QGridLayout(box);
         grid->setColumnStretch(1, 1);
@@ -326,7 +329,7 @@ void ConfigPage::revalidate()
     m_issues = config::validate(current);
     QHash<QString, QStringList> byKey;
     for (const config::ConfigIssue& issue : m_issues)
-        byKey[qs(issue.key)] << qs(issue.message);
+        byKey[qs(issue.key)] << CoreMessages::translate(issue.message);
     for (OptionEditor* editor : std::as_const(m_fields))
         editor->setErrors(byKey.value(qs(editor->info().key)));
     updateSummary();
@@ -416,13 +419,14 @@ bool ConfigPage::loadFile(const QString& path)
     const bool unreadable = !result.ok() && result.issues.front().key.empty();
     if (unreadable) {
         // The message names the file (once) and, for bad JSON, the line and column.
-        m_banner->setText(tr("Cannot open the configuration: %1").arg(qs(result.issues.front().message)));
+        m_banner->setText(tr("Cannot open the configuration: %1")
+                              .arg(CoreMessages::translate(result.issues.front().message)));
         m_banner->show();
         return false;
     }
     QStringList problems;
     for (const config::ConfigIssue& issue : result.issues)
-        problems << qs(issue.text()).toHtmlEscaped();
+        problems << CoreMessages::translateIssue(issue).toHtmlEscaped();
     if (problems.isEmpty()) {
         m_banner->clear();
         m_banner->hide();
@@ -498,12 +502,14 @@ void ConfigPage::applyPreset(const QString& name, const QString& baseDirectory)
             // an unreadable model manifest: the preset keeps DATAPATH's path (and says it is missing)
         }
     }
-    m_banner->setText(
-        tr("Preset <b>%1</b>: %2")
-            .arg(name.toHtmlEscaped(), qs(config::presetDescription(name.toStdString())).toHtmlEscaped()) +
-        (pretrained.isEmpty()
-             ? QString()
-             : tr(" It starts from the downloaded %1 model.").arg(pretrained.toHtmlEscaped())));
+    m_banner->setText(tr("Preset <b>%1</b>: %2")
+                          .arg(name.toHtmlEscaped(),
+                               QCoreApplication::translate(
+                                   "clipwb::config", config::presetDescription(name.toStdString()).c_str())
+                                   .toHtmlEscaped()) +
+                      (pretrained.isEmpty()
+                           ? QString()
+                           : tr(" It starts from the downloaded %1 model.").arg(pretrained.toHtmlEscaped())));
     m_banner->show();
     setFilePath(QString());
     m_hasSaved = false;
