@@ -82,6 +82,9 @@ QT_QPA_PLATFORM=offscreen PATH="$root/usr/bin:$PATH" timeout 120 \
   "$program" $args --screenshot "$work/shot.png" || fail "$exec_line --screenshot failed"
 [ "$(head -c 8 "$work/shot.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] || fail "no PNG screenshot"
 echo "installed clipwb (Exec=$exec_line) drew a $(du -k "$work/shot.png" | cut -f1) KiB screenshot"
+# The Chinese translation travels inside the program: its --help in Chinese, chosen by the locale.
+help_zh=$(QT_QPA_PLATFORM=offscreen LANG=zh_CN.UTF-8 LC_ALL=zh_CN.UTF-8 "$root/usr/bin/clipwb" --help 2>&1 || true)
+grep -q "微调工作台" <<<"$help_zh" || fail "the installed clipwb --help is not in Chinese under LANG=zh_CN.UTF-8: $help_zh"
 if [ -n "${CLIPWB_DEB_SCREENSHOT:-}" ]; then cp "$work/shot.png" "$CLIPWB_DEB_SCREENSHOT"; fi
 
 # ---- apt resolves every dependency (as root, e.g. in CI) ----
