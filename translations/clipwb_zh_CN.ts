@@ -83,7 +83,7 @@
         <translation>已有一个评估正在运行。</translation>
     </message>
     <message>
-        <source>Cannot read %1: the run's config names the models and the validation split.</source>
+        <source>Cannot read %1: the run&apos;s config names the models and the validation split.</source>
         <translation>无法读取 %1：需要运行的配置来确定模型与验证集。</translation>
     </message>
     <message>
@@ -126,7 +126,7 @@
         <translation>Ctrl+B</translation>
     </message>
     <message>
-        <source>Open the selected checkpoint in the Retrieval browser (the run's validation split)</source>
+        <source>Open the selected checkpoint in the Retrieval browser (the run&apos;s validation split)</source>
         <translation>在检索浏览器中打开所选检查点（使用该运行的验证集）</translation>
     </message>
     <message>
@@ -178,7 +178,7 @@
         <translation>Ctrl+Alt+R</translation>
     </message>
     <message>
-        <source>Retrieval recall of every checkpoint on the run's validation split, in the background (cached); the dashboard plots it against the step</source>
+        <source>Retrieval recall of every checkpoint on the run&apos;s validation split, in the background (cached); the dashboard plots it against the step</source>
         <translation>在后台计算每个检查点在该运行验证集上的检索召回率（有缓存）；训练面板按步数绘制曲线</translation>
     </message>
     <message>
@@ -222,7 +222,7 @@
         <translation>召回率 t2i · i2t（R@1/5/10，%）</translation>
     </message>
     <message>
-        <source>Resuming restores the model, the optimizer and the data position, with the run's own configuration; the Configuration page's resume field follows the choice.</source>
+        <source>Resuming restores the model, the optimizer and the data position, with the run&apos;s own configuration; the Configuration page&apos;s resume field follows the choice.</source>
         <translation>续训会恢复模型、优化器和数据位置，并使用该运行自己的配置；“配置”页的 resume 字段随之更新。</translation>
     </message>
     <message>
@@ -234,8 +234,10 @@
         <translation>正在评估检索召回率：第 %1 个，共 %2 个（%3）…</translation>
     </message>
     <message numerus="yes">
-        <source>Retrieval recall of %n checkpoint(s) on the validation split: see the Training page's Retrieval recall chart.</source>
-        <translation><numerusform>已算出 %n 个检查点在验证集上的检索召回率：见“训练”页的检索召回率图表。</numerusform></translation>
+        <source>Retrieval recall of %n checkpoint(s) on the validation split: see the Training page&apos;s Retrieval recall chart.</source>
+        <translation>
+            <numerusform>已算出 %n 个检查点在验证集上的检索召回率：见“训练”页的检索召回率图表。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Evaluation cancelled.</source>
@@ -251,7 +253,9 @@
     </message>
     <message numerus="yes">
         <source>%n checkpoint(s) in %1</source>
-        <translation><numerusform>%1 中有 %n 个检查点</numerusform></translation>
+        <translation>
+            <numerusform>%1 中有 %n 个检查点</numerusform>
+        </translation>
     </message>
     <message>
         <source>No validation at this step</source>
@@ -278,10 +282,6 @@
         <translation>请先在表格中选择一个检查点</translation>
     </message>
     <message>
-        <source>This build cannot convert checkpoints yet.</source>
-        <translation>此版本尚不能转换检查点。</translation>
-    </message>
-    <message>
         <source>No run open.</source>
         <translation>未打开运行。</translation>
     </message>
@@ -291,7 +291,9 @@
     </message>
     <message numerus="yes">
         <source>Evaluating retrieval recall of %n checkpoint(s)…</source>
-        <translation><numerusform>正在评估 %n 个检查点的检索召回率…</numerusform></translation>
+        <translation>
+            <numerusform>正在评估 %n 个检查点的检索召回率…</numerusform>
+        </translation>
     </message>
     <message>
         <source>Cannot delete %1: %2</source>
@@ -312,6 +314,10 @@
     <message>
         <source>Checkpoints (*.pt)</source>
         <translation>检查点 (*.pt)</translation>
+    </message>
+    <message>
+        <source>Slim export written: %1 (%2 MB, without the optimizer state).</source>
+        <translation>已导出精简检查点：%1（%2 MB，不含优化器状态）。</translation>
     </message>
 </context>
 <context>
@@ -509,7 +515,7 @@
         <translation>打开配置(&amp;O)…</translation>
     </message>
     <message>
-        <source>Load a training config (JSON with upstream's option names)</source>
+        <source>Load a training config (JSON with upstream&apos;s option names)</source>
         <translation>载入训练配置（使用原版参数名的 JSON）</translation>
     </message>
     <message>
@@ -537,8 +543,8 @@
         <translation>预设(&amp;P)</translation>
     </message>
     <message>
-        <source>&lt;h2 style='margin:0'&gt;Configuration&lt;/h2&gt;</source>
-        <translation>&lt;h2 style='margin:0'&gt;配置&lt;/h2&gt;</translation>
+        <source>&lt;h2 style=&apos;margin:0&apos;&gt;Configuration&lt;/h2&gt;</source>
+        <translation>&lt;h2 style=&apos;margin:0&apos;&gt;配置&lt;/h2&gt;</translation>
     </message>
     <message>
         <source>Open…</source>
@@ -567,38 +573,6 @@
     <message>
         <source>Copy the upstream-style arguments (--batch-size=48 ...) to the clipboard</source>
         <translation>将原版风格的命令行参数（--batch-size=48 ...）复制到剪贴板</translation>
-    </message>
-    <message>
-        <source>Unchecked: unset (null), as upstream's None</source>
-        <translation>不勾选：不设置（null），相当于原版的 None</translation>
-    </message>
-    <message>
-        <source>Choose a model config JSON file</source>
-        <translation>选择模型配置 JSON 文件</translation>
-    </message>
-    <message>
-        <source>Model config</source>
-        <translation>模型配置</translation>
-    </message>
-    <message>
-        <source>Model config (*.json)</source>
-        <translation>模型配置 (*.json)</translation>
-    </message>
-    <message>
-        <source>unset</source>
-        <translation>未设置</translation>
-    </message>
-    <message>
-        <source>Choose a folder</source>
-        <translation>选择文件夹</translation>
-    </message>
-    <message>
-        <source>Choose a file</source>
-        <translation>选择文件</translation>
-    </message>
-    <message>
-        <source>Checkpoints and weights (*.pt *.pth *.bin);;All files (*)</source>
-        <translation>检查点与权重 (*.pt *.pth *.bin);;所有文件 (*)</translation>
     </message>
     <message>
         <source>✔ Ready to train.</source>
@@ -633,10 +607,6 @@
         <translation>未命名</translation>
     </message>
     <message>
-        <source>Cannot open %1: %2</source>
-        <translation>无法打开 %1：%2</translation>
-    </message>
-    <message>
         <source>&lt;b&gt;%1&lt;/b&gt; has keys the form cannot show; they were ignored (saving drops them):&lt;br&gt;%2</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; 含有表单无法显示的键，已忽略（保存时将丢弃）：&lt;br&gt;%2</translation>
     </message>
@@ -649,7 +619,7 @@
         <translation>预设 &lt;b&gt;%1&lt;/b&gt;：%2</translation>
     </message>
     <message>
-        <source>Folder holding datasets/ and pretrained_weights/ (upstream's DATAPATH)</source>
+        <source>Folder holding datasets/ and pretrained_weights/ (upstream&apos;s DATAPATH)</source>
         <translation>包含 datasets/ 与 pretrained_weights/ 的文件夹（原版的 DATAPATH）</translation>
     </message>
     <message>
@@ -669,16 +639,28 @@
         <translation>训练配置 (*.json);;所有文件 (*)</translation>
     </message>
     <message>
-        <source>  (Command line copied.)</source>
-        <translation>  （命令行已复制。）</translation>
+        <source>precision %1 needs CUDA; %2 trains in fp32 on the CPU.</source>
+        <translation>精度 %1 需要 CUDA；%2在 CPU 上以 fp32 训练。</translation>
     </message>
     <message>
-        <source>(none)</source>
-        <translation>（无）</translation>
+        <source>device cpu</source>
+        <translation>选择设备 cpu 时</translation>
     </message>
     <message>
-        <source>Clear list</source>
-        <translation>清空列表</translation>
+        <source>this machine has no CUDA device, so it</source>
+        <translation>本机没有 CUDA 设备，因此</translation>
+    </message>
+    <message>
+        <source>✔ Ready to train. Note: %1</source>
+        <translation>✔ 可以开始训练。注意：%1</translation>
+    </message>
+    <message>
+        <source>Cannot open the configuration: %1</source>
+        <translation>无法打开配置：%1</translation>
+    </message>
+    <message>
+        <source>Command line copied.</source>
+        <translation>命令行已复制。</translation>
     </message>
 </context>
 <context>
@@ -688,7 +670,7 @@
         <translation>必填：内置模型配置名或 JSON 配置文件路径</translation>
     </message>
     <message>
-        <source>unknown model config '%1' (shipped %2 configs: %3; or give a JSON file path)</source>
+        <source>unknown model config &apos;%1&apos; (shipped %2 configs: %3; or give a JSON file path)</source>
         <translation>未知的模型配置“%1”（内置%2配置：%3；或给出 JSON 文件路径）</translation>
     </message>
     <message>
@@ -700,11 +682,11 @@
         <translation>无法读取模型配置 %1：%2</translation>
     </message>
     <message>
-        <source>'%1' is not a %2 model config (it is a %3 config)</source>
+        <source>&apos;%1&apos; is not a %2 model config (it is a %3 config)</source>
         <translation>“%1”不是%2模型配置（它是%3配置）</translation>
     </message>
     <message>
-        <source>'%1' is not a %2 model config</source>
+        <source>&apos;%1&apos; is not a %2 model config</source>
         <translation>“%1”不是%2模型配置</translation>
     </message>
     <message>
@@ -764,7 +746,7 @@
         <translation>%1 超过了文本模型 %3 的 %2 个位置</translation>
     </message>
     <message>
-        <source>unknown precision '%1' (amp, fp16, fp32 or bf16)</source>
+        <source>unknown precision &apos;%1&apos; (amp, fp16, fp32 or bf16)</source>
         <translation>未知精度“%1”（amp、fp16、fp32 或 bf16）</translation>
     </message>
     <message>
@@ -788,15 +770,15 @@
         <translation>不是文件夹：%1</translation>
     </message>
     <message>
-        <source>required: the run folder's name</source>
+        <source>required: the run folder&apos;s name</source>
         <translation>必填：运行文件夹的名称</translation>
     </message>
     <message>
-        <source>'%1' is not a folder name (no '/', '.' or '..')</source>
-        <translation>“%1”不是有效的文件夹名称（不能含 '/'，也不能是 '.' 或 '..'）</translation>
+        <source>&apos;%1&apos; is not a folder name (no &apos;/&apos;, &apos;.&apos; or &apos;..&apos;)</source>
+        <translation>“%1”不是有效的文件夹名称（不能含 &apos;/&apos;，也不能是 &apos;.&apos; 或 &apos;..&apos;）</translation>
     </message>
     <message>
-        <source>unknown device '%1' (auto, cpu, cuda or cuda:N)</source>
+        <source>unknown device &apos;%1&apos; (auto, cpu, cuda or cuda:N)</source>
         <translation>未知设备“%1”（auto、cpu、cuda 或 cuda:N）</translation>
     </message>
     <message>
@@ -836,7 +818,7 @@
         <translation>未知选项</translation>
     </message>
     <message>
-        <source>expected true or false, got '%1'</source>
+        <source>expected true or false, got &apos;%1&apos;</source>
         <translation>应为 true 或 false，实际为“%1”</translation>
     </message>
     <message>
@@ -844,7 +826,7 @@
         <translation>需要一个值</translation>
     </message>
     <message>
-        <source>expected %1, got '%2'</source>
+        <source>expected %1, got &apos;%2&apos;</source>
         <translation>应为%1，实际为“%2”</translation>
     </message>
     <message>
@@ -882,6 +864,94 @@
     <message>
         <source>pairs</source>
         <translation>图文对</translation>
+    </message>
+    <message>
+        <source>%1: the LMDB file %2 is damaged: %3 while %4; it is closed and not read again (rebuild the split with build-lmdb or restore a copy)</source>
+        <translation>%1：LMDB 文件 %2 已损坏：%3（%4时）；该文件已关闭，不再读取（请用 build-lmdb 重建该划分，或恢复备份）</translation>
+    </message>
+    <message>
+        <source>%1: the LMDB file %2 is damaged: %3; it is closed and not read again (rebuild the split with build-lmdb or restore a copy)</source>
+        <translation>%1：LMDB 文件 %2 已损坏：%3；该文件已关闭，不再读取（请用 build-lmdb 重建该划分，或恢复备份）</translation>
+    </message>
+    <message>
+        <source>%1: %2 is not an LMDB environment (no data.mdb)</source>
+        <translation>%1：%2 不是 LMDB 环境（没有 data.mdb）</translation>
+    </message>
+    <message>
+        <source>the file has only %1 bytes, too short to be an LMDB file</source>
+        <translation>文件只有 %1 字节，太短，不可能是 LMDB 文件</translation>
+    </message>
+    <message>
+        <source>the file is too short to hold an LMDB header</source>
+        <translation>文件太短，放不下 LMDB 文件头</translation>
+    </message>
+    <message>
+        <source>opening it</source>
+        <translation>打开文件</translation>
+    </message>
+    <message>
+        <source>counting the entries</source>
+        <translation>统计条目数</translation>
+    </message>
+    <message>
+        <source>reading %1</source>
+        <translation>读取 %1</translation>
+    </message>
+    <message>
+        <source>%1 imgs</source>
+        <translation>%1图片</translation>
+    </message>
+    <message>
+        <source>%1 pairs</source>
+        <translation>%1 图文对</translation>
+    </message>
+    <message>
+        <source>%1 pair index %2</source>
+        <translation>%1 图文对索引 %2</translation>
+    </message>
+    <message>
+        <source>imgs</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <source>model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>cache</source>
+        <translation>缓存</translation>
+    </message>
+    <message>
+        <source>records</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <source>search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>drawing %1 images</source>
+        <translation>绘制%1图片</translation>
+    </message>
+    <message>
+        <source>writing LMDB %1</source>
+        <translation>写入 LMDB：%1</translation>
+    </message>
+    <message>
+        <source>train</source>
+        <translation>训练集</translation>
+    </message>
+    <message>
+        <source>valid</source>
+        <translation>验证集</translation>
+    </message>
+    <message>
+        <source>test</source>
+        <translation>测试集</translation>
     </message>
 </context>
 <context>
@@ -927,16 +997,18 @@
         <translation>正在检查每个图文对和图片…</translation>
     </message>
     <message>
-        <source>&lt;span style='color:#b00020'&gt;The check failed: %1&lt;/span&gt;</source>
-        <translation>&lt;span style='color:#b00020'&gt;检查失败：%1&lt;/span&gt;</translation>
+        <source>&lt;span style=&apos;color:#b00020&apos;&gt;The check failed: %1&lt;/span&gt;</source>
+        <translation>&lt;span style=&apos;color:#b00020&apos;&gt;检查失败：%1&lt;/span&gt;</translation>
     </message>
     <message>
-        <source>&lt;span style='color:#1b7a2b'&gt;No problems found.&lt;/span&gt; %1</source>
-        <translation>&lt;span style='color:#1b7a2b'&gt;未发现问题。&lt;/span&gt; %1</translation>
+        <source>&lt;span style=&apos;color:#1b7a2b&apos;&gt;No problems found.&lt;/span&gt; %1</source>
+        <translation>&lt;span style=&apos;color:#1b7a2b&apos;&gt;未发现问题。&lt;/span&gt; %1</translation>
     </message>
     <message numerus="yes">
-        <source>&lt;span style='color:#b00020'&gt;%n problem(s) found.&lt;/span&gt; Double-click one to see the record. %1</source>
-        <translation><numerusform>&lt;span style='color:#b00020'&gt;发现 %n 个问题。&lt;/span&gt; 双击查看对应记录。%1</numerusform></translation>
+        <source>&lt;span style=&apos;color:#b00020&apos;&gt;%n problem(s) found.&lt;/span&gt; Double-click one to see the record. %1</source>
+        <translation>
+            <numerusform>&lt;span style=&apos;color:#b00020&apos;&gt;发现 %n 个问题。&lt;/span&gt; 双击查看对应记录。%1</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1046,12 +1118,14 @@
         <translation>正在搜索…</translation>
     </message>
     <message>
-        <source>&lt;span style='color:#b00020'&gt;%1&lt;/span&gt;</source>
-        <translation>&lt;span style='color:#b00020'&gt;%1&lt;/span&gt;</translation>
+        <source>&lt;span style=&apos;color:#b00020&apos;&gt;%1&lt;/span&gt;</source>
+        <translation>&lt;span style=&apos;color:#b00020&apos;&gt;%1&lt;/span&gt;</translation>
     </message>
     <message numerus="yes">
         <source>%n match(es)</source>
-        <translation><numerusform>%n 个匹配</numerusform></translation>
+        <translation>
+            <numerusform>%n 个匹配</numerusform>
+        </translation>
     </message>
     <message>
         <source>, %1 unreadable</source>
@@ -1323,6 +1397,41 @@
     </message>
 </context>
 <context>
+    <name>OptionEditor</name>
+    <message>
+        <source>Unchecked: unset (null), as upstream&apos;s None</source>
+        <translation>不勾选：不设置（null），相当于原版的 None</translation>
+    </message>
+    <message>
+        <source>Choose a model config JSON file</source>
+        <translation>选择模型配置 JSON 文件</translation>
+    </message>
+    <message>
+        <source>Model config</source>
+        <translation>模型配置</translation>
+    </message>
+    <message>
+        <source>Model config (*.json)</source>
+        <translation>模型配置 (*.json)</translation>
+    </message>
+    <message>
+        <source>unset</source>
+        <translation>未设置</translation>
+    </message>
+    <message>
+        <source>Choose a folder</source>
+        <translation>选择文件夹</translation>
+    </message>
+    <message>
+        <source>Choose a file</source>
+        <translation>选择文件</translation>
+    </message>
+    <message>
+        <source>Checkpoints and weights (*.pt *.pth *.bin);;All files (*)</source>
+        <translation>检查点与权重 (*.pt *.pth *.bin);;所有文件 (*)</translation>
+    </message>
+</context>
+<context>
     <name>PairDetailPane</name>
     <message>
         <source>Select a pair to see it in full.</source>
@@ -1369,8 +1478,8 @@
         <translation>&lt;b&gt;图文对 %1&lt;/b&gt;</translation>
     </message>
     <message>
-        <source>&lt;span style='color:#b00020'&gt;This record cannot be read: %1&lt;/span&gt;</source>
-        <translation>&lt;span style='color:#b00020'&gt;无法读取此记录：%1&lt;/span&gt;</translation>
+        <source>&lt;span style=&apos;color:#b00020&apos;&gt;This record cannot be read: %1&lt;/span&gt;</source>
+        <translation>&lt;span style=&apos;color:#b00020&apos;&gt;无法读取此记录：%1&lt;/span&gt;</translation>
     </message>
     <message>
         <source>broken record</source>
@@ -1393,8 +1502,8 @@
         <translation>无法显示图片</translation>
     </message>
     <message>
-        <source>&lt;span style='color:#b00020'&gt;%1&lt;/span&gt;</source>
-        <translation>&lt;span style='color:#b00020'&gt;%1&lt;/span&gt;</translation>
+        <source>&lt;span style=&apos;color:#b00020&apos;&gt;%1&lt;/span&gt;</source>
+        <translation>&lt;span style=&apos;color:#b00020&apos;&gt;%1&lt;/span&gt;</translation>
     </message>
     <message>
         <source>Indexing the split to find every text of this image…</source>
@@ -1402,7 +1511,9 @@
     </message>
     <message numerus="yes">
         <source>%n pair(s) share this image.</source>
-        <translation><numerusform>%n 个图文对共用此图片。</numerusform></translation>
+        <translation>
+            <numerusform>%n 个图文对共用此图片。</numerusform>
+        </translation>
     </message>
     <message>
         <source>#%1 · text %2 · %3</source>
@@ -1502,6 +1613,17 @@
     <message>
         <source>Click a point to browse retrieval with the checkpoint nearest to that step</source>
         <translation>点击数据点，用最接近该步的检查点浏览检索结果</translation>
+    </message>
+</context>
+<context>
+    <name>RecentFilesMenu</name>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>Clear list</source>
+        <translation>清空列表</translation>
     </message>
 </context>
 <context>
@@ -1821,63 +1943,44 @@
         <source>%1  %2</source>
         <translation>%1  %2</translation>
     </message>
-</context>
-<context>
-    <name>ThumbnailCache</name>
     <message>
-        <source>image %1 did not decode</source>
-        <translation>图片 %1 无法解码</translation>
+        <source>Both checkpoints are extracted: compare them on the A/B comparison tab.</source>
+        <translation>两个检查点的特征都已提取：请在“A/B 对比”标签页中比较。</translation>
+    </message>
+    <message>
+        <source>A/B comparison: %1</source>
+        <translation>A/B 对比：%1</translation>
+    </message>
+    <message>
+        <source>Checking %1…</source>
+        <translation>正在检查 %1…</translation>
+    </message>
+    <message>
+        <source>%1: %2 parameters</source>
+        <translation>%1：%2 个参数</translation>
+    </message>
+    <message>
+        <source>, step %1</source>
+        <translation>，第 %1 步</translation>
+    </message>
+    <message>
+        <source>. Extract features to browse it.</source>
+        <translation>。提取特征后即可浏览。</translation>
+    </message>
+    <message>
+        <source>&lt;span style=&apos;color:#b00020&apos;&gt;This checkpoint cannot be used: %1&lt;/span&gt;</source>
+        <translation>&lt;span style=&apos;color:#b00020&apos;&gt;无法使用此检查点：%1&lt;/span&gt;</translation>
     </message>
 </context>
 <context>
-    <name>ThumbnailDelegate</name>
+    <name>RunExport</name>
     <message>
-        <source>#%1 · %2</source>
-        <translation>#%1 · %2</translation>
+        <source>Cannot write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
     </message>
 </context>
 <context>
-    <name>TrainingPage</name>
-    <message>
-        <source>By step</source>
-        <translation>按步数</translation>
-    </message>
-    <message>
-        <source>By time</source>
-        <translation>按时间</translation>
-    </message>
-    <message>
-        <source>Key axis of the charts</source>
-        <translation>图表的横轴</translation>
-    </message>
-    <message>
-        <source>Log scale</source>
-        <translation>对数坐标</translation>
-    </message>
-    <message>
-        <source>  Smoothing </source>
-        <translation>  平滑 </translation>
-    </message>
-    <message>
-        <source>Weight of the exponential moving average of the smoothed curves</source>
-        <translation>平滑曲线的指数移动平均权重</translation>
-    </message>
-    <message>
-        <source>Export</source>
-        <translation>导出</translation>
-    </message>
-    <message>
-        <source>No run open. Press Start (F5) to train the Configuration page's settings, or open a run folder (Ctrl+R) to follow a run.</source>
-        <translation>未打开运行。按“开始”（F5）用“配置”页的设置训练，或打开运行文件夹（Ctrl+R）跟踪一个运行。</translation>
-    </message>
-    <message>
-        <source>step %v of %m</source>
-        <translation>第 %v 步，共 %m 步</translation>
-    </message>
-    <message>
-        <source>Idle</source>
-        <translation>空闲</translation>
-    </message>
+    <name>RunLogPane</name>
     <message>
         <source>&lt;b&gt;Log&lt;/b&gt;</source>
         <translation>&lt;b&gt;日志&lt;/b&gt;</translation>
@@ -1898,30 +2001,138 @@
         <source>Errors only</source>
         <translation>仅错误</translation>
     </message>
+</context>
+<context>
+    <name>RunProgressRow</name>
     <message>
-        <source>Training on %1</source>
-        <translation>正在 %1 上训练</translation>
+        <source>step %v of %m</source>
+        <translation>第 %v 步，共 %m 步</translation>
     </message>
     <message>
-        <source>Resumed after step %1</source>
-        <translation>已从第 %1 步之后续训</translation>
+        <source>Idle</source>
+        <translation>空闲</translation>
     </message>
     <message>
-        <source>Stopped (saved)</source>
-        <translation>已停止（已保存）</translation>
+        <source>step %1 of %2</source>
+        <translation>第 %1 步，共 %2 步</translation>
+    </message>
+    <message>
+        <source>step %1</source>
+        <translation>第 %1 步</translation>
+    </message>
+    <message>
+        <source>epoch %1</source>
+        <translation>第 %1 轮</translation>
+    </message>
+    <message>
+        <source>epoch —</source>
+        <translation>轮次 —</translation>
+    </message>
+    <message>
+        <source>%1 samples/s</source>
+        <translation>%1 样本/秒</translation>
+    </message>
+    <message>
+        <source>— samples/s</source>
+        <translation>— 样本/秒</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>ETA —</source>
+        <translation>剩余 —</translation>
+    </message>
+    <message>
+        <source>ETA %1</source>
+        <translation>剩余 %1</translation>
+    </message>
+    <message>
+        <source>No process trains this run now.</source>
+        <translation>当前没有进程在训练此运行。</translation>
+    </message>
+    <message>
+        <source>data wait %1%</source>
+        <translation>等待数据 %1%</translation>
+    </message>
+    <message>
+        <source>data wait —</source>
+        <translation>等待数据 —</translation>
+    </message>
+    <message>
+        <source>Share of the step time spent waiting for the data loader (last %1 steps)</source>
+        <translation>每步用时中等待数据加载器的比例（最近 %1 步）</translation>
+    </message>
+    <message>
+        <source>GPU %1 / %2 MiB</source>
+        <translation>GPU %1 / %2 MiB</translation>
+    </message>
+    <message>
+        <source>Memory in use on %1 (%2), by every process</source>
+        <translation>%1（%2）上所有进程占用的显存</translation>
+    </message>
+    <message>
+        <source>GPU memory unknown</source>
+        <translation>显存未知</translation>
+    </message>
+    <message>
+        <source>The NVIDIA management library (libnvidia-ml) is not available to read %1&apos;s memory.</source>
+        <translation>无法使用 NVIDIA 管理库（libnvidia-ml）读取 %1 的显存。</translation>
+    </message>
+    <message>
+        <source>%1, no GPU</source>
+        <translation>%1，无 GPU</translation>
+    </message>
+    <message>
+        <source>Training runs on the CPU: the model lives in the process memory.</source>
+        <translation>训练在 CPU 上运行：模型位于进程内存中。</translation>
+    </message>
+    <message>
+        <source>process %1 MiB</source>
+        <translation>进程 %1 MiB</translation>
+    </message>
+    <message>
+        <source>Resident memory of clipwb (model, optimizer, data loader and the workbench)</source>
+        <translation>clipwb 的常驻内存（模型、优化器、数据加载器与工作台本身）</translation>
+    </message>
+    <message>
+        <source>memory —</source>
+        <translation>内存 —</translation>
+    </message>
+    <message>
+        <source>Memory is shown while this window trains.</source>
+        <translation>本窗口训练时显示内存占用。</translation>
     </message>
     <message>
         <source>Finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <source>Failed</source>
-        <translation>失败</translation>
+        <source>Following</source>
+        <translation>跟踪中</translation>
     </message>
     <message>
-        <source>Training failed</source>
-        <translation>训练失败</translation>
+        <source>Stopped</source>
+        <translation>已停止</translation>
     </message>
+</context>
+<context>
+    <name>ThumbnailCache</name>
+    <message>
+        <source>image %1 did not decode</source>
+        <translation>图片 %1 无法解码</translation>
+    </message>
+</context>
+<context>
+    <name>ThumbnailDelegate</name>
+    <message>
+        <source>#%1 · %2</source>
+        <translation>#%1 · %2</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingActions</name>
     <message>
         <source>&amp;Open run folder…</source>
         <translation>打开运行文件夹(&amp;O)…</translation>
@@ -1943,7 +2154,7 @@
         <translation>Ctrl+Shift+R</translation>
     </message>
     <message>
-        <source>Overlay another run's curves</source>
+        <source>Overlay another run&apos;s curves</source>
         <translation>叠加另一个运行的曲线</translation>
     </message>
     <message>
@@ -1955,7 +2166,7 @@
         <translation>F5</translation>
     </message>
     <message>
-        <source>Train with the configuration page's settings</source>
+        <source>Train with the configuration page&apos;s settings</source>
         <translation>使用“配置”页的设置训练</translation>
     </message>
     <message>
@@ -2008,7 +2219,7 @@
     </message>
     <message>
         <source>Fit</source>
-        <translation>适应</translation>
+        <translation>适应窗口</translation>
     </message>
     <message>
         <source>Ctrl+0</source>
@@ -2055,29 +2266,32 @@
         <translation>将全部指标记录导出为 CSV</translation>
     </message>
     <message>
-        <source>A checkpoint will be saved after this step.</source>
-        <translation>将在此步结束后保存检查点。</translation>
+        <source>&amp;Continue</source>
+        <translation>继续(&amp;C)</translation>
     </message>
     <message>
-        <source>Export failed</source>
-        <translation>导出失败</translation>
+        <source>Training is running (%1)</source>
+        <translation>训练正在进行（%1）</translation>
     </message>
     <message>
-        <source>Cannot write %1.</source>
-        <translation>无法写入 %1。</translation>
+        <source>Another process is training this run now: the dashboard follows it (%1)</source>
+        <translation>另一个进程正在训练此运行：面板正在跟踪它（%1）</translation>
     </message>
     <message>
-        <source>PNG images (*.png)</source>
-        <translation>PNG 图片 (*.png)</translation>
+        <source>Open or train a run first: Resume continues its epoch_latest.pt (%1)</source>
+        <translation>请先打开或训练一个运行：“续训”从其 epoch_latest.pt 继续（%1）</translation>
     </message>
     <message>
-        <source>PDF documents (*.pdf)</source>
-        <translation>PDF 文档 (*.pdf)</translation>
+        <source>Nothing to resume: this run has no epoch_latest.pt or it has finished (%1)</source>
+        <translation>没有可续训的内容：此运行没有 epoch_latest.pt 或已完成（%1）</translation>
     </message>
     <message>
-        <source>CSV files (*.csv)</source>
-        <translation>CSV 文件 (*.csv)</translation>
+        <source>Continue this run exactly where %1 left it (%2)</source>
+        <translation>从 %1 保存的位置精确地继续此运行（%2）</translation>
     </message>
+</context>
+<context>
+    <name>TrainingCharts</name>
     <message>
         <source>Loss</source>
         <translation>损失</translation>
@@ -2186,6 +2400,89 @@
         <source>waiting for data</source>
         <translation>等待数据</translation>
     </message>
+</context>
+<context>
+    <name>TrainingPage</name>
+    <message>
+        <source>By step</source>
+        <translation>按步数</translation>
+    </message>
+    <message>
+        <source>By time</source>
+        <translation>按时间</translation>
+    </message>
+    <message>
+        <source>Key axis of the charts</source>
+        <translation>图表的横轴</translation>
+    </message>
+    <message>
+        <source>Log scale</source>
+        <translation>对数坐标</translation>
+    </message>
+    <message>
+        <source>  Smoothing </source>
+        <translation>  平滑 </translation>
+    </message>
+    <message>
+        <source>Weight of the exponential moving average of the smoothed curves</source>
+        <translation>平滑曲线的指数移动平均权重</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>No run open. Press Start (F5) to train the Configuration page&apos;s settings, or open a run folder (Ctrl+R) to follow a run.</source>
+        <translation>未打开运行。按“开始”（F5）用“配置”页的设置训练，或打开运行文件夹（Ctrl+R）跟踪一个运行。</translation>
+    </message>
+    <message>
+        <source>Training on %1</source>
+        <translation>正在 %1 上训练</translation>
+    </message>
+    <message>
+        <source>Resumed after step %1</source>
+        <translation>已从第 %1 步之后续训</translation>
+    </message>
+    <message>
+        <source>Stopped (saved)</source>
+        <translation>已停止（已保存）</translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>Training failed</source>
+        <translation>训练失败</translation>
+    </message>
+    <message>
+        <source>A checkpoint will be saved after this step.</source>
+        <translation>将在此步结束后保存检查点。</translation>
+    </message>
+    <message>
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+    <message>
+        <source>Cannot write %1.</source>
+        <translation>无法写入 %1。</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图片 (*.png)</translation>
+    </message>
+    <message>
+        <source>PDF documents (*.pdf)</source>
+        <translation>PDF 文档 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
     <message>
         <source>Compare with run folder</source>
         <translation>与运行文件夹对比</translation>
@@ -2219,112 +2516,12 @@
         <translation>   对比：%1</translation>
     </message>
     <message>
-        <source>step %1 of %2</source>
-        <translation>第 %1 步，共 %2 步</translation>
-    </message>
-    <message>
-        <source>step %1</source>
-        <translation>第 %1 步</translation>
-    </message>
-    <message>
-        <source>epoch %1</source>
-        <translation>第 %1 轮</translation>
-    </message>
-    <message>
-        <source>epoch —</source>
-        <translation>轮次 —</translation>
-    </message>
-    <message>
-        <source>%1 samples/s</source>
-        <translation>%1 样本/秒</translation>
-    </message>
-    <message>
-        <source>— samples/s</source>
-        <translation>— 样本/秒</translation>
-    </message>
-    <message>
-        <source>done</source>
-        <translation>完成</translation>
-    </message>
-    <message>
-        <source>ETA %1</source>
-        <translation>剩余 %1</translation>
-    </message>
-    <message>
-        <source>ETA —</source>
-        <translation>剩余 —</translation>
-    </message>
-    <message>
-        <source>data wait %1%</source>
-        <translation>等待数据 %1%</translation>
-    </message>
-    <message>
-        <source>data wait —</source>
-        <translation>等待数据 —</translation>
-    </message>
-    <message>
-        <source>Share of the step time spent waiting for the data loader (last %1 steps)</source>
-        <translation>每步用时中等待数据加载器的比例（最近 %1 步）</translation>
-    </message>
-    <message>
-        <source>GPU %1 / %2 MiB</source>
-        <translation>GPU %1 / %2 MiB</translation>
-    </message>
-    <message>
-        <source>Memory in use on %1 (%2), by every process</source>
-        <translation>%1（%2）上所有进程占用的显存</translation>
-    </message>
-    <message>
-        <source>GPU memory unknown</source>
-        <translation>显存未知</translation>
-    </message>
-    <message>
-        <source>The NVIDIA management library (libnvidia-ml) is not available to read %1's memory.</source>
-        <translation>无法使用 NVIDIA 管理库（libnvidia-ml）读取 %1 的显存。</translation>
-    </message>
-    <message>
-        <source>%1, no GPU</source>
-        <translation>%1，无 GPU</translation>
-    </message>
-    <message>
-        <source>Training runs on the CPU: the model lives in the process memory.</source>
-        <translation>训练在 CPU 上运行：模型位于进程内存中。</translation>
-    </message>
-    <message>
-        <source>process %1 MiB</source>
-        <translation>进程 %1 MiB</translation>
-    </message>
-    <message>
-        <source>Resident memory of clipwb (model, optimizer, data loader and the workbench)</source>
-        <translation>clipwb 的常驻内存（模型、优化器、数据加载器与工作台本身）</translation>
-    </message>
-    <message>
-        <source>memory —</source>
-        <translation>内存 —</translation>
-    </message>
-    <message>
-        <source>Memory is shown while this window trains.</source>
-        <translation>本窗口训练时显示内存占用。</translation>
-    </message>
-    <message>
-        <source>Following</source>
-        <translation>跟踪中</translation>
-    </message>
-    <message>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
         <source>No run is open.</source>
         <translation>未打开运行。</translation>
-    </message>
-    <message>
-        <source>Cannot write %1: %2</source>
-        <translation>无法写入 %1：%2</translation>
-    </message>
-    <message>
-        <source>This build has no trainer yet.</source>
-        <translation>此版本尚未包含训练器。</translation>
     </message>
     <message>
         <source>Starting…</source>
@@ -2411,35 +2608,12 @@ Start a new run “%2” with this configuration from the beginning?</source>
         <translation>训练结束后窗口将关闭。</translation>
     </message>
     <message>
-        <source>&amp;Continue</source>
-        <translation>继续(&amp;C)</translation>
+        <source>A checkpoint will be saved when training continues.</source>
+        <translation>训练继续时将保存检查点。</translation>
     </message>
     <message>
-        <source>Training is running (%1)</source>
-        <translation>训练正在进行（%1）</translation>
-    </message>
-    <message>
-        <source>Another process is training this run now: the dashboard follows it (%1)</source>
-        <translation>另一个进程正在训练此运行：面板正在跟踪它（%1）</translation>
-    </message>
-    <message>
-        <source>Open or train a run first: Resume continues its epoch_latest.pt (%1)</source>
-        <translation>请先打开或训练一个运行：“续训”从其 epoch_latest.pt 继续（%1）</translation>
-    </message>
-    <message>
-        <source>Nothing to resume: this run has no epoch_latest.pt or it has finished (%1)</source>
-        <translation>没有可续训的内容：此运行没有 epoch_latest.pt 或已完成（%1）</translation>
-    </message>
-    <message>
-        <source>Continue this run exactly where %1 left it (%2)</source>
-        <translation>从 %1 保存的位置精确地继续此运行（%2）</translation>
-    </message>
-</context>
-<context>
-    <name>TrainingWorker</name>
-    <message>
-        <source>This build has no trainer yet.</source>
-        <translation>此版本尚未包含训练器。</translation>
+        <source>Paused: the checkpoint is saved when training continues (%1)</source>
+        <translation>已暂停：训练继续时保存检查点（%1）</translation>
     </message>
 </context>
 <context>
@@ -2453,7 +2627,7 @@ Start a new run “%2” with this configuration from the beginning?</source>
         <translation>适用于 8-12 GB 显存 GPU 的 ViT-B-16 MUGE 微调：重计算、批大小 32 梯度累积 4 次（有效批大小 128）、混合精度、较少的数据加载线程。</translation>
     </message>
     <message>
-        <source>The seed's MUGE fine-tune of ViT-B-16 + RoBERTa-wwm-ext-base-chinese (upstream run_scripts/muge_finetune_vit-b-16_rbt-base.sh); paths are relative to your DATAPATH folder.</source>
+        <source>The seed&apos;s MUGE fine-tune of ViT-B-16 + RoBERTa-wwm-ext-base-chinese (upstream run_scripts/muge_finetune_vit-b-16_rbt-base.sh); paths are relative to your DATAPATH folder.</source>
         <translation>种子项目的 ViT-B-16 + RoBERTa-wwm-ext-base-chinese MUGE 微调（原版 run_scripts/muge_finetune_vit-b-16_rbt-base.sh）；路径相对于你的 DATAPATH 文件夹。</translation>
     </message>
     <message>
@@ -2553,7 +2727,7 @@ Start a new run “%2” with this configuration from the beginning?</source>
         <translation>验证批大小（每个设备）。</translation>
     </message>
     <message>
-        <source>Peak learning rate after warm-up. Unset: upstream's default for the vision model (5e-4 for ViT-B, 4e-4 for ViT-L).</source>
+        <source>Peak learning rate after warm-up. Unset: upstream&apos;s default for the vision model (5e-4 for ViT-B, 4e-4 for ViT-L).</source>
         <translation>预热后的峰值学习率。不设置：使用原版针对该视觉模型的默认值（ViT-B 为 5e-4，ViT-L 为 4e-4）。</translation>
     </message>
     <message>
@@ -2561,15 +2735,15 @@ Start a new run “%2” with this configuration from the beginning?</source>
         <translation>AdamW 权重衰减（不作用于归一化层、偏置与 logit_scale）。</translation>
     </message>
     <message>
-        <source>AdamW beta 1. Unset: upstream's default for the vision model (0.9).</source>
+        <source>AdamW beta 1. Unset: upstream&apos;s default for the vision model (0.9).</source>
         <translation>AdamW β1。不设置：使用原版针对该视觉模型的默认值（0.9）。</translation>
     </message>
     <message>
-        <source>AdamW beta 2. Unset: upstream's default for the vision model (0.98 for ViT, 0.999 for RN50).</source>
+        <source>AdamW beta 2. Unset: upstream&apos;s default for the vision model (0.98 for ViT, 0.999 for RN50).</source>
         <translation>AdamW β2。不设置：使用原版针对该视觉模型的默认值（ViT 为 0.98，RN50 为 0.999）。</translation>
     </message>
     <message>
-        <source>AdamW epsilon. Unset: upstream's default for the vision model (1e-6 for ViT, 1e-8 for RN50).</source>
+        <source>AdamW epsilon. Unset: upstream&apos;s default for the vision model (1e-6 for ViT, 1e-8 for RN50).</source>
         <translation>AdamW ε。不设置：使用原版针对该视觉模型的默认值（ViT 为 1e-6，RN50 为 1e-8）。</translation>
     </message>
     <message>
@@ -2633,11 +2807,11 @@ Start a new run “%2” with this configuration from the beginning?</source>
         <translation>从第 0 轮的第一个批次开始，而不是从续训检查点停下的位置开始。</translation>
     </message>
     <message>
-        <source>Distil from a teacher model (upstream's flag is spelled --distllation).</source>
+        <source>Distil from a teacher model (upstream&apos;s flag is spelled --distllation).</source>
         <translation>从教师模型进行知识蒸馏（原版参数拼写为 --distllation）。</translation>
     </message>
     <message>
-        <source>The teacher: a CLIP checkpoint (.pt) that clipwb loads; its vision and text models come from {checkpoint}.json or from the config.json of the run folder it belongs to. Upstream's ModelScope teacher names cannot be downloaded here: convert the teacher to a checkpoint first.</source>
+        <source>The teacher: a CLIP checkpoint (.pt) that clipwb loads; its vision and text models come from {checkpoint}.json or from the config.json of the run folder it belongs to. Upstream&apos;s ModelScope teacher names cannot be downloaded here: convert the teacher to a checkpoint first.</source>
         <translation>教师模型：clipwb 可加载的 CLIP 检查点（.pt）；其视觉与文本模型来自 {checkpoint}.json 或其所在运行文件夹的 config.json。这里无法下载原版的 ModelScope 教师模型名称：请先将教师模型转换为检查点。</translation>
     </message>
     <message>
@@ -2708,11 +2882,11 @@ Start a new run “%2” with this configuration from the beginning?</source>
         <translation>在“数据集”页打开 LMDB 数据划分（或数据集文件夹）DIR。</translation>
     </message>
     <message>
-        <source>Open FILE in the retrieval browser and extract features on the split of its run's config.json (the screenshot then shows a query).</source>
+        <source>Open FILE in the retrieval browser and extract features on the split of its run&apos;s config.json (the screenshot then shows a query).</source>
         <translation>在检索浏览器中打开 FILE，并在其运行的 config.json 指定的数据划分上提取特征（截图将显示一次查询）。</translation>
     </message>
     <message>
-        <source>With --checkpoint: open the retrieval browser's A/B comparison with FILE as the baseline (A) and the checkpoint as B.</source>
+        <source>With --checkpoint: open the retrieval browser&apos;s A/B comparison with FILE as the baseline (A) and the checkpoint as B.</source>
         <translation>与 --checkpoint 一起使用：打开检索浏览器的 A/B 对比，以 FILE 为基线（A），该检查点为 B。</translation>
     </message>
     <message>

@@ -3,6 +3,7 @@
 #include "config/TrainConfig.h"
 #include "ui/MainWindow.h"
 #include "ui/common/BackgroundJob.h"
+#include "ui/common/CoreMessages.h"
 #include "ui/config/ConfigPage.h"
 
 #include <QDir>
@@ -76,7 +77,7 @@ void DemoProject::generate()
     connect(m_job, &BackgroundJob::progress, m_progress, [dialog](const Progress& report) {
         dialog->setValue(int(std::clamp(report.fraction, 0.0, 1.0) * 1000));
         if (!report.stage.empty())
-            dialog->setLabelText(QString::fromStdString(report.stage));
+            dialog->setLabelText(CoreMessages::translate(report.stage));
     });
     const auto finished = [this, partial](const QString& error) {
         m_progress->close();
@@ -123,10 +124,10 @@ void DemoProject::finish()
     }
     m_window->configPage()->loadFile(file);
     m_window->showPage(QStringLiteral("configuration"));
-    m_window->statusBar()->showMessage(
-        tr("Demo project ready: Tiny-ViT + Tiny-BERT on the demo dataset in %1. Press F5 (Training > Start) to "
-           "train it.")
-            .arg(QDir::toNativeSeparators(m_folder)));
+    m_window->statusBar()->showMessage(tr("Demo project ready: Tiny-ViT + Tiny-BERT on the demo dataset in "
+                                          "%1. Press F5 (Training > Start) to "
+                                          "train it.")
+                                           .arg(QDir::toNativeSeparators(m_folder)));
     Q_EMIT ready();
 }
 

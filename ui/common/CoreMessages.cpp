@@ -65,10 +65,37 @@ const char* const kTemplates[] = {
     QT_TRANSLATE_NOOP("CoreMessages", "a whole number"),
     QT_TRANSLATE_NOOP("CoreMessages", "a number"),
     QT_TRANSLATE_NOOP("CoreMessages", "a string"),
-    // progress stages of feature extraction and dataset work
+    // a damaged LMDB file (core/data/LmdbReader.cpp): the Dataset page's banner
+    QT_TRANSLATE_NOOP("CoreMessages",
+                      "%1: the LMDB file %2 is damaged: %3 while %4; it is closed and not read "
+                      "again (rebuild the split with build-lmdb or restore a copy)"),
+    QT_TRANSLATE_NOOP("CoreMessages", "%1: the LMDB file %2 is damaged: %3; it is closed and not read again "
+                                      "(rebuild the split with build-lmdb or restore a copy)"),
+    QT_TRANSLATE_NOOP("CoreMessages", "%1: %2 is not an LMDB environment (no data.mdb)"),
+    QT_TRANSLATE_NOOP("CoreMessages", "the file has only %1 bytes, too short to be an LMDB file"),
+    QT_TRANSLATE_NOOP("CoreMessages", "the file is too short to hold an LMDB header"),
+    QT_TRANSLATE_NOOP("CoreMessages", "opening it"),
+    QT_TRANSLATE_NOOP("CoreMessages", "counting the entries"),
+    QT_TRANSLATE_NOOP("CoreMessages", "reading %1"),
+    QT_TRANSLATE_NOOP("CoreMessages", "%1 imgs"),
+    QT_TRANSLATE_NOOP("CoreMessages", "%1 pairs"),
+    QT_TRANSLATE_NOOP("CoreMessages", "%1 pair index %2"),
+    // progress stages of feature extraction and dataset work (core/eval, core/data)
     QT_TRANSLATE_NOOP("CoreMessages", "images"),
     QT_TRANSLATE_NOOP("CoreMessages", "texts"),
     QT_TRANSLATE_NOOP("CoreMessages", "pairs"),
+    QT_TRANSLATE_NOOP("CoreMessages", "imgs"),
+    QT_TRANSLATE_NOOP("CoreMessages", "model"),
+    QT_TRANSLATE_NOOP("CoreMessages", "cache"),
+    QT_TRANSLATE_NOOP("CoreMessages", "records"),
+    QT_TRANSLATE_NOOP("CoreMessages", "search"),
+    QT_TRANSLATE_NOOP("CoreMessages", "done"),
+    QT_TRANSLATE_NOOP("CoreMessages", "drawing %1 images"),
+    QT_TRANSLATE_NOOP("CoreMessages", "writing LMDB %1"),
+    // split names inside the stages above
+    QT_TRANSLATE_NOOP("CoreMessages", "train"),
+    QT_TRANSLATE_NOOP("CoreMessages", "valid"),
+    QT_TRANSLATE_NOOP("CoreMessages", "test"),
 };
 
 struct Pattern {

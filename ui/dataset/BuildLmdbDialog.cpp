@@ -2,6 +2,7 @@
 
 #include "data/LmdbBuilder.h"
 #include "ui/common/BackgroundJob.h"
+#include "ui/common/CoreMessages.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -88,7 +89,7 @@ BuildLmdbDialog::BuildLmdbDialog(QWidget* parent) : QDialog(parent)
     m_job = new BackgroundJob(this);
     connect(m_job, &BackgroundJob::progress, this, [this](const Progress& report) {
         m_progress->setValue(int(report.fraction * 1000));
-        const QString text = tr("%1 …").arg(QString::fromStdString(report.stage));
+        const QString text = tr("%1 …").arg(CoreMessages::translate(report.stage));
         if (!report.stage.empty() && text != m_lastStage)
             appendLog(text);
         m_lastStage = text;
@@ -205,7 +206,9 @@ void BuildLmdbDialog::start()
             return Outcome{true, lines.join(QLatin1Char('\n'))};
         },
         [this](const Outcome& outcome) { onFinished(outcome); },
-        [this](const QString& message) { onFinished(Outcome{false, tr("Failed: %1").arg(message)}); });
+        [this](const QString& message) {
+            onFinished(Outcome{false, tr("Failed: %1").arg(message)});
+        });
 }
 
 void BuildLmdbDialog::onFinished(const Outcome& outcome)

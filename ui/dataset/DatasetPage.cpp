@@ -2,6 +2,7 @@
 
 #include "data/LmdbSplit.h"
 #include "text/Tokenizer.h"
+#include "ui/common/CoreMessages.h"
 #include "ui/dataset/BuildLmdbDialog.h"
 #include "ui/dataset/DatasetCheckView.h"
 #include "ui/dataset/DatasetStatsView.h"
@@ -20,8 +21,8 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
-#include <QPointer>
 #include <QListView>
+#include <QPointer>
 #include <QScrollBar>
 #include <QSplitter>
 #include <QTabWidget>
@@ -78,8 +79,8 @@ DatasetPage::DatasetPage(QWidget* parent) : QWidget(parent)
     m_errorBanner->setObjectName(QStringLiteral("errorBanner"));
     m_errorBanner->setWordWrap(true);
     m_errorBanner->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_errorBanner->setStyleSheet(QStringLiteral(
-        "QLabel { background: #fde8e8; color: #8a1020; border: 1px solid #f0b4b4; border-radius: 4px; padding: 6px; }"));
+    m_errorBanner->setStyleSheet(QStringLiteral("QLabel { background: #fde8e8; color: #8a1020; border: 1px "
+                                                "solid #f0b4b4; border-radius: 4px; padding: 6px; }"));
     m_errorBanner->hide();
     m_info = new QLabel(tr("Open an LMDB split folder (with imgs/ and pairs/ inside), or a dataset folder."));
     m_info->setObjectName(QStringLiteral("datasetInfo"));
@@ -173,7 +174,8 @@ DatasetPage::DatasetPage(QWidget* parent) : QWidget(parent)
         else if (imageId >= 0)
             search(data::PairSearchField::ImageId, QString::number(imageId));
     });
-    connect(m_detail, &PairDetailPane::pairActivated, this, [this](qint64 pairIndex) { jumpToPair(pairIndex); });
+    connect(m_detail, &PairDetailPane::pairActivated, this,
+            [this](qint64 pairIndex) { jumpToPair(pairIndex); });
     connect(m_statisticsJob, &BackgroundJob::progress, this,
             [this](const Progress& report) { m_statsView->showProgress(report.fraction); });
     connect(m_searchJob, &BackgroundJob::progress, this, [this](const Progress& report) {
@@ -242,7 +244,8 @@ std::shared_ptr<const text::Tokenizer> DatasetPage::tokenizer()
         try {
             m_tokenizer = std::make_shared<const text::Tokenizer>(text::Tokenizer::fromEmbeddedVocab());
         } catch (const std::exception& e) {
-            showError(tr("The tokenizer vocabulary cannot be loaded: %1").arg(QString::fromStdString(e.what())));
+            showError(
+                tr("The tokenizer vocabulary cannot be loaded: %1").arg(QString::fromStdString(e.what())));
         }
     }
     return m_tokenizer;
@@ -268,7 +271,8 @@ void DatasetPage::clearError()
 void DatasetPage::chooseFolder()
 {
     const QString start = m_currentPath.isEmpty() ? QDir::homePath() : QFileInfo(m_currentPath).path();
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open an LMDB split or dataset folder"), start);
+    const QString dir =
+        QFileDialog::getExistingDirectory(this, tr("Open an LMDB split or dataset folder"), start);
     if (dir.isEmpty())
         return;
     openPath(dir);
@@ -303,7 +307,7 @@ bool DatasetPage::openSplit(const QString& splitDir)
         // any thread) shows here once, for as long as this split is the one shown.
         QPointer<DatasetPage> page(this);
         opened->setDamageListener([page, splitDir](const std::string& message) {
-            const QString text = QString::fromStdString(message);
+            const QString text = CoreMessages::translate(message);
             QMetaObject::invokeMethod(
                 qApp,
                 [page, splitDir, text] {
@@ -314,7 +318,9 @@ bool DatasetPage::openSplit(const QString& splitDir)
         });
         split = std::move(opened);
     } catch (const std::exception& e) {
-        showError(tr("Cannot open %1: %2").arg(QDir::toNativeSeparators(splitDir), QString::fromStdString(e.what())));
+        showError(
+            tr("Cannot open %1: %2")
+                .arg(QDir::toNativeSeparators(splitDir), CoreMessages::translate(std::string(e.what()))));
         return false;
     }
     clearError();
@@ -468,7 +474,9 @@ void DatasetPage::startSearch()
     query.value = value.toStdString();
     m_searchStatus->setText(tr("searching…"));
     m_searchJob->run(
-        [split, query](const ProgressCallback& progress) { return data::searchPairs(*split, query, progress); },
+        [split, query](const ProgressCallback& progress) {
+            return data::searchPairs(*split, query, progress);
+        },
         [this](data::PairSearchResult result) { onSearchDone(std::move(result)); },
         [this](const QString& message) {
             data::PairSearchResult failed;
@@ -543,7 +551,7 @@ void DatasetPage::showBuildLmdbDialog()
     if (!m_currentPath.isEmpty()) {
         const QDir lmdbDir = QFileInfo(m_currentPath).dir();
         dialog->setDataDir(lmdbDir.dirName() == QLatin1String("lmdb") ? QFileInfo(lmdbDir.path()).path()
-                                                                       : lmdbDir.path());
+                                                                      : lmdbDir.path());
     }
     connect(dialog, &BuildLmdbDialog::finished, this, [this](bool ok, const QString& lmdbDir) {
         if (ok)

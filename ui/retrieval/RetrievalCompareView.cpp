@@ -4,6 +4,7 @@
 #include "eval/RankComparison.h"
 #include "eval/RetrievalSession.h"
 #include "ui/common/BackgroundJob.h"
+#include "ui/common/CoreMessages.h"
 #include "ui/common/MessageLabel.h"
 #include "ui/models/DownloadedModelsButton.h"
 #include "ui/retrieval/RetrievalQuery.h"
@@ -100,12 +101,14 @@ RetrievalCompareView::RetrievalCompareView(QWidget* parent) : QWidget(parent)
     connect(m_extractionJob, &BackgroundJob::progress, this, [this](const Progress& report) {
         m_progress->setRange(0, std::max(int(report.total), 0));
         m_progress->setValue(int(report.done));
-        m_statusLabel->setText(tr("%1: extracting %2: %3 / %4")
-                                   .arg(QString::fromStdString(report.detail), QString::fromStdString(report.stage))
-                                   .arg(report.done)
-                                   .arg(report.total));
+        m_statusLabel->setText(
+            tr("%1: extracting %2: %3 / %4")
+                .arg(QString::fromStdString(report.detail), CoreMessages::translate(report.stage))
+                .arg(report.done)
+                .arg(report.total));
     });
-    connect(m_extractionJob, &BackgroundJob::stopped, this, [this] { endExtraction(tr("Extraction cancelled.")); });
+    connect(m_extractionJob, &BackgroundJob::stopped, this,
+            [this] { endExtraction(tr("Extraction cancelled.")); });
     auto* layout = new QVBoxLayout(this);
     auto* setup = new QGridLayout;
     const QString labels[2] = {tr("A (baseline)"), tr("B (compared)")};
@@ -124,9 +127,9 @@ RetrievalCompareView::RetrievalCompareView(QWidget* parent) : QWidget(parent)
         connect(downloaded, &DownloadedModelsButton::chosen, this,
                 [this, side](const QString& path) { setCheckpoint(Side(side), path); });
         connect(browse, &QPushButton::clicked, this, [this, side] {
-            const QString file = QFileDialog::getOpenFileName(this, tr("Open checkpoint"),
-                                                              m_checkpointEdits[side]->text(),
-                                                              tr("Checkpoints (*.pt *.pth);;All files (*)"));
+            const QString file =
+                QFileDialog::getOpenFileName(this, tr("Open checkpoint"), m_checkpointEdits[side]->text(),
+                                             tr("Checkpoints (*.pt *.pth);;All files (*)"));
             if (!file.isEmpty())
                 setCheckpoint(Side(side), file);
         });
@@ -137,7 +140,8 @@ RetrievalCompareView::RetrievalCompareView(QWidget* parent) : QWidget(parent)
     m_progress = new QProgressBar;
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
-    m_statusLabel = new MessageLabel(tr("Pick two checkpoints; models and split are those of the Browse settings."));
+    m_statusLabel =
+        new MessageLabel(tr("Pick two checkpoints; models and split are those of the Browse settings."));
     auto* extractRow = new QHBoxLayout;
     extractRow->addWidget(m_extractButton);
     extractRow->addWidget(m_cancelButton);
@@ -180,7 +184,8 @@ RetrievalCompareView::RetrievalCompareView(QWidget* parent) : QWidget(parent)
         columns->addWidget(m_textLists[side], 4, side);
         connect(images, &QListWidget::itemClicked, this, &RetrievalCompareView::onImageClicked);
     }
-    m_imageSummary = new QLabel(tr("Click an image on either side: the texts closest to it on both checkpoints."));
+    m_imageSummary =
+        new QLabel(tr("Click an image on either side: the texts closest to it on both checkpoints."));
     columns->addWidget(m_imageSummary, 3, 0, 1, 2);
     columns->setRowStretch(2, 3);
     columns->setRowStretch(4, 1);
@@ -267,7 +272,8 @@ void RetrievalCompareView::startExtraction()
             for (int side = 0; side < 2; ++side) {
                 // Each side is half of the job; detail names the side for the status line.
                 both[side]->prepare([&progress, side](const Progress& p) {
-                    return progress({(side + p.fraction) / 2, p.stage, p.done, p.total, side == A ? "A" : "B"});
+                    return progress(
+                        {(side + p.fraction) / 2, p.stage, p.done, p.total, side == A ? "A" : "B"});
                 });
             }
             return std::make_shared<data::LmdbSplit>(b->options().split);
@@ -279,8 +285,9 @@ void RetrievalCompareView::startExtraction()
             m_split = std::move(split);
             m_ready = true;
             m_queryEdit->setEnabled(true);
-            m_statusLabel->setText(
-                tr("%1 images, %2 texts; features of both cached").arg(b->imageIds().size()).arg(b->texts().size()));
+            m_statusLabel->setText(tr("%1 images, %2 texts; features of both cached")
+                                       .arg(b->imageIds().size())
+                                       .arg(b->texts().size()));
             Q_EMIT ready();
         },
         [this](const QString& error) { endExtraction(error); });
@@ -331,7 +338,7 @@ void RetrievalCompareView::showTextResults(const TextQueryResult& a, const TextQ
 {
     const TextQueryResult* results[2] = {&a, &b};
     const std::vector<eval::RankChange> changes[2] = {eval::baselineRanks(a.ranking, b.ranking, kTopK),
-                                                eval::compareRanks(a.ranking, b.ranking, kTopK)};
+                                                      eval::compareRanks(a.ranking, b.ranking, kTopK)};
     for (int side = 0; side < 2; ++side) {
         const TextQueryResult& result = *results[side];
         QListWidget* list = m_imageLists[side];
@@ -343,13 +350,12 @@ void RetrievalCompareView::showTextResults(const TextQueryResult& a, const TextQ
         }
         for (const eval::RankChange& change : changes[side]) {
             const bool isGold = contains(result.gold, change.id);
-            auto* item = new QListWidgetItem(
-                QIcon(QPixmap::fromImage(result.thumbnails.value(change.id))),
-                tr("#%1 %2 (%3)\n%4")
-                    .arg(change.rank)
-                    .arg(change.id)
-                    .arg(result.scores[std::size_t(change.rank - 1)], 0, 'f', 3)
-                    .arg(changeText(change, side == B)));
+            auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(result.thumbnails.value(change.id))),
+                                             tr("#%1 %2 (%3)\n%4")
+                                                 .arg(change.rank)
+                                                 .arg(change.id)
+                                                 .arg(result.scores[std::size_t(change.rank - 1)], 0, 'f', 3)
+                                                 .arg(changeText(change, side == B)));
             item->setData(IdRole, qlonglong(change.id));
             item->setData(ChangeRole, int(change.kind));
             item->setData(OtherRankRole, change.otherRank);
@@ -397,7 +403,7 @@ void RetrievalCompareView::showImageResults(const ImageQueryResult& a, const Ima
 {
     const ImageQueryResult* results[2] = {&a, &b};
     const std::vector<eval::RankChange> changes[2] = {eval::baselineRanks(a.ranking, b.ranking, kTopK),
-                                                eval::compareRanks(a.ranking, b.ranking, kTopK)};
+                                                      eval::compareRanks(a.ranking, b.ranking, kTopK)};
     for (int side = 0; side < 2; ++side) {
         const ImageQueryResult& result = *results[side];
         QListWidget* list = m_textLists[side];

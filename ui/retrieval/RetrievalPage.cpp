@@ -6,6 +6,7 @@
 #include "eval/RetrievalSession.h"
 #include "model/CheckpointInfo.h"
 #include "ui/common/BackgroundJob.h"
+#include "ui/common/CoreMessages.h"
 #include "ui/common/MessageLabel.h"
 #include "ui/models/DownloadedModelsButton.h"
 #include "ui/retrieval/RetrievalCompareView.h"
@@ -58,7 +59,10 @@ QComboBox* modelCombo(const QString& kind, const QString& fallback)
     return combo;
 }
 
-QString percent(double value) { return QString::number(value, 'f', 2); }
+QString percent(double value)
+{
+    return QString::number(value, 'f', 2);
+}
 
 } // namespace
 
@@ -72,7 +76,7 @@ RetrievalPage::RetrievalPage(QWidget* parent) : QWidget(parent)
         m_progress->setRange(0, std::max(int(report.total), 0));
         m_progress->setValue(int(report.done));
         m_statusLabel->setText(tr("Extracting %1: %2 / %3")
-                                   .arg(QString::fromStdString(report.stage))
+                                   .arg(CoreMessages::translate(report.stage))
                                    .arg(report.done)
                                    .arg(report.total));
     });
@@ -198,13 +202,15 @@ RetrievalPage::RetrievalPage(QWidget* parent) : QWidget(parent)
                 setModels(vision, text); // a downloaded model has no run config.json beside it
             });
     connect(browseCheckpoint, &QPushButton::clicked, this, [this] {
-        const QString file = QFileDialog::getOpenFileName(this, tr("Open checkpoint"), m_checkpointEdit->text(),
-                                                          tr("Checkpoints (*.pt *.pth);;All files (*)"));
+        const QString file =
+            QFileDialog::getOpenFileName(this, tr("Open checkpoint"), m_checkpointEdit->text(),
+                                         tr("Checkpoints (*.pt *.pth);;All files (*)"));
         if (!file.isEmpty())
             openCheckpoint(file);
     });
     connect(browseSplit, &QPushButton::clicked, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("LMDB split folder"), m_splitEdit->text());
+        const QString dir =
+            QFileDialog::getExistingDirectory(this, tr("LMDB split folder"), m_splitEdit->text());
         if (!dir.isEmpty())
             setSplit(dir);
     });
@@ -279,19 +285,24 @@ void RetrievalPage::checkCheckpoint(const QString& path)
     const std::filesystem::path file = path.toStdString();
     m_checkJob->run([file](const ProgressCallback&) { return model::readCheckpointSummary(file); },
                     [this](const model::CheckpointSummary& summary) {
-                        QString text = tr("%1: %2 parameters").arg(QString::fromStdString(summary.path.filename().string()))
+                        QString text = tr("%1: %2 parameters")
+                                           .arg(QString::fromStdString(summary.path.filename().string()))
                                            .arg(QLocale().toString(qlonglong(summary.parameterCount)));
                         if (summary.step)
                             text += tr(", step %1").arg(*summary.step);
                         m_statusLabel->setText(text + tr(". Extract features to browse it."));
                     },
                     [this](const QString& message) {
-                        m_statusLabel->setText(tr("<span style='color:#b00020'>This checkpoint cannot be used: %1</span>")
-                                                   .arg(message.toHtmlEscaped()));
+                        m_statusLabel->setText(
+                            tr("<span style='color:#b00020'>This checkpoint cannot be used: %1</span>")
+                                .arg(message.toHtmlEscaped()));
                     });
 }
 
-void RetrievalPage::setSplit(const QString& splitDir) { m_splitEdit->setText(splitDir); }
+void RetrievalPage::setSplit(const QString& splitDir)
+{
+    m_splitEdit->setText(splitDir);
+}
 
 void RetrievalPage::setCacheRoot(const QString& directory)
 {
@@ -454,9 +465,9 @@ void RetrievalPage::showTextQueryResult(const TextQueryResult& result)
     }
     for (int rank = 0; rank < std::min<int>(kTopK, int(result.ranking.size())); ++rank) {
         const std::int64_t imageId = result.ranking[std::size_t(rank)];
-        auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(result.thumbnails.value(imageId))),
-                                         tr("#%1 %2\n%3").arg(rank + 1).arg(imageId).arg(
-                                             result.scores[std::size_t(rank)], 0, 'f', 3));
+        auto* item = new QListWidgetItem(
+            QIcon(QPixmap::fromImage(result.thumbnails.value(imageId))),
+            tr("#%1 %2\n%3").arg(rank + 1).arg(imageId).arg(result.scores[std::size_t(rank)], 0, 'f', 3));
         item->setData(kImageIdRole, qlonglong(imageId));
         if (std::find(result.gold.begin(), result.gold.end(), imageId) != result.gold.end()) {
             item->setBackground(QColor(170, 230, 170));
@@ -481,8 +492,9 @@ void RetrievalPage::showImageTexts(QListWidgetItem* item)
         return;
     const std::int64_t imageId = item->data(kImageIdRole).toLongLong();
     auto session = m_session;
-    m_imageQueryJob->run([session, imageId](const ProgressCallback&) { return runImageQuery(*session, imageId); },
-                         [this](const ImageQueryResult& result) { showImageQueryResult(result); });
+    m_imageQueryJob->run(
+        [session, imageId](const ProgressCallback&) { return runImageQuery(*session, imageId); },
+        [this](const ImageQueryResult& result) { showImageQueryResult(result); });
 }
 
 void RetrievalPage::showImageQueryResult(const ImageQueryResult& result)

@@ -40,9 +40,6 @@ bool exportWidgetPdf(QWidget* widget, const QString& path, const QString& title)
 bool exportRunCsv(const RunData& run, const QString& path, QString* error)
 {
     using Table = RunData::Table;
-    const auto tr = [](const char* text) {
-        return QCoreApplication::translate("clipwb::ui::TrainingPage", text);
-    };
     std::vector<std::string> columns;
     const Table tables[] = {Table::Train, Table::Validation, Table::Evaluation};
     const char* typeNames[] = {"train", "val", "eval"};
@@ -53,7 +50,8 @@ bool exportRunCsv(const RunData& run, const QString& path, QString* error)
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
         if (error)
-            *error = tr("Cannot write %1: %2").arg(path, file.errorString());
+            *error =
+                QCoreApplication::translate("RunExport", "Cannot write %1: %2").arg(path, file.errorString());
         return false;
     }
     std::string text = "type";
@@ -85,7 +83,8 @@ bool exportRunCsv(const RunData& run, const QString& path, QString* error)
     file.write(text.data(), static_cast<qint64>(text.size()));
     if (!file.commit()) {
         if (error)
-            *error = tr("Cannot write %1: %2").arg(path, file.errorString());
+            *error =
+                QCoreApplication::translate("RunExport", "Cannot write %1: %2").arg(path, file.errorString());
         return false;
     }
     return true;
