@@ -2617,6 +2617,117 @@ Start a new run “%2” with this configuration from the beginning?</source>
     </message>
 </context>
 <context>
+    <name>clipwb-cli</name>
+    <message>
+        <source>--%1 takes no value</source>
+        <translation>--%1 不接受取值</translation>
+    </message>
+    <message>
+        <source>missing value for --%1</source>
+        <translation>--%1 缺少取值</translation>
+    </message>
+    <message>
+        <source>unknown option --%1</source>
+        <translation>未知选项 --%1</translation>
+    </message>
+    <message>
+        <source>missing --%1</source>
+        <translation>缺少 --%1</translation>
+    </message>
+    <message>
+        <source>--%1 expects an integer, got &apos;%2&apos;</source>
+        <translation>--%1 需要整数，得到的是“%2”</translation>
+    </message>
+    <message>
+        <source>--%1 expects a number, got &apos;%2&apos;</source>
+        <translation>--%1 需要数字，得到的是“%2”</translation>
+    </message>
+    <message>
+        <source>options:</source>
+        <translation>选项：</translation>
+    </message>
+    <message>
+        <source>config check FILE [flags]: print the resolved config or every error</source>
+        <translation>config check FILE [参数]：输出解析后的配置或全部错误</translation>
+    </message>
+    <message>
+        <source>tokenize [--context-length N] [--raw]: JSON strings on stdin to token ids</source>
+        <translation>tokenize [--context-length N] [--raw]：把标准输入中的 JSON 字符串转成 token id</translation>
+    </message>
+    <message>
+        <source>dataset info|pairs|check|bench LMDB_SPLIT_DIR: inspect an LMDB split</source>
+        <translation>dataset info|pairs|check|bench LMDB_SPLIT_DIR：查看 LMDB 数据集</translation>
+    </message>
+    <message>
+        <source>build-lmdb --data-dir DIR --splits train,valid [--lmdb-dir OUT]</source>
+        <translation>build-lmdb --data-dir DIR --splits train,valid [--lmdb-dir OUT]：原始数据转 LMDB</translation>
+    </message>
+    <message>
+        <source>make-demo-dataset --out DIR [--train N] [--valid M] [--resolution R]</source>
+        <translation>make-demo-dataset --out DIR [--train N] [--valid M] [--resolution R]：生成演示数据集</translation>
+    </message>
+    <message>
+        <source>train [--config FILE.json] [--upstream-flag VALUE ...]</source>
+        <translation>train [--config FILE.json] [--原版参数 取值 ...]：训练（微调）</translation>
+    </message>
+    <message>
+        <source>demo [--out DIR]: make the demo dataset, train on it and evaluate, headless</source>
+        <translation>demo [--out DIR]：生成演示数据集、训练并评测（无界面）</translation>
+    </message>
+    <message>
+        <source>extract-features (upstream extract_features.py flags)</source>
+        <translation>extract-features（原版 extract_features.py 的参数）：特征提取</translation>
+    </message>
+    <message>
+        <source>make-topk-predictions --image-feats F --text-feats F --top-k K --output OUT</source>
+        <translation>make-topk-predictions --image-feats F --text-feats F --top-k K --output OUT：Top-K 预测</translation>
+    </message>
+    <message>
+        <source>evaluate GOLD_texts.jsonl PREDICTIONS.jsonl OUTPUT.json</source>
+        <translation>evaluate GOLD_texts.jsonl PREDICTIONS.jsonl OUTPUT.json：检索评测</translation>
+    </message>
+    <message>
+        <source>zeroshot-eval (upstream zeroshot_evaluation.py flags)</source>
+        <translation>zeroshot-eval（原版 zeroshot_evaluation.py 的参数）：零样本分类评测</translation>
+    </message>
+    <message>
+        <source>models list | download NAME [--mirror huggingface|modelscope|URL] | import FILE | verify NAME</source>
+        <translation>models list | download NAME [--mirror huggingface|modelscope|URL] | import FILE | verify NAME：预训练模型</translation>
+    </message>
+    <message>
+        <source>convert-checkpoint IN OUT [--strip-optimizer] [--fp16] | --summary IN</source>
+        <translation>convert-checkpoint IN OUT [--strip-optimizer] [--fp16] | --summary IN：转换检查点</translation>
+    </message>
+    <message>
+        <source>export-tensorboard RUN_DIR: TensorBoard event files from the run&apos;s metrics.jsonl</source>
+        <translation>export-tensorboard RUN_DIR：由运行的 metrics.jsonl 生成 TensorBoard 事件文件</translation>
+    </message>
+    <message>
+        <source>usage: clipwb-cli COMMAND [ARGS]
+       clipwb-cli --version
+
+commands:</source>
+        <translation>用法：clipwb-cli 命令 [参数]
+      clipwb-cli --version
+
+命令：</translation>
+    </message>
+    <message>
+        <source>clipwb-cli %1: error: %2</source>
+        <translation>clipwb-cli %1：错误：%2</translation>
+    </message>
+    <message>
+        <source>usage: clipwb-cli %1
+%2</source>
+        <translation>用法：clipwb-cli %1
+%2</translation>
+    </message>
+    <message>
+        <source>clipwb-cli: unknown command &apos;%1&apos;</source>
+        <translation>clipwb-cli：未知命令“%1”</translation>
+    </message>
+</context>
+<context>
     <name>clipwb::config</name>
     <message>
         <source>The demo: Tiny-ViT + Tiny-BERT trained from scratch on the generated demo dataset; a few minutes on a laptop CPU.</source>

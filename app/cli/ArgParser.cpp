@@ -1,5 +1,7 @@
 #include "ArgParser.h"
 
+#include "CliTranslation.h"
+
 #include "common/Error.h"
 
 #include <cstdlib>
@@ -43,17 +45,19 @@ void ArgParser::parse(const std::vector<std::string>& args)
             name = name.substr(0, eq);
         }
         if (m_flags.count(name)) {
-            CLIPWB_CHECK(!inlineValue, "--", name, " takes no value");
+            CLIPWB_CHECK(!inlineValue, substitute(translate("clipwb-cli", "--%1 takes no value"), {name}));
             m_seenFlags.insert(name);
         } else if (m_options.count(name)) {
             if (inlineValue) {
                 m_values[name] = *inlineValue;
             } else {
-                CLIPWB_CHECK(i + 1 < args.size(), "missing value for --", name);
+                CLIPWB_CHECK(i + 1 < args.size(),
+                             substitute(translate("clipwb-cli", "missing value for --%1"), {name}));
                 m_values[name] = args[++i];
             }
         } else {
-            CLIPWB_CHECK(m_allowUnknown, "unknown option --", name, "\n", usage());
+            CLIPWB_CHECK(m_allowUnknown, substitute(translate("clipwb-cli", "unknown option --%1"), {name}),
+                         "\n", usage());
             m_unknown.push_back(arg);
         }
     }
@@ -80,7 +84,7 @@ std::string ArgParser::valueOr(const std::string& name, const std::string& fallb
 std::string ArgParser::required(const std::string& name) const
 {
     const auto v = value(name);
-    CLIPWB_CHECK(v.has_value(), "missing --", name);
+    CLIPWB_CHECK(v.has_value(), substitute(translate("clipwb-cli", "missing --%1"), {name}));
     return *v;
 }
 
@@ -91,7 +95,8 @@ long long ArgParser::intValue(const std::string& name, long long fallback) const
         return fallback;
     char* end = nullptr;
     const long long result = std::strtoll(v->c_str(), &end, 10);
-    CLIPWB_CHECK(!v->empty() && end && *end == '\0', "--", name, " expects an integer, got '", *v, "'");
+    CLIPWB_CHECK(!v->empty() && end && *end == '\0',
+                 substitute(translate("clipwb-cli", "--%1 expects an integer, got '%2'"), {name, *v}));
     return result;
 }
 
@@ -102,13 +107,14 @@ double ArgParser::doubleValue(const std::string& name, double fallback) const
         return fallback;
     char* end = nullptr;
     const double result = std::strtod(v->c_str(), &end);
-    CLIPWB_CHECK(!v->empty() && end && *end == '\0', "--", name, " expects a number, got '", *v, "'");
+    CLIPWB_CHECK(!v->empty() && end && *end == '\0',
+                 substitute(translate("clipwb-cli", "--%1 expects a number, got '%2'"), {name, *v}));
     return result;
 }
 
 std::string ArgParser::usage() const
 {
-    std::string text = "options:";
+    std::string text = translate("clipwb-cli", "options:");
     for (const auto& name : m_options)
         text += "\n  --" + name + " VALUE  " + m_help.at(name);
     for (const auto& name : m_flags)

@@ -5,8 +5,8 @@
 // here); the core's option help, groups and preset descriptions translate;
 // Qt's own Chinese strings load.
 #include "config/TrainConfig.h"
-#include "ui/common/CoreMessages.h"
 #include "ui/MainWindow.h"
+#include "ui/common/CoreMessages.h"
 #include "ui/common/Translations.h"
 
 #include <QCoreApplication>
@@ -204,6 +204,43 @@ private Q_SLOTS:
         QVERIFY(clipwb::ui::Translations::install(QStringLiteral("en")));
         QCOMPARE(CoreMessages::translate(std::string("out of range: 0 (must be >= 1)")),
                  QStringLiteral("out of range: 0 (must be >= 1)"));
+    }
+
+    void cliFollowsTheLocale()
+    {
+        // clipwb-cli's own lines come from the same translation, chosen like gettext chooses.
+        const auto run = [](const QStringList& environment, const QStringList& arguments) {
+            QProcess cli;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG", "CLIPWB_LANG"})
+                env.remove(QString::fromLatin1(name));
+            for (const QString& pair : environment)
+                env.insert(pair.section(QLatin1Char('='), 0, 0), pair.section(QLatin1Char('='), 1));
+            cli.setProcessEnvironment(env);
+            cli.start(QStringLiteral(CLIPWB_BIN_DIR "/clipwb-cli"), arguments);
+            if (!cli.waitForFinished(60000))
+                qFatal("clipwb-cli did not finish");
+            return QString::fromUtf8(cli.readAllStandardOutput() + cli.readAllStandardError());
+        };
+        const QStringList unknownCommand = {QStringLiteral("no-such-command")};
+        QVERIFY(run({QStringLiteral("LANG=C")}, unknownCommand)
+                    .startsWith(QStringLiteral("clipwb-cli: unknown command 'no-such-command'")));
+        const QString chinese = run({QStringLiteral("LANG=zh_CN.UTF-8")}, unknownCommand);
+        QVERIFY2(chinese.startsWith(QStringLiteral("clipwb-cli：未知命令“no-such-command”")),
+                 qPrintable(chinese));
+        QVERIFY2(chinese.contains(QStringLiteral("用法：clipwb-cli 命令 [参数]")), qPrintable(chinese));
+        // LC_ALL wins over LANG, CLIPWB_LANG over both; traditional-Chinese locales stay English.
+        QVERIFY(
+            run({QStringLiteral("LANG=zh_CN.UTF-8"), QStringLiteral("LC_ALL=en_US.UTF-8")}, unknownCommand)
+                .startsWith(QStringLiteral("clipwb-cli: unknown")));
+        QVERIFY(run({QStringLiteral("LANG=zh_CN.UTF-8"), QStringLiteral("CLIPWB_LANG=en")}, unknownCommand)
+                    .startsWith(QStringLiteral("clipwb-cli: unknown")));
+        QVERIFY(run({QStringLiteral("LANG=zh_TW.UTF-8")}, unknownCommand)
+                    .startsWith(QStringLiteral("clipwb-cli: unknown")));
+        const QString badFlag = run({QStringLiteral("CLIPWB_LANG=zh_CN")},
+                                    {QStringLiteral("export-tensorboard"), QStringLiteral("--bogus")});
+        QVERIFY2(badFlag.startsWith(QStringLiteral("clipwb-cli export-tensorboard：错误：未知选项 --bogus")),
+                 qPrintable(badFlag));
     }
 
     void languageFollowsTheChoice()
