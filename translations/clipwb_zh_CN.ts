@@ -1971,6 +1971,14 @@
         <source>&lt;span style=&apos;color:#b00020&apos;&gt;This checkpoint cannot be used: %1&lt;/span&gt;</source>
         <translation>&lt;span style=&apos;color:#b00020&apos;&gt;无法使用此检查点：%1&lt;/span&gt;</translation>
     </message>
+    <message>
+        <source>Choose a checkpoint to extract features with.</source>
+        <translation>请选择用于提取特征的检查点。</translation>
+    </message>
+    <message>
+        <source>Choose the LMDB split to search (a folder with imgs/ and pairs/).</source>
+        <translation>请选择要检索的 LMDB 数据划分（包含 imgs/ 和 pairs/ 的文件夹）。</translation>
+    </message>
 </context>
 <context>
     <name>RunExport</name>
