@@ -2155,7 +2155,7 @@
     </message>
     <message>
         <source>&amp;Compare with…</source>
-        <translation>与…对比(&amp;C)</translation>
+        <translation>对比其他运行(&amp;C)…</translation>
     </message>
     <message>
         <source>Ctrl+Shift+R</source>
@@ -2672,7 +2672,7 @@ Start a new run “%2” with this configuration from the beginning?</source>
     </message>
     <message>
         <source>make-demo-dataset --out DIR [--train N] [--valid M] [--resolution R]</source>
-        <translation>make-demo-dataset --out DIR [--train N] [--valid M] [--resolution R]：生成演示数据集</translation>
+        <translation>make-demo-dataset --out DIR [--train N] [--valid M] [--resolution R]：生成示例数据集</translation>
     </message>
     <message>
         <source>train [--config FILE.json] [--upstream-flag VALUE ...]</source>
@@ -2680,7 +2680,7 @@ Start a new run “%2” with this configuration from the beginning?</source>
     </message>
     <message>
         <source>demo [--out DIR]: make the demo dataset, train on it and evaluate, headless</source>
-        <translation>demo [--out DIR]：生成演示数据集、训练并评测（无界面）</translation>
+        <translation>demo [--out DIR]：生成示例数据集、训练并评测（无界面）</translation>
     </message>
     <message>
         <source>extract-features (upstream extract_features.py flags)</source>

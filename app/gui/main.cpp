@@ -114,6 +114,9 @@ void setApplicationNames()
     QCoreApplication::setApplicationVersion(QStringLiteral(CLIPWB_VERSION));
     // The installed desktop entry's id, so that Wayland compositors match windows to it.
     QGuiApplication::setDesktopFileName(QStringLiteral("io.github.clipwb.clipwb"));
+    // --help and --version run on a QCoreApplication: icons (pixmaps) need the GUI.
+    if (!qobject_cast<QGuiApplication*>(QCoreApplication::instance()))
+        return;
     QIcon icon;
     for (int size : {16, 32, 48, 64, 128, 256})
         icon.addFile(QStringLiteral(":/clipwb/icons/clipwb-%1.png").arg(size), QSize(size, size));
