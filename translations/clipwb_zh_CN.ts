@@ -662,6 +662,22 @@
         <source>Command line copied.</source>
         <translation>命令行已复制。</translation>
     </message>
+    <message>
+        <source>Fine-tuning from the pretrained %1 + %2: data offset and optimizer reset.</source>
+        <translation>从预训练的 %1 + %2 开始微调：重置数据偏移和优化器。</translation>
+    </message>
+    <message>
+        <source>The vision tower starts from the pretrained %1.</source>
+        <translation>视觉塔从预训练的 %1 开始。</translation>
+    </message>
+    <message>
+        <source>The text tower starts from the pretrained %1.</source>
+        <translation>文本塔从预训练的 %1 开始。</translation>
+    </message>
+    <message>
+        <source> It starts from the downloaded %1 model.</source>
+        <translation>从已下载的 %1 模型开始。</translation>
+    </message>
 </context>
 <context>
     <name>CoreMessages</name>
@@ -1259,6 +1275,29 @@
     </message>
 </context>
 <context>
+    <name>DownloadedModelsButton</name>
+    <message>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>A pretrained model downloaded with File → Pretrained models…, by name</source>
+        <translation>按名称选择通过“文件 → 预训练模型…”下载的预训练模型</translation>
+    </message>
+    <message>
+        <source>No model downloaded yet</source>
+        <translation>尚未下载任何模型</translation>
+    </message>
+    <message>
+        <source>%1 (%2 + %3)</source>
+        <translation>%1（%2 + %3）</translation>
+    </message>
+    <message>
+        <source>Pretrained models…</source>
+        <translation>预训练模型…</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>clipwb — Chinese-CLIP workbench</source>
@@ -1376,6 +1415,14 @@
         <source>Save them before closing?</source>
         <translation>关闭前保存吗？</translation>
     </message>
+    <message>
+        <source>Zero-shot</source>
+        <translation>零样本分类</translation>
+    </message>
+    <message>
+        <source>Pretrained &amp;models…</source>
+        <translation>预训练模型(&amp;M)…</translation>
+    </message>
 </context>
 <context>
     <name>MetricChart</name>
@@ -1394,6 +1441,170 @@
     <message>
         <source>%1: %2 (%3)</source>
         <translation>%1：%2（%3）</translation>
+    </message>
+</context>
+<context>
+    <name>ModelManagerDialog</name>
+    <message>
+        <source>Pretrained models</source>
+        <translation>预训练模型</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Architecture</source>
+        <translation>架构</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Hugging Face</source>
+        <translation>Hugging Face</translation>
+    </message>
+    <message>
+        <source>ModelScope</source>
+        <translation>ModelScope（魔搭）</translation>
+    </message>
+    <message>
+        <source>Custom endpoint</source>
+        <translation>自定义地址</translation>
+    </message>
+    <message>
+        <source>https://hf-mirror.com (laid out like Hugging Face)</source>
+        <translation>https://hf-mirror.com（与 Hugging Face 相同的目录结构）</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <source>Verify</source>
+        <translation>校验</translation>
+    </message>
+    <message>
+        <source>Import file…</source>
+        <translation>导入文件…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Open folder</source>
+        <translation>打开文件夹</translation>
+    </message>
+    <message>
+        <source>Downloads resume where they stopped. Files are checked (size, safe reader, architecture) and their SHA-256 recorded.</source>
+        <translation>下载可从中断处继续。文件会经过检查（大小、安全读取、架构），并记录其 SHA-256。</translation>
+    </message>
+    <message>
+        <source>Mirror</source>
+        <translation>镜像</translation>
+    </message>
+    <message>
+        <source>Cancelled. Download continues from where it stopped.</source>
+        <translation>已取消。再次下载将从中断处继续。</translation>
+    </message>
+    <message>
+        <source>Import a checkpoint</source>
+        <translation>导入检查点</translation>
+    </message>
+    <message>
+        <source>Checkpoints (*.pt *.pth);;All files (*)</source>
+        <translation>检查点 (*.pt *.pth);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Folder: %1</source>
+        <translation>文件夹：%1</translation>
+    </message>
+    <message>
+        <source>not downloaded</source>
+        <translation>未下载</translation>
+    </message>
+    <message>
+        <source>downloaded, verified %1 · SHA-256 %2…</source>
+        <translation>已下载，%1 已校验 · SHA-256 %2…</translation>
+    </message>
+    <message>
+        <source>partial: %1 (Download resumes it)</source>
+        <translation>部分下载：%1（“下载”可继续）</translation>
+    </message>
+    <message>
+        <source>%1 + %2, %3 px</source>
+        <translation>%1 + %2，%3 像素</translation>
+    </message>
+    <message>
+        <source>Hugging Face: %1
+ModelScope: %2</source>
+        <translation>Hugging Face：%1
+ModelScope：%2</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>Downloading %1…</source>
+        <translation>正在下载 %1…</translation>
+    </message>
+    <message>
+        <source>Verifying %1 (SHA-256)…</source>
+        <translation>正在校验 %1（SHA-256）…</translation>
+    </message>
+    <message>
+        <source>%1 downloaded and verified: %2</source>
+        <translation>%1 已下载并校验：%2</translation>
+    </message>
+    <message>
+        <source>%1: OK (size, reader, architecture, SHA-256)</source>
+        <translation>%1：正常（大小、读取、架构、SHA-256）</translation>
+    </message>
+    <message>
+        <source>Verifying %1…</source>
+        <translation>正在校验 %1…</translation>
+    </message>
+    <message>
+        <source>Checking %1 (SHA-256)…</source>
+        <translation>正在检查 %1（SHA-256）…</translation>
+    </message>
+    <message>
+        <source>Imported as %1.</source>
+        <translation>已导入为 %1。</translation>
+    </message>
+    <message>
+        <source>Importing %1…</source>
+        <translation>正在导入 %1…</translation>
+    </message>
+</context>
+<context>
+    <name>ModelPathBox</name>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>a checkpoint file or a downloaded model</source>
+        <translation>检查点文件或已下载的模型</translation>
+    </message>
+    <message>
+        <source>A checkpoint file (.pt), or an official model downloaded with File → Pretrained models… by name.</source>
+        <translation>检查点文件（.pt），或按名称选择通过“文件 → 预训练模型…”下载的官方模型。</translation>
+    </message>
+    <message>
+        <source>%1 + %2: %3</source>
+        <translation>%1 + %2：%3</translation>
     </message>
 </context>
 <context>
@@ -2625,6 +2836,231 @@ Start a new run “%2” with this configuration from the beginning?</source>
     </message>
 </context>
 <context>
+    <name>ZeroShotPage</name>
+    <message>
+        <source>Image folder with one sub-folder per class, e.g. DATAPATH/datasets/cifar-10/test</source>
+        <translation>图片文件夹，每个类别一个子文件夹，例如 DATAPATH/datasets/cifar-10/test</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Upstream chooses the prompt templates by --dataset name: its own for the ELEVATER sets listed here, &quot;openai&quot; (183 templates) for any other dataset.</source>
+        <translation>原版按 --dataset 名称选择提示模板：此处列出的 ELEVATER 数据集使用各自的模板，其他数据集使用 “openai”（183 个模板）。</translation>
+    </message>
+    <message>
+        <source>Optional: a second checkpoint shown side by side (e.g. the pretrained model your fine-tune started from).</source>
+        <translation>可选：并排显示的第二个检查点（例如微调起点的预训练模型）。</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Pick an image folder and a checkpoint, then Run.</source>
+        <translation>选择图片文件夹和检查点，然后点击“运行”。</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <source>Templates</source>
+        <translation>模板</translation>
+    </message>
+    <message>
+        <source>Checkpoint A</source>
+        <translation>检查点 A</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Compare with B</source>
+        <translation>与 B 对比</translation>
+    </message>
+    <message>
+        <source>One class name a line; line i names the i-th class folder in sorted order.</source>
+        <translation>每行一个类别名；第 i 行对应排序后的第 i 个类别文件夹。</translation>
+    </message>
+    <message>
+        <source>One prompt a line, {} for the class name. Duplicates count twice, as upstream&apos;s.</source>
+        <translation>每行一个提示，{} 代表类别名。重复的行计两次，与原版相同。</translation>
+    </message>
+    <message>
+        <source>Labels</source>
+        <translation>类别标签</translation>
+    </message>
+    <message>
+        <source>Image folder (one sub-folder per class)</source>
+        <translation>图片文件夹（每个类别一个子文件夹）</translation>
+    </message>
+    <message>
+        <source>Checkpoint</source>
+        <translation>检查点</translation>
+    </message>
+    <message>
+        <source>Checkpoints (*.pt *.pth *.bin);;All files (*)</source>
+        <translation>检查点 (*.pt *.pth *.bin);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Cancelled. What was already encoded stays cached.</source>
+        <translation>已取消。已编码的部分保留在缓存中。</translation>
+    </message>
+    <message>
+        <source>Labels from %1.</source>
+        <translation>类别标签来自 %1。</translation>
+    </message>
+    <message>
+        <source>No label_cn.txt found: the class folder names are the labels; edit them on the left.</source>
+        <translation>未找到 label_cn.txt：以类别文件夹名作为标签；可在左侧编辑。</translation>
+    </message>
+    <message>
+        <source>%1 is not a folder.</source>
+        <translation>%1 不是文件夹。</translation>
+    </message>
+    <message>
+        <source>the labels</source>
+        <translation>类别标签</translation>
+    </message>
+    <message>
+        <source>Pick an image folder.</source>
+        <translation>请选择图片文件夹。</translation>
+    </message>
+    <message>
+        <source>Write the class names (one a line).</source>
+        <translation>请填写类别名（每行一个）。</translation>
+    </message>
+    <message>
+        <source>Write at least one template, e.g. {}的照片。</source>
+        <translation>请至少填写一个模板，例如 {}的照片。</translation>
+    </message>
+    <message>
+        <source>Pick checkpoint A.</source>
+        <translation>请选择检查点 A。</translation>
+    </message>
+    <message>
+        <source>Running…</source>
+        <translation>正在运行…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>%1 images of %2 classes in %3 s (image features from the cache: only the prompts were encoded).</source>
+        <translation>%2 个类别的 %1 张图片，用时 %3 秒（图片特征来自缓存：只编码了提示）。</translation>
+    </message>
+    <message>
+        <source>%1 images of %2 classes in %3 s. Image features are cached: edit the labels or the templates and run again, only the prompts are encoded.</source>
+        <translation>%2 个类别的 %1 张图片，用时 %3 秒。图片特征已缓存：修改标签或模板后再次运行，只需编码提示。</translation>
+    </message>
+</context>
+<context>
+    <name>ZeroShotResultView</name>
+    <message>
+        <source>Rows: true class, columns: predicted class. Model</source>
+        <translation>行：真实类别，列：预测类别。模型</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation>准确率</translation>
+    </message>
+    <message>
+        <source>Confusion matrix</source>
+        <translation>混淆矩阵</translation>
+    </message>
+    <message>
+        <source>Misclassified</source>
+        <translation>分类错误</translation>
+    </message>
+    <message>
+        <source>No result yet.</source>
+        <translation>尚无结果。</translation>
+    </message>
+    <message>
+        <source>images A or B got wrong</source>
+        <translation>A 或 B 分错的图片</translation>
+    </message>
+    <message>
+        <source>right with B, wrong with A (fixed by B)</source>
+        <translation>B 对、A 错（B 纠正）</translation>
+    </message>
+    <message>
+        <source>wrong with B, right with A (broken by B)</source>
+        <translation>B 错、A 对（B 变差）</translation>
+    </message>
+    <message>
+        <source>images the model got wrong</source>
+        <translation>模型分错的图片</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; top-1 &lt;b&gt;%2&lt;/b&gt; (%3/%4) &amp;nbsp; top-5 %5 (%6/%4)</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; &amp;nbsp; top-1 &lt;b&gt;%2&lt;/b&gt;（%3/%4）&amp;nbsp; top-5 %5（%6/%4）</translation>
+    </message>
+    <message>
+        <source>B − A: top-1 %1%2 points</source>
+        <translation>B − A：top-1 %1%2 个百分点</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <source>%1 top-1 %</source>
+        <translation>%1 top-1 %</translation>
+    </message>
+    <message>
+        <source>B − A</source>
+        <translation>B − A</translation>
+    </message>
+    <message>
+        <source>%1 → %2: %3 of %4</source>
+        <translation>%1 → %2：%4 张中 %3 张</translation>
+    </message>
+    <message>
+        <source>true: %1</source>
+        <translation>真实：%1</translation>
+    </message>
+    <message>
+        <source>Misclassified (%1)</source>
+        <translation>分类错误（%1）</translation>
+    </message>
+</context>
+<context>
+    <name>ZeroShotRunner</name>
+    <message>
+        <source>loading model</source>
+        <translation>加载模型</translation>
+    </message>
+    <message>
+        <source>images</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <source>class prompts</source>
+        <translation>类别提示</translation>
+    </message>
+</context>
+<context>
     <name>clipwb-cli</name>
     <message>
         <source>--%1 takes no value</source>
@@ -3001,10 +3437,6 @@ commands:</source>
         <translation>在“数据集”页打开 LMDB 数据划分（或数据集文件夹）DIR。</translation>
     </message>
     <message>
-        <source>Open FILE in the retrieval browser and extract features on the split of its run&apos;s config.json (the screenshot then shows a query).</source>
-        <translation>在检索浏览器中打开 FILE，并在其运行的 config.json 指定的数据划分上提取特征（截图将显示一次查询）。</translation>
-    </message>
-    <message>
         <source>With --checkpoint: open the retrieval browser&apos;s A/B comparison with FILE as the baseline (A) and the checkpoint as B.</source>
         <translation>与 --checkpoint 一起使用：打开检索浏览器的 A/B 对比，以 FILE 为基线（A），该检查点为 B。</translation>
     </message>
@@ -3019,6 +3451,26 @@ commands:</source>
     <message>
         <source>Interface language: en or zh_CN (default: the saved choice, else the system locale).</source>
         <translation>界面语言：en 或 zh_CN（默认：已保存的选择，否则跟随系统区域设置）。</translation>
+    </message>
+    <message>
+        <source>Open FILE in the retrieval browser and extract features on the split of its run&apos;s config.json (the screenshot then shows a query). With --zeroshot: checkpoint A of the Zero-shot page.</source>
+        <translation>在检索浏览器中打开 FILE，并在其运行的 config.json 指定的数据划分上提取特征（截图将显示一次查询）。与 --zeroshot 一起使用时：作为“零样本分类”页的检查点 A。</translation>
+    </message>
+    <message>
+        <source>Open the Zero-shot page on the image folder DIR (one sub-folder per class, label_cn.txt beside them) and run it with --checkpoint (and --compare as B).</source>
+        <translation>在“零样本分类”页打开图片文件夹 DIR（每个类别一个子文件夹，旁边放 label_cn.txt），并用 --checkpoint（以及作为 B 的 --compare）运行。</translation>
+    </message>
+    <message>
+        <source>With --zeroshot: the prompt templates upstream uses for --dataset NAME.</source>
+        <translation>与 --zeroshot 一起使用：原版对 --dataset NAME 使用的提示模板。</translation>
+    </message>
+    <message>
+        <source>With --zeroshot: the result tab to show (accuracy, confusion, misclassified).</source>
+        <translation>与 --zeroshot 一起使用：要显示的结果标签页（accuracy、confusion、misclassified）。</translation>
+    </message>
+    <message>
+        <source>Open the pretrained model manager (the screenshot then shows it).</source>
+        <translation>打开预训练模型管理器（截图将显示它）。</translation>
     </message>
 </context>
 </TS>
