@@ -29,19 +29,18 @@ namespace {
 // Names and technical terms that stay as they are in the Chinese interface
 // (Chinese-CLIP's own Chinese documentation writes them in Latin letters too).
 const QStringList kKept = {
-    QStringLiteral("clipwb"),         QStringLiteral("Chinese"),   QStringLiteral("CLIP"),
-    QStringLiteral("LMDB"),           QStringLiteral("BERT"),      QStringLiteral("RoBERTa"),
-    QStringLiteral("Tiny"),           QStringLiteral("Adam"),      QStringLiteral("AdamW"),
-    QStringLiteral("FlashAttention"), QStringLiteral("Logit"),     QStringLiteral("logit"),
-    QStringLiteral("JSON"),           QStringLiteral("MiB"),       QStringLiteral("KiB"),
-    QStringLiteral("auto"),           QStringLiteral("cuda"),      QStringLiteral("fp32"),
-    QStringLiteral("none"),           QStringLiteral("Ctrl"),      QStringLiteral("Shift"),
-    QStringLiteral("Tokens"),         QStringLiteral("wwm"),       QStringLiteral("chinese"),
-    QStringLiteral("base"),           QStringLiteral("large"),     QStringLiteral("token"),
-    QStringLiteral("flash"),          QStringLiteral("epoch"),     QStringLiteral("batch"),
-    QStringLiteral("size"),           QStringLiteral("Tokenizer"), QStringLiteral("None"),
-    QStringLiteral("null"),           QStringLiteral("true"),      QStringLiteral("false"),
-    QStringLiteral("logsfan"),        QStringLiteral("Jupyter")};
+    QStringLiteral("clipwb"), QStringLiteral("Chinese"), QStringLiteral("CLIP"), QStringLiteral("LMDB"),
+    QStringLiteral("BERT"), QStringLiteral("RoBERTa"), QStringLiteral("Tiny"), QStringLiteral("Adam"),
+    QStringLiteral("AdamW"), QStringLiteral("FlashAttention"), QStringLiteral("Logit"),
+    QStringLiteral("logit"), QStringLiteral("JSON"), QStringLiteral("MiB"), QStringLiteral("KiB"),
+    QStringLiteral("auto"), QStringLiteral("cuda"), QStringLiteral("fp32"), QStringLiteral("none"),
+    QStringLiteral("Ctrl"), QStringLiteral("Shift"), QStringLiteral("Tokens"), QStringLiteral("wwm"),
+    QStringLiteral("chinese"), QStringLiteral("base"), QStringLiteral("large"), QStringLiteral("token"),
+    QStringLiteral("flash"), QStringLiteral("epoch"), QStringLiteral("batch"), QStringLiteral("size"),
+    QStringLiteral("Tokenizer"), QStringLiteral("None"), QStringLiteral("null"), QStringLiteral("true"),
+    QStringLiteral("false"), QStringLiteral("logsfan"), QStringLiteral("Jupyter"),
+    // upstream's name of its generic prompt-template set (zeroshot --dataset)
+    QStringLiteral("openai")};
 
 // Option keys (warmup, precision, ...) are upstream's names and stay as they are.
 bool isOptionKey(const QString& word)
