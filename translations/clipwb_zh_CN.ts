@@ -1425,6 +1425,49 @@
     </message>
 </context>
 <context>
+    <name>MemoryEstimateView</name>
+    <message>
+        <source>Memory</source>
+        <translation>显存</translation>
+    </message>
+    <message>
+        <source>Find the largest batch size</source>
+        <translation>寻找最大批大小</translation>
+    </message>
+    <message>
+        <source>Largest batch_size that ran: %1</source>
+        <translation>能运行的最大 batch_size：%1</translation>
+    </message>
+    <message>
+        <source>Search stopped: %1</source>
+        <translation>搜索已停止：%1</translation>
+    </message>
+    <message>
+        <source>Runs one training step at growing batch sizes on %1 (synthetic data) and reports the largest that does not run out of memory</source>
+        <translation>在 %1 上以逐步增大的批大小各运行一步训练（合成数据），报告不会耗尽显存的最大值</translation>
+    </message>
+    <message>
+        <source>Needs a CUDA device: on the CPU allocations do not fail (the system swaps or stops the process), so the estimate above is the answer</source>
+        <translation>需要 CUDA 设备：在 CPU 上内存分配不会失败（系统会换页或终止进程），因此以上方的估算为准</translation>
+    </message>
+    <message>
+        <source>No estimate: %1</source>
+        <translation>无法估算：%1</translation>
+    </message>
+    <message>
+        <source>Trying training steps on the device…</source>
+        <translation>正在设备上试运行训练步…</translation>
+    </message>
+    <message>
+        <source>batch_size %1: ran, peak %2</source>
+        <translation>batch_size %1：可运行，峰值 %2</translation>
+    </message>
+    <message>
+        <source>batch_size %1: out of memory</source>
+        <translation>batch_size %1：显存不足</translation>
+    </message>
+</context>
+<context>
     <name>MetricChart</name>
     <message>
         <source>step</source>
