@@ -1298,6 +1298,57 @@
     </message>
 </context>
 <context>
+    <name>LaunchOptionsView</name>
+    <message>
+        <source>Data-parallel ranks Start launches on this machine (clipwb-cli train --nproc-per-node N): one per GPU, or CPU processes. batch_size is per rank; the global batch is batch_size × ranks.</source>
+        <translation>“开始”在本机启动的数据并行进程数（clipwb-cli train --nproc-per-node N）：每个 GPU 一个，或若干 CPU 进程。batch_size 是每个进程的批大小；全局批大小为 batch_size × 进程数。</translation>
+    </message>
+    <message>
+        <source>Processes</source>
+        <translation>进程数</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n GPU(s) on this machine</source>
+        <translation>
+            <numerusform>本机有 %n 个 GPU</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>no GPU: CPU processes (%n core(s))</source>
+        <translation>
+            <numerusform>无 GPU：CPU 进程（%n 个核心）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Machines in the run. This one is node 0 and hosts the rendezvous; each other machine runs the command shown below.</source>
+        <translation>参与本次运行的机器数。本机是 0 号节点并负责各节点的会合；其他每台机器运行下方显示的命令。</translation>
+    </message>
+    <message>
+        <source>Machines</source>
+        <translation>机器数</translation>
+    </message>
+    <message>
+        <source>this machine&apos;s address, as the others reach it</source>
+        <translation>本机地址（其他机器访问本机所用的地址）</translation>
+    </message>
+    <message>
+        <source>port</source>
+        <translation>端口</translation>
+    </message>
+    <message>
+        <source>Rendezvous</source>
+        <translation>会合地址</translation>
+    </message>
+    <message>
+        <source>On each other machine (same config and data paths there):</source>
+        <translation>在其他每台机器上运行（那里的配置和数据路径须相同）：</translation>
+    </message>
+    <message>
+        <source>Save the configuration to name its file.</source>
+        <translation>请先保存配置，以确定其文件名。</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>clipwb — Chinese-CLIP workbench</source>
@@ -1465,6 +1516,82 @@
     <message>
         <source>batch_size %1: out of memory</source>
         <translation>batch_size %1：显存不足</translation>
+    </message>
+    <message>
+        <source>memory estimate for batch_size %1, precision %2, grad_checkpointing %3, attention %4 on %5:</source>
+        <translation>在 %5 上的显存估算（batch_size %1，precision %2，grad_checkpointing %3，注意力 %4）：</translation>
+    </message>
+    <message>
+        <source>on</source>
+        <comment>grad_checkpointing</comment>
+        <translation>开</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <comment>grad_checkpointing</comment>
+        <translation>关</translation>
+    </message>
+    <message>
+        <source>fused</source>
+        <comment>attention</comment>
+        <translation>融合</translation>
+    </message>
+    <message>
+        <source>plain</source>
+        <comment>attention</comment>
+        <translation>普通</translation>
+    </message>
+    <message>
+        <source>parameters %1 (%2, %3 trainable)</source>
+        <translation>参数 %1（%2 个，其中 %3 个可训练）</translation>
+    </message>
+    <message>
+        <source>gradients %1</source>
+        <translation>梯度 %1</translation>
+    </message>
+    <message>
+        <source>optimizer state (AdamW) %1</source>
+        <translation>优化器状态（AdamW）%1</translation>
+    </message>
+    <message>
+        <source>autocast weight copies %1</source>
+        <translation>混合精度权重副本 %1</translation>
+    </message>
+    <message>
+        <source>activations %1 (%2 per sample)</source>
+        <translation>激活值 %1（每个样本 %2）</translation>
+    </message>
+    <message>
+        <source>transient buffers %1</source>
+        <translation>临时缓冲区 %1</translation>
+    </message>
+    <message>
+        <source>total %1</source>
+        <translation>合计 %1</translation>
+    </message>
+    <message>
+        <source>%1: free memory unknown</source>
+        <translation>%1：可用内存未知</translation>
+    </message>
+    <message>
+        <source>fits (largest batch_size within %1% of the free memory: %2)</source>
+        <translation>可以容纳（可用内存的 %1% 以内最大 batch_size：%2）</translation>
+    </message>
+    <message>
+        <source>does NOT fit: largest batch_size within %1% of the free memory is %2 (raise accum_freq to keep the global batch)</source>
+        <translation>容纳不下：可用内存的 %1% 以内最大 batch_size 为 %2（可提高 accum_freq 以保持全局批大小）</translation>
+    </message>
+    <message>
+        <source>; or grad_checkpointing on</source>
+        <translation>；或开启 grad_checkpointing</translation>
+    </message>
+    <message>
+        <source>; or precision amp or bf16</source>
+        <translation>；或将 precision 设为 amp 或 bf16</translation>
+    </message>
+    <message>
+        <source>%1: %2 free of %3; %4</source>
+        <translation>%1：可用 %2，共 %3；%4</translation>
     </message>
 </context>
 <context>
@@ -1828,6 +1955,29 @@ ModelScope：%2</translation>
     <message>
         <source>Text</source>
         <translation>文本</translation>
+    </message>
+</context>
+<context>
+    <name>RankProcesses</name>
+    <message>
+        <source>Could not start %1: %2</source>
+        <translation>无法启动 %1：%2</translation>
+    </message>
+    <message>
+        <source>Cannot start the ranks: %1 is missing (set CLIPWB_CLI to clipwb-cli&apos;s path).</source>
+        <translation>无法启动各进程：缺少 %1（请将 CLIPWB_CLI 设为 clipwb-cli 的路径）。</translation>
+    </message>
+    <message>
+        <source>Cannot write the configuration for the ranks: %1</source>
+        <translation>无法为各进程写入配置：%1</translation>
+    </message>
+    <message>
+        <source>The rank launcher crashed (%1).</source>
+        <translation>进程启动器崩溃（%1）。</translation>
+    </message>
+    <message>
+        <source>The ranks ended with exit code %1.</source>
+        <translation>各进程已结束，退出码 %1。</translation>
     </message>
 </context>
 <context>
@@ -2876,6 +3026,21 @@ Start a new run “%2” with this configuration from the beginning?</source>
     <message>
         <source>Paused: the checkpoint is saved when training continues (%1)</source>
         <translation>已暂停：训练继续时保存检查点（%1）</translation>
+    </message>
+    <message>
+        <source>Training on %1, %2 ranks</source>
+        <translation>正在 %1 上训练，%2 个进程</translation>
+    </message>
+    <message>
+        <source>Training on %1, %2 ranks (%3 on this machine)</source>
+        <translation>正在 %1 上训练，%2 个进程（本机 %3 个）</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingWorker</name>
+    <message>
+        <source>The ranks ended without finishing (exit code %1).</source>
+        <translation>各进程未完成训练即已结束（退出码 %1）。</translation>
     </message>
 </context>
 <context>

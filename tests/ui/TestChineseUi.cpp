@@ -52,9 +52,12 @@ bool isOptionKey(const QString& word)
 }
 
 // Words of four or more letters that are not a kept term, in text that is not a path or identifier.
-QStringList englishWords(const QString& text)
+QStringList englishWords(const QString& input)
 {
     QStringList words;
+    // A clipwb-cli command named in the text ("clipwb-cli train --nproc-per-node N") is an identifier.
+    static const QRegularExpression command(QStringLiteral("clipwb-cli [a-z-]+"));
+    const QString text = QString(input).remove(command);
     static const QRegularExpression token(QStringLiteral("[^\\s,;:()（）\\[\\]<>，。：；、“”\"']+"));
     for (auto it = token.globalMatch(text); it.hasNext();) {
         const QString t = it.next().captured(0);

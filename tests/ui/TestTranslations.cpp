@@ -5,9 +5,11 @@
 // here); the core's option help, groups and preset descriptions translate;
 // Qt's own Chinese strings load.
 #include "config/TrainConfig.h"
+#include "train/MemoryCheck.h"
 #include "ui/MainWindow.h"
 #include "ui/common/CoreMessages.h"
 #include "ui/common/Translations.h"
+#include "ui/config/MemoryEstimateView.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -204,6 +206,50 @@ private Q_SLOTS:
         QVERIFY(clipwb::ui::Translations::install(QStringLiteral("en")));
         QCOMPARE(CoreMessages::translate(std::string("out of range: 0 (must be >= 1)")),
                  QStringLiteral("out of range: 0 (must be >= 1)"));
+    }
+
+    void memoryReportFollowsTheCore()
+    {
+        // The Configuration page formats the core's memory report with tr(): in English it is the
+        // very text `clipwb-cli config check --memory` prints, in every branch of it.
+        QVERIFY(clipwb::ui::Translations::install(QStringLiteral("en")));
+        clipwb::train::MemoryCheck check;
+        check.estimate.parameterCount = 188262913;
+        check.estimate.trainableParameterCount = 188262912;
+        check.estimate.parameterBytes = 753051652;
+        check.estimate.gradientBytes = 753051648;
+        check.estimate.optimizerBytes = 1506103296;
+        check.estimate.activationBytesPerSample = 52428800;
+        check.estimate.activationBytes = 3355443200;
+        check.estimate.workspaceBytes = 104857600;
+        check.estimate.totalBytes = 6472507396;
+        check.options.batchSize = 64;
+        check.device.device = "cuda:0";
+        const auto same = [&] {
+            QCOMPARE(clipwb::ui::MemoryEstimateView::reportText(check),
+                     QString::fromStdString(check.report()));
+        };
+        same(); // free memory unknown
+        check.device.known = true;
+        check.device.freeBytes = 23.5e9;
+        check.device.totalBytes = 24e9;
+        check.largestBatch = 301;
+        same(); // fits
+        check.fits = false;
+        check.largestBatch = 40;
+        check.options.precision = "fp32";
+        check.options.cuda = true;
+        same(); // does not fit: every hint
+        check.options.gradCheckpointing = true;
+        check.options.fusedAttention = true;
+        check.options.precision = "amp";
+        check.estimate.castWeightBytes = 376525826;
+        same(); // does not fit, no hint left but accum_freq
+        QVERIFY(clipwb::ui::Translations::install(QStringLiteral("zh_CN")));
+        const QString chinese = clipwb::ui::MemoryEstimateView::reportText(check);
+        QVERIFY2(chinese.contains(QStringLiteral("梯度")) && !chinese.contains(QStringLiteral("gradients")),
+                 qPrintable(chinese));
+        QVERIFY(clipwb::ui::Translations::install(QStringLiteral("en")));
     }
 
     void cliFollowsTheLocale()

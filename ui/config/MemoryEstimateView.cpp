@@ -56,7 +56,7 @@ void MemoryEstimateView::setConfig(const config::TrainConfig& config)
         // The device query reads /proc/meminfo, or the CUDA driver's figure (fast once CUDA is up).
         const train::MemoryCheck check =
             train::checkTrainingMemory(config, train::queryDeviceMemory(config.device));
-        m_estimate->setText(QString::fromStdString(check.report()));
+        m_estimate->setText(reportText(check));
         m_estimate->setStyleSheet(check.fits ? QString() : QStringLiteral("color: #c0392b;"));
         const bool cuda = check.device.device.rfind("cuda", 0) == 0;
         m_find->setEnabled(cuda && !m_searching);
@@ -71,6 +71,55 @@ void MemoryEstimateView::setConfig(const config::TrainConfig& config)
         m_estimate->setStyleSheet(QString());
         m_find->setEnabled(false);
     }
+}
+
+QString MemoryEstimateView::reportText(const train::MemoryCheck& check)
+{
+    // The core's report() is English (clipwb-cli config check --memory prints it); the same
+    // figures here go through tr() so that the Chinese interface shows no English.
+    const auto bytes = [](double value) { return QString::fromStdString(model::formatBytes(value)); };
+    const model::MemoryEstimate& e = check.estimate;
+    const model::MemoryEstimateOptions& o = check.options;
+    const QString device = QString::fromStdString(check.device.device);
+    QStringList lines;
+    lines << tr("memory estimate for batch_size %1, precision %2, grad_checkpointing %3, attention %4 on %5:")
+                 .arg(o.batchSize)
+                 .arg(QString::fromStdString(o.precision),
+                      o.gradCheckpointing ? tr("on", "grad_checkpointing") : tr("off", "grad_checkpointing"),
+                      o.fusedAttention ? tr("fused", "attention") : tr("plain", "attention"), device);
+    lines << QStringLiteral("  ") + tr("parameters %1 (%2, %3 trainable)")
+                                        .arg(bytes(e.parameterBytes))
+                                        .arg(e.parameterCount)
+                                        .arg(e.trainableParameterCount);
+    lines << QStringLiteral("  ") + tr("gradients %1").arg(bytes(e.gradientBytes));
+    lines << QStringLiteral("  ") + tr("optimizer state (AdamW) %1").arg(bytes(e.optimizerBytes));
+    if (e.castWeightBytes > 0)
+        lines << QStringLiteral("  ") + tr("autocast weight copies %1").arg(bytes(e.castWeightBytes));
+    lines << QStringLiteral("  ") + tr("activations %1 (%2 per sample)")
+                                        .arg(bytes(e.activationBytes), bytes(e.activationBytesPerSample));
+    lines << QStringLiteral("  ") + tr("transient buffers %1").arg(bytes(e.workspaceBytes));
+    lines << QStringLiteral("  ") + tr("total %1").arg(bytes(e.totalBytes));
+    if (!check.device.known) {
+        lines << tr("%1: free memory unknown").arg(device);
+        return lines.join(QLatin1Char('\n'));
+    }
+    const int share = static_cast<int>(train::MemoryCheck::kUsableShare * 100);
+    QString verdict =
+        check.fits
+            ? tr("fits (largest batch_size within %1% of the free memory: %2)")
+                  .arg(share)
+                  .arg(check.largestBatch)
+            : tr("does NOT fit: largest batch_size within %1% of the free memory is %2 (raise accum_freq to "
+                 "keep the global batch)")
+                  .arg(share)
+                  .arg(check.largestBatch);
+    if (!check.fits && !o.gradCheckpointing)
+        verdict += tr("; or grad_checkpointing on");
+    if (!check.fits && o.precision == "fp32" && o.cuda)
+        verdict += tr("; or precision amp or bf16");
+    lines << tr("%1: %2 free of %3; %4")
+                 .arg(device, bytes(check.device.freeBytes), bytes(check.device.totalBytes), verdict);
+    return lines.join(QLatin1Char('\n'));
 }
 
 QString MemoryEstimateView::estimateText() const

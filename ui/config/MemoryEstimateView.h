@@ -13,6 +13,10 @@
 class QLabel;
 class QPushButton;
 
+namespace clipwb::train {
+struct MemoryCheck;
+}
+
 namespace clipwb::ui {
 
 class MemoryEstimateView : public QGroupBox {
@@ -27,6 +31,9 @@ public:
 
     QString estimateText() const;
     QString searchText() const;
+
+    /// MemoryCheck::report() in the interface's language: the same lines, each a tr() template.
+    static QString reportText(const train::MemoryCheck& check);
 
 Q_SIGNALS:
     /// The search ended: the largest batch size that ran (0: none), or an error.
