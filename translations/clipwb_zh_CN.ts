@@ -1479,7 +1479,7 @@
     <name>MemoryEstimateView</name>
     <message>
         <source>Memory</source>
-        <translation>显存</translation>
+        <translation>内存</translation>
     </message>
     <message>
         <source>Find the largest batch size</source>
@@ -1519,7 +1519,7 @@
     </message>
     <message>
         <source>memory estimate for batch_size %1, precision %2, grad_checkpointing %3, attention %4 on %5:</source>
-        <translation>在 %5 上的显存估算（batch_size %1，precision %2，grad_checkpointing %3，注意力 %4）：</translation>
+        <translation>在 %5 上的内存估算（batch_size %1，precision %2，grad_checkpointing %3，注意力 %4）：</translation>
     </message>
     <message>
         <source>on</source>
