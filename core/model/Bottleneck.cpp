@@ -9,7 +9,9 @@ torch::nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel)
 }
 } // namespace
 
-BottleneckImpl::BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride) : m_stride(stride)
+BottleneckImpl::BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride,
+                               std::shared_ptr<const BatchNormSync> sync)
+    : m_stride(stride), m_sync(sync ? std::move(sync) : std::make_shared<BatchNormSync>())
 {
     m_conv1 = register_module("conv1", conv(inplanes, planes, 1));
     m_bn1 = register_module("bn1", torch::nn::BatchNorm2d(planes));
@@ -27,15 +29,15 @@ BottleneckImpl::BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride)
 
 torch::Tensor BottleneckImpl::forward(const torch::Tensor& x)
 {
-    auto out = torch::relu(m_bn1(m_conv1(x)));
-    out = torch::relu(m_bn2(m_conv2(out)));
+    auto out = torch::relu(applyBatchNorm(m_bn1, m_conv1(x), *m_sync));
+    out = torch::relu(applyBatchNorm(m_bn2, m_conv2(out), *m_sync));
     if (m_stride > 1)
         out = torch::avg_pool2d(out, m_stride);
-    out = m_bn3(m_conv3(out));
+    out = applyBatchNorm(m_bn3, m_conv3(out), *m_sync);
     torch::Tensor identity = x;
     if (m_downConv) {
         identity = m_stride > 1 ? torch::avg_pool2d(x, m_stride) : x;
-        identity = m_downBn(m_downConv(identity));
+        identity = applyBatchNorm(m_downBn, m_downConv(identity), *m_sync);
     }
     return torch::relu(out + identity);
 }

@@ -3,6 +3,8 @@
 // has stride 1 and an average pool follows the 3x3 convolution when the stride
 // is > 1; the downsampling branch is avgpool + 1x1 conv + BN.
 // State dict: conv1, bn1, conv2, bn2, conv3, bn3, downsample.0 (conv), downsample.1 (bn).
+#include "model/BatchNormSync.h"
+
 #include <torch/torch.h>
 
 namespace clipwb::model {
@@ -11,7 +13,9 @@ class BottleneckImpl : public torch::nn::Module {
 public:
     static constexpr int64_t kExpansion = 4;
 
-    BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride = 1);
+    /// sync: shared with the other batch norms of the model (see BatchNormSync.h); none: its own.
+    BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride = 1,
+                   std::shared_ptr<const BatchNormSync> sync = nullptr);
     torch::Tensor forward(const torch::Tensor& x);
 
 private:
@@ -20,6 +24,7 @@ private:
     torch::nn::BatchNorm2d m_bn1{nullptr}, m_bn2{nullptr}, m_bn3{nullptr};
     torch::nn::Conv2d m_downConv{nullptr};
     torch::nn::BatchNorm2d m_downBn{nullptr};
+    std::shared_ptr<const BatchNormSync> m_sync;
 };
 TORCH_MODULE(Bottleneck);
 

@@ -20,10 +20,10 @@ ModifiedResNetImpl::ModifiedResNetImpl(const ModifiedResNetOptions& options)
     for (size_t stage = 0; stage < 4; ++stage) {
         const int64_t planes = width << stage;
         torch::nn::Sequential blocks;
-        blocks->push_back(Bottleneck(inplanes, planes, stage == 0 ? 1 : 2));
+        blocks->push_back(Bottleneck(inplanes, planes, stage == 0 ? 1 : 2, m_sync));
         inplanes = planes * BottleneckImpl::kExpansion;
         for (int64_t i = 1; i < options.layers[stage]; ++i)
-            blocks->push_back(Bottleneck(inplanes, planes));
+            blocks->push_back(Bottleneck(inplanes, planes, 1, m_sync));
         m_stages.push_back(register_module("layer" + std::to_string(stage + 1), blocks));
     }
     attnpool = register_module("attnpool", AttentionPool2d(options.inputResolution / 32, width * 32,
@@ -40,12 +40,17 @@ std::vector<torch::Tensor> ModifiedResNetImpl::bn3Weights() const
     return weights;
 }
 
+void ModifiedResNetImpl::synchroniseBatchNorm(RankSum sum)
+{
+    m_sync->sum = std::move(sum);
+}
+
 torch::Tensor ModifiedResNetImpl::forward(const torch::Tensor& images)
 {
     auto x = images.to(m_conv1->weight.scalar_type());
-    x = torch::relu(m_bn1(m_conv1(x)));
-    x = torch::relu(m_bn2(m_conv2(x)));
-    x = torch::relu(m_bn3(m_conv3(x)));
+    x = torch::relu(applyBatchNorm(m_bn1, m_conv1(x), *m_sync));
+    x = torch::relu(applyBatchNorm(m_bn2, m_conv2(x), *m_sync));
+    x = torch::relu(applyBatchNorm(m_bn3, m_conv3(x), *m_sync));
     x = torch::avg_pool2d(x, 2);
     for (auto& stage : m_stages)
         x = stage->forward(x);

@@ -3,6 +3,7 @@
 #include "common/AtomicFile.h"
 #include "common/Error.h"
 #include "model/ClipWeights.h"
+#include "model/ModifiedResNet.h"
 #include "train/DeviceSettings.h"
 #include "train/FlashOptimizerLayout.h"
 
@@ -75,12 +76,15 @@ void RunSetup::connectRanks()
             tensors.push_back(b);
         s.ranks->broadcast(tensors, 0);
     }
-    if (s.cfg.use_bn_sync && s.modelConfig.isResNet())
-        s.events.log(
-            LogLevel::Warning,
-            "use_bn_sync: synchronised batch norm is not implemented; each rank normalises with its own "
-            "batch statistics and rank 0's running statistics are broadcast before each step (DDP "
-            "without SyncBatchNorm)");
+    if (s.cfg.use_bn_sync && s.modelConfig.isResNet()) {
+        // torch.nn.SyncBatchNorm.convert_sync_batchnorm, as upstream converts the model.
+        auto resnet = std::dynamic_pointer_cast<model::ModifiedResNetImpl>(s.model->visual());
+        CLIPWB_CHECK(resnet, "use_bn_sync: the image tower is not the ModifiedResNet its config names");
+        dist::Collectives* ranks = s.ranks.get();
+        resnet->synchroniseBatchNorm([ranks](torch::Tensor& t) { ranks->allReduceSum(t); });
+        s.events.log(LogLevel::Info, "use_bn_sync: the ResNet's batch norms use the statistics of all " +
+                                         std::to_string(s.worldSize()) + " ranks' batches");
+    }
     s.events.log(LogLevel::Info, "Data-parallel: rank " + std::to_string(s.rank()) + " of " +
                                      std::to_string(s.worldSize()) + " ranks (" + s.ranks->backend() +
                                      "), global batch " +

@@ -20,14 +20,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <tuple>
 #include <unistd.h>
 #include <vector>
 
@@ -376,13 +377,71 @@ private Q_SLOTS:
         QVERIFY(!fs::exists(run("e") / "metrics.jsonl"));
     }
 
+    void syncBatchNormTrainsAsOneProcessOverTheGlobalBatch()
+    {
+        // use_bn_sync with gather_with_grad: two ranks of batch 4 compute what one process computes
+        // over the batch of 8 (the same pairs: rank r takes every other pair of the same shuffle,
+        // the loss is over the gathered global batch, the ResNet's batch norms see all 8). Without
+        // the sync each rank normalises its 4 on its own and the losses part at the first step.
+        // (PyTorch's SyncBatchNorm refuses CPU tensors, so upstream has no CPU reference here.)
+        const fs::path root = m_root / "bn";
+        fs::copy_file(fs::path(CLIPWB_TEST_FIXTURES) / "model/heldout/rn-tiny.vision.json",
+                      m_root / "model_configs" / "rn-tiny.vision.json", fs::copy_options::skip_existing);
+        auto config = nlohmann::json::parse(clipwb::readFile(m_config));
+        config["vision_model"] = "../../model_configs/rn-tiny.vision.json";
+        config["resume"] = nullptr; // the same seeded initialisation in every run
+        config["gather_with_grad"] = true;
+        config["grad_checkpointing"] = false;
+        config["valid_step_interval"] = nullptr;
+        config["max_steps"] = 8;
+        const auto write = [&](const std::string& name, bool sync, int batch) {
+            auto c = config;
+            c["use_bn_sync"] = sync;
+            c["batch_size"] = batch;
+            c["name"] = name;
+            const fs::path file = m_config.parent_path() / (name + ".json");
+            clipwb::writeFileAtomic(file, c.dump(2));
+            return file;
+        };
+        const auto losses = [&](const std::string& name) {
+            std::vector<double> out;
+            for (const auto& r : readRecords(root / name / "metrics.jsonl", "train"))
+                out.push_back(r["loss"].get<double>());
+            return out;
+        };
+        const QStringList ranks{QStringLiteral("--nproc-per-node"), QStringLiteral("2")};
+        for (const auto& [name, sync, batch, launcher] : {std::tuple{std::string("synced"), true, 4, true},
+                                                          std::tuple{std::string("apart"), false, 4, true},
+                                                          std::tuple{std::string("whole"), true, 8, false}}) {
+            QProcess p;
+            startLauncher(p, trainArgs(write(name, sync, batch), root, launcher ? ranks : QStringList{}));
+            const Outcome o = finish(p, 300000);
+            QVERIFY2(o.exitCode == 0, qPrintable(o.stderrText));
+            if (sync && launcher)
+                QVERIFY2(
+                    o.stderrText.contains(QStringLiteral("batch norms use the statistics of all 2 ranks")),
+                    qPrintable(o.stderrText));
+        }
+        const auto synced = losses("synced"), apart = losses("apart"), whole = losses("whole");
+        QCOMPARE(synced.size(), size_t(8));
+        QCOMPARE(whole.size(), size_t(8));
+        double worst = 0;
+        for (size_t i = 0; i < whole.size(); ++i)
+            worst = std::max(worst, std::abs(synced[i] - whole[i]) / std::abs(whole[i]));
+        qInfo("largest relative loss difference, synced ranks vs one process: %.3g; unsynced at step 1: %.3g",
+              worst, std::abs(apart[0] - whole[0]) / std::abs(whole[0]));
+        QVERIFY2(worst < 1e-5, qPrintable(QString::number(worst)));
+        QVERIFY(std::abs(apart[0] - whole[0]) / std::abs(whole[0]) > 1e-3);
+    }
+
     void aStopDuringTheRendezvousEndsTheRankAtOnce()
     {
         // torchrun sends SIGTERM to the other ranks when one fails; a rank still waiting for
         // the others has nothing to save and ends at once (before, it waited out the timeout).
         const int port = clipwb::dist::freePort();
         auto alone = startRank(
-            0, 2, port, trainArgs(m_config, m_root / "t", {QStringLiteral("--rdzv-timeout"), QStringLiteral("120")}));
+            0, 2, port,
+            trainArgs(m_config, m_root / "t", {QStringLiteral("--rdzv-timeout"), QStringLiteral("120")}));
         QVERIFY(alone->waitForStarted());
         QElapsedTimer waited;
         waited.start();
