@@ -11,6 +11,7 @@
 #include <QTimer>
 #include <QUrl>
 
+#include <algorithm>
 #include <memory>
 
 namespace clipwb::net {
@@ -58,8 +59,7 @@ struct Attempt {
 
 } // namespace
 
-DownloadResult downloadFile(const DownloadRequest& request, const models::ByteProgress& progress,
-                            const models::CancelCheck& cancel)
+DownloadResult downloadFile(const DownloadRequest& request, const ProgressCallback& progress)
 {
     CLIPWB_CHECK(!request.partial.empty(), "download: no target file");
     std::error_code error;
@@ -97,6 +97,18 @@ DownloadResult downloadFile(const DownloadRequest& request, const models::BytePr
         std::uint64_t written = offset;
         QEventLoop loop;
         std::unique_ptr<QNetworkReply> reply(manager.get(get));
+        // Reports the bytes so far; a false answer aborts the reply (not thrown: we are inside Qt's loop).
+        const auto report = [&] {
+            if (!progress || attempt.cancelled)
+                return;
+            const qint64 total = attempt.total >= 0 ? attempt.total : std::max<qint64>(knownTotal, 0);
+            const Progress bytes{total > 0 ? std::min(1.0, double(written) / double(total)) : 0.0, "download",
+                                 static_cast<std::int64_t>(written), total};
+            if (!progress(bytes)) {
+                attempt.cancelled = true;
+                reply->abort();
+            }
+        };
         const auto onHeaders = [&] {
             headersSeen = true;
             attempt.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
@@ -137,17 +149,11 @@ DownloadResult downloadFile(const DownloadRequest& request, const models::BytePr
                 return;
             }
             written += static_cast<std::uint64_t>(chunk.size());
-            if (progress)
-                progress(written, attempt.total >= 0 ? static_cast<std::uint64_t>(attempt.total) : 0);
+            report();
         });
         QObject::connect(reply.get(), &QNetworkReply::finished, &loop, &QEventLoop::quit);
         QTimer poll;
-        QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
-            if (cancel && cancel()) {
-                attempt.cancelled = true;
-                reply->abort();
-            }
-        });
+        QObject::connect(&poll, &QTimer::timeout, &loop, report);
         poll.start(50);
         if (!reply->isFinished())
             loop.exec();
@@ -161,7 +167,7 @@ DownloadResult downloadFile(const DownloadRequest& request, const models::BytePr
             out.close();
         }
         if (attempt.cancelled)
-            throw Error("cancelled");
+            throw Cancelled();
         CLIPWB_CHECK(attempt.errorText.isEmpty(), "cannot write ", request.partial.string(), ": ",
                      attempt.errorText.toStdString());
         if (linkedSha256.empty())

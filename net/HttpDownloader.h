@@ -6,9 +6,13 @@
 // by hand so that the first response's X-Linked-Size / X-Linked-ETag (Hugging
 // Face's size and SHA-256 of a large file) are kept.
 //
+// Progress (stage "download", done and total in bytes, total 0 while unknown)
+// is reported as bytes arrive and every 50 ms between them, so that a stop asked
+// while the server is silent still ends the download at once.
+//
 // Synchronous: runs its own QEventLoop, so call it from a worker thread (GUI)
 // or from main() after a QCoreApplication exists (CLI).
-#include "models/ModelStore.h"
+#include "common/Progress.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -32,9 +36,9 @@ struct DownloadResult {
     int resumes = 0;          ///< Range requests that continued earlier bytes
 };
 
-/// Throws clipwb::Error: "cancelled" (partial kept), "HTTP 503 ... from URL", "interrupted at X of Y
-/// bytes ..." (partial kept: run again to resume), a size the server contradicts.
-DownloadResult downloadFile(const DownloadRequest& request, const models::ByteProgress& progress = {},
-                            const models::CancelCheck& cancel = {});
+/// Throws clipwb::Cancelled when progress returned false (partial kept), clipwb::Error: "HTTP 503
+/// ... from URL", "interrupted at X of Y bytes ..." (partial kept: run again to resume), a size the
+/// server contradicts.
+DownloadResult downloadFile(const DownloadRequest& request, const ProgressCallback& progress = {});
 
 } // namespace clipwb::net

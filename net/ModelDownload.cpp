@@ -5,23 +5,22 @@
 
 namespace clipwb::net {
 namespace fs = std::filesystem;
+namespace {
+
+/// The download is most of the job's time; hashing the file afterwards is the rest.
+constexpr double kDownloadShare = 0.9;
+
+} // namespace
 
 models::ModelRecord downloadModel(models::ModelStore& store, const models::CatalogModel& model,
-                                  const std::string& mirror, const StageProgress& progress,
-                                  const models::CancelCheck& cancel)
+                                  const std::string& mirror, const ProgressCallback& progress)
 {
     DownloadRequest request;
     request.url = models::downloadUrl(model, mirror);
     request.partial = store.partialPathOf(model);
     if (model.size)
         request.expectedSize = model.size;
-    const DownloadResult result = downloadFile(
-        request,
-        [&](std::uint64_t done, std::uint64_t total) {
-            if (progress)
-                progress(DownloadStage::Downloading, done, total);
-        },
-        cancel);
+    const DownloadResult result = downloadFile(request, progressWithin(progress, 0.0, kDownloadShare));
 
     const fs::path target = store.pathOf(model);
     std::error_code error;
@@ -30,18 +29,12 @@ models::ModelRecord downloadModel(models::ModelStore& store, const models::Catal
                  error.message());
     models::ModelRecord record;
     try {
-        record = models::verifyModelFile(
-            target, model, result.size, result.linkedSha256,
-            [&](std::uint64_t done, std::uint64_t total) {
-                if (progress)
-                    progress(DownloadStage::Verifying, done, total);
-            },
-            cancel);
+        record = models::verifyModelFile(target, model, result.size, result.linkedSha256,
+                                         progressWithin(progress, kDownloadShare, 1.0 - kDownloadShare));
+    } catch (const Cancelled&) {
+        fs::rename(target, request.partial, error); // complete but unverified: the next run verifies it
+        throw;
     } catch (const Error& e) {
-        if (std::string(e.what()) == "cancelled") {
-            fs::rename(target, request.partial, error); // complete but unverified: the next run verifies it
-            throw;
-        }
         fs::remove(target, error); // a corrupt file must not pass for the model
         throw Error(std::string(e.what()) + "; the file was removed");
     }

@@ -24,10 +24,41 @@ std::string column(std::string text, std::size_t width)
 }
 
 /// Bytes as whole MB (rounded down) for the progress bar, whose total is fixed once known.
-std::int64_t megabytes(std::uint64_t bytes)
+std::int64_t megabytes(std::int64_t bytes)
 {
-    return static_cast<std::int64_t>(bytes / 1000000);
+    return bytes / 1000000;
 }
+
+/// The core's byte progress as bars on stderr: one for the download ("MB"), one for the hashing
+/// ("MB verified"), each started at its stage's first report and finished when the next begins.
+/// The download reports before the server answers too, with a total of 0 until it knows it.
+class ByteBars {
+public:
+    ProgressCallback callback()
+    {
+        return [this](const Progress& bytes) {
+            if (!m_bar || bytes.stage != m_stage) {
+                if (m_bar)
+                    m_bar->finish();
+                m_stage = bytes.stage;
+                m_bar = std::make_unique<ProgressBar>(m_stage == "download" ? "MB" : "MB verified",
+                                                      megabytes(bytes.total));
+            }
+            m_bar->setTotal(megabytes(bytes.total)); // 0 until the server said it
+            m_bar->update(megabytes(bytes.done));
+            return true;
+        };
+    }
+    void finish()
+    {
+        if (m_bar)
+            m_bar->finish();
+    }
+
+private:
+    std::unique_ptr<ProgressBar> m_bar;
+    std::string m_stage;
+};
 
 } // namespace
 
@@ -106,21 +137,9 @@ int runModels(const Args& args)
         const std::string mirror = parser.valueOr("mirror", "");
         std::fprintf(stderr, "downloading %s from %s\n", model.name.c_str(),
                      models::downloadUrl(model, mirror).c_str());
-        std::unique_ptr<ProgressBar> bar;
-        net::DownloadStage barStage = net::DownloadStage::Downloading;
-        const models::ModelRecord record = net::downloadModel(
-            store, model, mirror, [&](net::DownloadStage stage, std::uint64_t done, std::uint64_t total) {
-                if (!bar || stage != barStage) {
-                    if (bar)
-                        bar->finish();
-                    barStage = stage;
-                    bar = std::make_unique<ProgressBar>(
-                        stage == net::DownloadStage::Downloading ? "MB" : "MB verified", megabytes(total));
-                }
-                bar->update(megabytes(done));
-            });
-        if (bar)
-            bar->finish();
+        ByteBars bars;
+        const models::ModelRecord record = net::downloadModel(store, model, mirror, bars.callback());
+        bars.finish();
         std::printf("%s: %s\n  size %llu bytes, sha256 %s\n", record.name.c_str(),
                     (store.folder() / record.file).c_str(), static_cast<unsigned long long>(record.size),
                     record.sha256.c_str());
@@ -128,15 +147,10 @@ int runModels(const Args& args)
     }
     if (action == "import") {
         const fs::path file = needName("file");
-        std::unique_ptr<ProgressBar> bar;
-        const models::ModelRecord record = models::importModelFile(
-            store, catalog, file, parser.valueOr("name", ""), [&](std::uint64_t done, std::uint64_t total) {
-                if (!bar)
-                    bar = std::make_unique<ProgressBar>("MB verified", megabytes(total));
-                bar->update(megabytes(done));
-            });
-        if (bar)
-            bar->finish();
+        ByteBars bars;
+        const models::ModelRecord record =
+            models::importModelFile(store, catalog, file, parser.valueOr("name", ""), bars.callback());
+        bars.finish();
         std::printf("%s: %s\n  size %llu bytes, sha256 %s\n", record.name.c_str(),
                     (store.folder() / record.file).c_str(), static_cast<unsigned long long>(record.size),
                     record.sha256.c_str());
@@ -146,16 +160,10 @@ int runModels(const Args& args)
         const models::CatalogModel model = modelNamed(needName("model name"));
         const auto record = store.record(model.name);
         CLIPWB_CHECK(record, model.name, " is not downloaded (clipwb-cli models download ", model.name, ")");
-        std::unique_ptr<ProgressBar> bar;
-        models::ModelRecord checked = models::verifyModelFile(
-            store.folder() / record->file, model, record->size, record->sha256,
-            [&](std::uint64_t done, std::uint64_t total) {
-                if (!bar)
-                    bar = std::make_unique<ProgressBar>("MB verified", megabytes(total));
-                bar->update(megabytes(done));
-            });
-        if (bar)
-            bar->finish();
+        ByteBars bars;
+        models::ModelRecord checked = models::verifyModelFile(store.folder() / record->file, model,
+                                                              record->size, record->sha256, bars.callback());
+        bars.finish();
         checked.file = record->file;
         checked.source = record->source;
         store.putRecord(checked);

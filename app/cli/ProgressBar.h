@@ -17,6 +17,8 @@ public:
     ~ProgressBar();
     /// Sets the position and an optional status text ("loss 1.23 lr 1e-5").
     void update(std::int64_t done, const std::string& status = {});
+    /// The total, once it is known (a download learns it from the server's answer).
+    void setTotal(std::int64_t total) { m_total = total; }
     /// Draws the final state and ends the line.
     void finish(const std::string& status = {});
     /// Draws where the job stopped (stopped on request, or failed) and ends the line: the

@@ -106,8 +106,11 @@ int runZeroshotEval(const Args& args)
     torch::Tensor classifier;
     {
         ProgressBar bar("classes", static_cast<std::int64_t>(classNames.size()));
-        classifier = zeroshot::buildClassifier(extractor, classNames, templates.templates,
-                                               [&](std::int64_t done, std::int64_t) { bar.update(done); });
+        classifier =
+            zeroshot::buildClassifier(extractor, classNames, templates.templates, [&](const Progress& p) {
+                bar.update(p.done);
+                return true;
+            });
         bar.finish();
     }
     std::printf("Using classifier\n");
@@ -115,8 +118,10 @@ int runZeroshotEval(const Args& args)
     torch::Tensor features;
     {
         ProgressBar bar("images", folder.size());
-        features = zeroshot::encodeImageFolder(extractor, folder, batchSize,
-                                               [&](std::int64_t done, std::int64_t) { bar.update(done); });
+        features = zeroshot::encodeImageFolder(extractor, folder, batchSize, [&](const Progress& p) {
+            bar.update(p.done);
+            return true;
+        });
         bar.finish();
     }
     const zeroshot::ZeroShotScores scores = zeroshot::scoreImages(features, classifier, folder.targets());

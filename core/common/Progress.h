@@ -11,10 +11,19 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 
 namespace clipwb {
 
 struct Progress {
+    Progress() = default;
+    /// A report as the jobs write it: {fraction, stage, done, total}, detail when there is one.
+    Progress(double fraction, std::string stage, std::int64_t done = 0, std::int64_t total = 0,
+             std::string detail = {})
+        : fraction(fraction), stage(std::move(stage)), done(done), total(total), detail(std::move(detail))
+    {
+    }
+
     double fraction = 0;   ///< of the whole job, in [0, 1]
     std::string stage;     ///< what the job does now, in words ("images", "train pairs")
     std::int64_t done = 0; ///< units of this stage done so far, of total (both 0 when it is not counted)
@@ -36,6 +45,19 @@ inline void reportProgress(const ProgressCallback& progress, const Progress& rep
 {
     if (progress && !progress(report))
         throw Cancelled();
+}
+
+/// The callback for one part of a job, the part running from start to start + share of the whole:
+/// it passes the part's reports on with their fraction (of the part) mapped into the job's.
+inline ProgressCallback progressWithin(ProgressCallback progress, double start, double share)
+{
+    if (!progress)
+        return {};
+    return [progress = std::move(progress), start, share](const Progress& part) {
+        Progress job = part;
+        job.fraction = start + share * part.fraction;
+        return progress(job);
+    };
 }
 
 } // namespace clipwb

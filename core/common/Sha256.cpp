@@ -110,9 +110,7 @@ std::string Sha256::hexDigest()
     return hex;
 }
 
-std::string sha256OfFile(const std::filesystem::path& path,
-                         const std::function<void(std::uint64_t, std::uint64_t)>& progress,
-                         const std::function<bool()>& cancel)
+std::string sha256OfFile(const std::filesystem::path& path, const ProgressCallback& progress)
 {
     std::ifstream in(path, std::ios::binary);
     CLIPWB_CHECK(in, "cannot read ", path.string());
@@ -121,15 +119,17 @@ std::string sha256OfFile(const std::filesystem::path& path,
     Sha256 hash;
     std::vector<char> chunk(1 << 20);
     std::uint64_t done = 0;
+    const auto report = [&] {
+        reportProgress(progress, {total > 0 ? double(done) / double(total) : 1.0, "sha256",
+                                  static_cast<std::int64_t>(done), static_cast<std::int64_t>(total)});
+    };
+    report();
     while (in) {
-        if (cancel && cancel())
-            throw Error("cancelled");
         in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
         const auto got = static_cast<std::size_t>(in.gcount());
         hash.update(chunk.data(), got);
         done += got;
-        if (progress)
-            progress(done, total);
+        report();
     }
     CLIPWB_CHECK(in.eof(), "read error in ", path.string());
     return hash.hexDigest();

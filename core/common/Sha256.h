@@ -1,10 +1,11 @@
 #pragma once
 // SHA-256 (FIPS 180-4), incremental, for recording and checking downloaded
 // model files without pulling a crypto library into the core.
+#include "common/Progress.h"
+
 #include <array>
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <string>
 #include <string_view>
 
@@ -26,10 +27,9 @@ private:
     std::uint64_t m_length = 0;
 };
 
-/// The SHA-256 of a file, read in 1 MiB chunks; progress(bytesDone, bytesTotal) after each chunk,
-/// cancel() polled per chunk (returning true throws clipwb::Error "cancelled").
-std::string sha256OfFile(const std::filesystem::path& path,
-                         const std::function<void(std::uint64_t, std::uint64_t)>& progress = {},
-                         const std::function<bool()>& cancel = {});
+/// The SHA-256 of a file, read in 1 MiB chunks. progress (stage "sha256", done and total in
+/// bytes) is called before the first chunk and after each; returning false stops with
+/// clipwb::Cancelled.
+std::string sha256OfFile(const std::filesystem::path& path, const ProgressCallback& progress = {});
 
 } // namespace clipwb

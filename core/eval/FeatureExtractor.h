@@ -13,7 +13,6 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -37,14 +36,6 @@ struct FeatureExtractorOptions {
     std::filesystem::path vocab; ///< empty: the shipped vocab
 };
 
-
-/// The older batch-progress and cancel-check pair, kept for core/zeroshot until it takes a
-/// clipwb::ProgressCallback like the rest of the core (issue 11); new code uses that.
-using BatchProgress = std::function<void(std::int64_t done, std::int64_t total)>;
-using CancelCheck = std::function<bool()>;
-/// The one cancellation error (common/Progress.h) under the name core/zeroshot uses.
-using Cancelled = clipwb::Cancelled;
-
 class FeatureExtractor {
 public:
     explicit FeatureExtractor(const FeatureExtractorOptions& options);
@@ -59,7 +50,8 @@ public:
     /// Normalised features [n, embedDim] (float32, CPU) of raw texts (preprocessed here).
     torch::Tensor encodeTexts(const std::vector<std::string>& texts);
     /// Normalised features [n, embedDim] (float32, CPU) of encoded images (JPEG/PNG bytes).
-    torch::Tensor encodeImages(const std::vector<std::string>& encodedImages, const std::vector<std::string>& names);
+    torch::Tensor encodeImages(const std::vector<std::string>& encodedImages,
+                               const std::vector<std::string>& names);
     /// Normalised features [n, embedDim] (float32, CPU) of preprocessed pixels [n, 3, R, R].
     torch::Tensor encodePixels(const torch::Tensor& pixels);
 
@@ -71,8 +63,8 @@ public:
     /// Features of (text_id, text) pairs in batches, in order. progress (stage "texts", done and
     /// total in texts) is called before the first batch and after each; returning false stops
     /// with clipwb::Cancelled.
-    FeatureTable extractTexts(const std::vector<std::pair<std::int64_t, std::string>>& texts, std::int64_t batchSize,
-                              const ProgressCallback& progress = {});
+    FeatureTable extractTexts(const std::vector<std::pair<std::int64_t, std::string>>& texts,
+                              std::int64_t batchSize, const ProgressCallback& progress = {});
     /// Features of the given images of a split in batches, in order; progress as for texts ("images").
     FeatureTable extractImages(const data::LmdbSplit& split, const std::vector<std::int64_t>& imageIds,
                                std::int64_t batchSize, const ProgressCallback& progress = {});

@@ -163,7 +163,7 @@ std::string utcNow()
 
 ModelRecord verifyModelFile(const fs::path& file, const CatalogModel& model,
                             std::optional<std::uint64_t> expectedSize, const std::string& expectedSha256,
-                            const ByteProgress& progress, const CancelCheck& cancel)
+                            const ProgressCallback& progress)
 {
     std::error_code error;
     CLIPWB_CHECK(fs::is_regular_file(file, error), "the checkpoint ", file.string(), " does not exist");
@@ -183,7 +183,7 @@ ModelRecord verifyModelFile(const fs::path& file, const CatalogModel& model,
         ": its tensors are not ", model.name, "'s architecture (", vision, " + ", text, "); they look like ",
         summary.guessedVisionModel.empty() ? "no shipped vision config" : summary.guessedVisionModel, " + ",
         summary.guessedTextModel.empty() ? "no shipped text config" : summary.guessedTextModel);
-    const std::string sha = sha256OfFile(file, progress, cancel);
+    const std::string sha = sha256OfFile(file, progress);
     const std::string wantedSha = expectedSha256.empty() ? model.sha256 : expectedSha256;
     CLIPWB_CHECK(wantedSha.empty() || sha == wantedSha, file.string(), ": SHA-256 ", sha,
                  " differs from the expected ", wantedSha, " (a corrupt download)");
@@ -209,7 +209,7 @@ const CatalogModel* identifyCheckpoint(const std::vector<CatalogModel>& catalog,
 }
 
 ModelRecord importModelFile(ModelStore& store, const std::vector<CatalogModel>& catalog, const fs::path& file,
-                            const std::string& name, const ByteProgress& progress, const CancelCheck& cancel)
+                            const std::string& name, const ProgressCallback& progress)
 {
     std::error_code error;
     CLIPWB_CHECK(fs::is_regular_file(file, error), "the file ", file.string(), " does not exist");
@@ -226,7 +226,7 @@ ModelRecord importModelFile(ModelStore& store, const std::vector<CatalogModel>& 
         CLIPWB_CHECK(model, file.string(),
                      ": its architecture is none of the known models; name one with --name");
     }
-    ModelRecord record = verifyModelFile(file, *model, std::nullopt, {}, progress, cancel);
+    ModelRecord record = verifyModelFile(file, *model, std::nullopt, {}, progress);
     fs::create_directories(store.folder());
     const fs::path target = store.pathOf(*model);
     if (fs::exists(target, error) && fs::equivalent(target, file, error)) {

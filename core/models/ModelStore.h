@@ -5,11 +5,11 @@
 // model its file, size, SHA-256, source and when it was verified. Verifying a
 // file reads it with our safe checkpoint reader (no pickled code runs) and
 // checks that its tensors are the catalog architecture's. No Qt here.
+#include "common/Progress.h"
 #include "models/ModelCatalog.h"
 
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,10 +25,6 @@ struct ModelRecord {
     std::string visionModel, textModel;
     std::string verifiedAt; ///< UTC, ISO 8601
 };
-
-/// progress(done, total) in bytes; cancel() returning true stops with clipwb::Error "cancelled".
-using ByteProgress = std::function<void(std::uint64_t done, std::uint64_t total)>;
-using CancelCheck = std::function<bool()>;
 
 class ModelStore {
 public:
@@ -62,21 +58,22 @@ private:
 /// when known), that our safe reader reads it, that its tensors have the model's architecture,
 /// and its SHA-256 (against expectedSha256 or the catalog's, when known). Returns the record
 /// (name, size, sha256, architecture, time; file and source left to the caller). Throws
-/// clipwb::Error with the first problem, naming the file.
+/// clipwb::Error with the first problem, naming the file. progress sees the hashing (stage
+/// "sha256", in bytes); returning false stops with clipwb::Cancelled.
 ModelRecord verifyModelFile(const std::filesystem::path& file, const CatalogModel& model,
                             std::optional<std::uint64_t> expectedSize = std::nullopt,
-                            const std::string& expectedSha256 = {}, const ByteProgress& progress = {},
-                            const CancelCheck& cancel = {});
+                            const std::string& expectedSha256 = {}, const ProgressCallback& progress = {});
 
 /// The catalog model whose architecture a checkpoint has (by its tensor shapes), or nullptr.
 const CatalogModel* identifyCheckpoint(const std::vector<CatalogModel>& catalog,
                                        const std::filesystem::path& file);
 
 /// Imports a checkpoint downloaded by other means: identifies it (or takes `name`), verifies it,
-/// links or copies it into the store and records it. Returns the record.
+/// links or copies it into the store and records it. Returns the record. progress as for
+/// verifyModelFile.
 ModelRecord importModelFile(ModelStore& store, const std::vector<CatalogModel>& catalog,
                             const std::filesystem::path& file, const std::string& name = {},
-                            const ByteProgress& progress = {}, const CancelCheck& cancel = {});
+                            const ProgressCallback& progress = {});
 
 /// The current UTC time as "2026-12-03T07:15:00Z".
 std::string utcNow();

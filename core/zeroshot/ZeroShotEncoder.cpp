@@ -2,7 +2,6 @@
 
 #include "common/Error.h"
 #include "data/ImageTransform.h"
-#include "eval/RetrievalSession.h"
 #include "zeroshot/PromptTemplates.h"
 #include "zeroshot/RgbImageFile.h"
 
@@ -11,17 +10,15 @@
 namespace clipwb::zeroshot {
 
 torch::Tensor buildClassifier(eval::FeatureExtractor& extractor, const std::vector<std::string>& classNames,
-                              const std::vector<std::string>& templates, const eval::BatchProgress& progress,
-                              const eval::CancelCheck& cancel)
+                              const std::vector<std::string>& templates, const ProgressCallback& progress)
 {
     CLIPWB_CHECK(!templates.empty(), "no prompt template: at least one is needed, e.g. \"{}的照片。\"");
     CLIPWB_CHECK(!classNames.empty(), "no class name: the label file is empty");
     const auto total = static_cast<std::int64_t>(classNames.size());
     std::vector<torch::Tensor> columns;
     columns.reserve(classNames.size());
+    reportProgress(progress, {0.0, "prompts", 0, total});
     for (std::int64_t c = 0; c < total; ++c) {
-        if (cancel && cancel())
-            throw eval::Cancelled();
         std::vector<std::string> prompts;
         prompts.reserve(templates.size());
         for (const std::string& pattern : templates)
@@ -30,23 +27,20 @@ torch::Tensor buildClassifier(eval::FeatureExtractor& extractor, const std::vect
         const torch::Tensor embeddings = extractor.encodeTexts(prompts);
         torch::Tensor mean = embeddings.mean(0);
         columns.push_back(mean / mean.norm());
-        if (progress)
-            progress(c + 1, total);
+        reportProgress(progress, {double(c + 1) / double(total), "prompts", c + 1, total});
     }
     return torch::stack(columns, 1).contiguous();
 }
 
 torch::Tensor encodeImageFolder(eval::FeatureExtractor& extractor, const ImageFolder& folder,
-                                std::int64_t batchSize, const eval::BatchProgress& progress,
-                                const eval::CancelCheck& cancel)
+                                std::int64_t batchSize, const ProgressCallback& progress)
 {
     CLIPWB_CHECK(batchSize > 0, "--img-batch-size must be positive");
     const int r = extractor.resolution();
     const std::int64_t total = folder.size();
     std::vector<torch::Tensor> parts;
+    reportProgress(progress, {0.0, "images", 0, total});
     for (std::int64_t start = 0; start < total; start += batchSize) {
-        if (cancel && cancel())
-            throw eval::Cancelled();
         const std::int64_t end = std::min(total, start + batchSize);
         torch::Tensor pixels = torch::empty({end - start, 3, r, r}, torch::kFloat32);
         float* out = pixels.data_ptr<float>();
@@ -66,8 +60,7 @@ torch::Tensor encodeImageFolder(eval::FeatureExtractor& extractor, const ImageFo
         for (const std::string& error : errors)
             CLIPWB_CHECK(error.empty(), error);
         parts.push_back(extractor.encodePixels(pixels));
-        if (progress)
-            progress(end, total);
+        reportProgress(progress, {double(end) / double(total), "images", end, total});
     }
     if (parts.empty())
         return torch::empty({0, extractor.embedDim()}, torch::kFloat32);

@@ -3,6 +3,7 @@
 // classifier (per class, every template filled with the name, text-preprocessed,
 // tokenised, encoded, each feature L2-normalised, the mean over templates
 // L2-normalised again) and the normalised image features of an ImageFolder.
+#include "common/Progress.h"
 #include "eval/FeatureExtractor.h"
 #include "zeroshot/ImageFolder.h"
 #include "zeroshot/ZeroShotScores.h"
@@ -14,17 +15,17 @@
 
 namespace clipwb::zeroshot {
 
-/// [embedDim, classes] float32 on the CPU (upstream's zeroshot_weights). progress(done, total)
-/// counts classes; cancel() is polled per class and throws eval::Cancelled.
+/// [embedDim, classes] float32 on the CPU (upstream's zeroshot_weights). progress (stage
+/// "prompts", done and total in classes) is called before the first class and after each;
+/// returning false stops with clipwb::Cancelled.
 torch::Tensor buildClassifier(eval::FeatureExtractor& extractor, const std::vector<std::string>& classNames,
                               const std::vector<std::string>& templates,
-                              const eval::BatchProgress& progress = {}, const eval::CancelCheck& cancel = {});
+                              const ProgressCallback& progress = {});
 
 /// [images, embedDim] float32 on the CPU, normalised, in dataset order, computed batchSize images
-/// at a time (images decoded in parallel). progress counts images; cancel polled per batch.
+/// at a time (images decoded in parallel). progress as for the classifier, stage "images", per batch.
 torch::Tensor encodeImageFolder(eval::FeatureExtractor& extractor, const ImageFolder& folder,
-                                std::int64_t batchSize, const eval::BatchProgress& progress = {},
-                                const eval::CancelCheck& cancel = {});
+                                std::int64_t batchSize, const ProgressCallback& progress = {});
 
 /// Upstream's scores: logits = 100 * imageFeatures [N, D] @ classifier [D, C] (float32),
 /// probabilities = softmax over the classes.

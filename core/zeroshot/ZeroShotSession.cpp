@@ -46,8 +46,8 @@ std::string featureKey(const ZeroShotModel& model, const std::string& device, co
     for (const ImageFolderSample& sample : folder.samples())
         images.push_back(std::filesystem::absolute(sample.path, error));
     return checkpoint.string() + '\n' + std::to_string(size) + '\n' +
-           std::to_string(time.time_since_epoch().count()) + '\n' + model.visionModel + '\n' + model.textModel +
-           '\n' + model.precision + '\n' + device + '\n' + imageListIdentity(images);
+           std::to_string(time.time_since_epoch().count()) + '\n' + model.visionModel + '\n' +
+           model.textModel + '\n' + model.precision + '\n' + device + '\n' + imageListIdentity(images);
 }
 
 } // namespace
@@ -62,13 +62,11 @@ ZeroShotSession::~ZeroShotSession() = default;
 ZeroShotScores ZeroShotSession::evaluate(const ImageFolder& folder,
                                          const std::vector<std::string>& classNames,
                                          const std::vector<std::string>& templates,
-                                         const ZeroShotProgress& progress,
-                                         const std::function<bool()>& cancel)
+                                         const ProgressCallback& progress)
 {
     std::lock_guard<std::mutex> lock(m_impl->mutex);
     if (!m_impl->extractor) {
-        if (progress)
-            progress(ZeroShotStage::LoadingModel, 0, 1);
+        reportProgress(progress, {0.0, "model", 0, 1});
         if (m_model.visionModel.empty() || m_model.textModel.empty()) {
             const models::CheckpointArchitecture architecture = models::architectureOf(m_model.checkpoint);
             m_model.visionModel = architecture.visionModel;
@@ -82,8 +80,7 @@ ZeroShotScores ZeroShotSession::evaluate(const ImageFolder& folder,
         options.device = m_model.device;
         options.contextLength = m_model.contextLength;
         m_impl->extractor = std::make_unique<eval::FeatureExtractor>(options);
-        if (progress)
-            progress(ZeroShotStage::LoadingModel, 1, 1);
+        reportProgress(progress, {0.1, "model", 1, 1});
     }
     CLIPWB_CHECK(classNames.size() >= folder.classFolders().size(), classNames.size(), " class names for ",
                  folder.classFolders().size(), " class folders in ", folder.root().string());
@@ -96,33 +93,31 @@ ZeroShotScores ZeroShotSession::evaluate(const ImageFolder& folder,
         torch::Tensor features;
         if (!m_model.featureCache.empty()) {
             fileKey = featureKey(m_model, m_impl->extractor->device().str(), folder);
-            file = featureCachePath(m_model.featureCache, std::filesystem::path(m_model.checkpoint).stem().string(),
-                                    fileKey);
+            file = featureCachePath(m_model.featureCache,
+                                    std::filesystem::path(m_model.checkpoint).stem().string(), fileKey);
             if (auto cached = readFeatureCache(file, fileKey, folder.size());
                 cached && cached->dim == m_impl->extractor->embedDim()) {
-                features = torch::from_blob(cached->values.data(), {cached->rows, cached->dim}, torch::kFloat32)
-                               .clone();
+                features =
+                    torch::from_blob(cached->values.data(), {cached->rows, cached->dim}, torch::kFloat32)
+                        .clone();
                 m_impl->lastImagesCached = true;
             }
         }
         if (!features.defined()) {
-            features = encodeImageFolder(
-                *m_impl->extractor, folder, m_model.imageBatchSize,
-                [&](std::int64_t done, std::int64_t total) {
-                    if (progress)
-                        progress(ZeroShotStage::Images, done, total);
-                },
-                cancel);
+            features = encodeImageFolder(*m_impl->extractor, folder, m_model.imageBatchSize,
+                                         progressWithin(progress, 0.1, 0.7));
             if (!file.empty()) {
                 CachedFeatures out;
                 out.rows = features.size(0);
                 out.dim = features.size(1);
                 const torch::Tensor contiguous = features.contiguous();
-                out.values.assign(contiguous.data_ptr<float>(), contiguous.data_ptr<float>() + contiguous.numel());
+                out.values.assign(contiguous.data_ptr<float>(),
+                                  contiguous.data_ptr<float>() + contiguous.numel());
                 try {
                     writeFeatureCache(file, fileKey, out);
                 } catch (const std::exception&) {
-                    file.clear(); // a read-only cache folder costs the next session the encoding, nothing else
+                    file.clear(); // a read-only cache folder costs the next session the encoding, nothing
+                                  // else
                 }
             }
         }
@@ -132,13 +127,8 @@ ZeroShotScores ZeroShotSession::evaluate(const ImageFolder& folder,
     const auto classifierKey = std::make_pair(classNames, templates);
     auto classifier = m_impl->classifiers.find(classifierKey);
     if (classifier == m_impl->classifiers.end()) {
-        torch::Tensor weights = buildClassifier(
-            *m_impl->extractor, classNames, templates,
-            [&](std::int64_t done, std::int64_t total) {
-                if (progress)
-                    progress(ZeroShotStage::Prompts, done, total);
-            },
-            cancel);
+        torch::Tensor weights =
+            buildClassifier(*m_impl->extractor, classNames, templates, progressWithin(progress, 0.8, 0.2));
         if (m_impl->classifiers.size() >= 8) // label edits: keep the few most useful
             m_impl->classifiers.clear();
         classifier = m_impl->classifiers.emplace(classifierKey, weights).first;

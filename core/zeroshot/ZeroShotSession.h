@@ -7,12 +7,12 @@
 // (FeatureCacheFile): a later session encodes nothing it did before. Calls run on
 // the caller's thread (a worker); one call at a time per session. No LibTorch
 // in this header.
+#include "common/Progress.h"
 #include "zeroshot/ImageFolder.h"
 #include "zeroshot/ZeroShotScores.h"
 
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,9 +32,6 @@ struct ZeroShotModel {
     std::filesystem::path featureCache;
 };
 
-enum class ZeroShotStage { LoadingModel, Images, Prompts };
-using ZeroShotProgress = std::function<void(ZeroShotStage stage, std::int64_t done, std::int64_t total)>;
-
 class ZeroShotSession {
 public:
     explicit ZeroShotSession(ZeroShotModel model);
@@ -45,11 +42,12 @@ public:
     /// The model settings (vision and text filled in once the model is loaded).
     const ZeroShotModel& model() const { return m_model; }
 
-    /// Scores of folder's images against the classes. Throws clipwb::Error, or eval::Cancelled
-    /// when cancel() returns true (caches keep what was complete).
+    /// Scores of folder's images against the classes. progress sees the stages "model" (loading
+    /// it, the first 10% of the job), "images" (encoding them, to 80%; skipped when cached) and
+    /// "prompts" (the classifier, the rest; skipped when cached). Throws clipwb::Error, or
+    /// clipwb::Cancelled when progress returned false (caches keep what was complete).
     ZeroShotScores evaluate(const ImageFolder& folder, const std::vector<std::string>& classNames,
-                            const std::vector<std::string>& templates, const ZeroShotProgress& progress = {},
-                            const std::function<bool()>& cancel = {});
+                            const std::vector<std::string>& templates, const ProgressCallback& progress = {});
 
     /// How many image sets are cached (for tests and the status line).
     int cachedImageSets() const;

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -20,8 +21,10 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 using namespace clipwb;
 namespace fs = std::filesystem;
@@ -155,22 +158,29 @@ private Q_SLOTS:
     void huggingFaceStyleDownloadVerifiesAndRecords()
     {
         models::ModelStore store = freshStore("hf");
-        std::uint64_t lastDone = 0, lastTotal = 0;
-        bool verified = false;
+        std::vector<Progress> reports;
         const models::ModelRecord record =
-            net::downloadModel(store, tiny(), (m_base + "/hf").toStdString(),
-                               [&](net::DownloadStage stage, std::uint64_t done, std::uint64_t total) {
-                                   if (stage == net::DownloadStage::Downloading) {
-                                       QVERIFY(done >= lastDone);
-                                       lastDone = done;
-                                       lastTotal = total;
-                                   } else {
-                                       verified = true;
-                                   }
-                               });
-        QCOMPARE(lastDone, static_cast<std::uint64_t>(m_source.size()));
-        QCOMPARE(lastTotal, static_cast<std::uint64_t>(m_source.size()));
-        QVERIFY(verified);
+            net::downloadModel(store, tiny(), (m_base + "/hf").toStdString(), [&](const Progress& report) {
+                reports.push_back(report);
+                return true;
+            });
+        // bytes arriving ("download", to 90% of the job), then the hash of the file ("sha256", to 100%)
+        const auto size = static_cast<std::int64_t>(m_source.size());
+        std::size_t hashing = 0;
+        while (hashing < reports.size() && reports[hashing].stage == "download")
+            ++hashing;
+        QVERIFY(hashing > 0 && hashing < reports.size());
+        QCOMPARE(reports[hashing - 1].done, size);
+        QCOMPARE(reports[hashing - 1].total, size);
+        QCOMPARE(reports[hashing - 1].fraction, 0.9);
+        for (std::size_t i = 1; i < reports.size(); ++i) {
+            QVERIFY(reports[i].fraction >= reports[i - 1].fraction);
+            QVERIFY(i == hashing || reports[i].done >= reports[i - 1].done);
+        }
+        for (std::size_t i = hashing; i < reports.size(); ++i)
+            QCOMPARE(QString::fromStdString(reports[i].stage), QStringLiteral("sha256"));
+        QCOMPARE(reports.back().done, size);
+        QCOMPARE(reports.back().fraction, 1.0);
         QVERIFY(readBytes(store.folder() / kFile) == m_source);
         QVERIFY(!fs::exists(store.partialPathOf(tiny())));
         QCOMPARE(QString::fromStdString(record.sha256),
@@ -219,14 +229,27 @@ private Q_SLOTS:
     void cancelKeepsThePartialFileForAResume()
     {
         models::ModelStore store = freshStore("cancel");
-        bool stop = false;
-        const std::string error = errorOf([&] {
-            net::downloadModel(
-                store, tiny(), (m_base + "/slow").toStdString(),
-                [&](net::DownloadStage, std::uint64_t done, std::uint64_t) { stop = done >= 200000; },
-                [&] { return stop; });
-        });
-        QCOMPARE(QString::fromStdString(error), QStringLiteral("cancelled"));
+        std::vector<Progress> reports;
+        bool cancelled = false;
+        try {
+            net::downloadModel(store, tiny(), (m_base + "/slow").toStdString(), [&](const Progress& report) {
+                reports.push_back(report);
+                return report.done < 200000;
+            });
+        } catch (const Cancelled& e) {
+            cancelled = true;
+            QCOMPARE(QString::fromStdString(e.what()), QStringLiteral("cancelled"));
+        }
+        QVERIFY(cancelled);
+        QVERIFY(!reports.empty());
+        const auto fileSize = static_cast<std::int64_t>(m_source.size());
+        for (std::size_t i = 0; i < reports.size(); ++i) {
+            QCOMPARE(QString::fromStdString(reports[i].stage), QStringLiteral("download"));
+            QVERIFY(reports[i].total == 0 || reports[i].total == fileSize);
+            QVERIFY(reports[i].fraction >= 0 && reports[i].fraction < 0.9); // the download is 90% of the job
+            QVERIFY(i == 0 || reports[i].done >= reports[i - 1].done);
+        }
+        QVERIFY(reports.back().done >= 200000 && reports.back().total == fileSize);
         const auto partial = fs::file_size(store.partialPathOf(tiny()));
         QVERIFY(partial >= 200000 && partial < m_source.size());
         QVERIFY(!store.record("Tiny"));
@@ -237,6 +260,32 @@ private Q_SLOTS:
             resumed = resumed || (entry["path"].get<std::string>().rfind("/ok/", 0) == 0 &&
                                   entry["range"] == "bytes=" + std::to_string(partial) + "-");
         QVERIFY(resumed);
+    }
+
+    void cancelWhileTheServerIsSilentStopsAtOnce()
+    {
+        models::ModelStore store = freshStore("silent");
+        QElapsedTimer clock;
+        clock.start();
+        int reports = 0;
+        std::int64_t bytes = 0;
+        bool cancelled = false;
+        try {
+            net::downloadModel(store, tiny(), (m_base + "/silent").toStdString(),
+                               [&](const Progress& report) {
+                                   ++reports;
+                                   bytes = std::max(bytes, report.done);
+                                   return clock.elapsed() < 300;
+                               });
+        } catch (const Cancelled&) {
+            cancelled = true;
+        }
+        QVERIFY(cancelled);
+        QVERIFY2(clock.elapsed() < 5000,
+                 qPrintable(QString::number(clock.elapsed()))); // not the server's 60 s
+        QVERIFY(reports >= 2); // asked between bytes, not only when they come
+        QCOMPARE(bytes, std::int64_t(0));
+        QVERIFY(!store.record("Tiny"));
     }
 
     void serverIgnoringRangeRestartsFromZero()

@@ -8,6 +8,7 @@ layout; the repo part is ignored). Modes:
             after half of the promised bytes
   norange   ignores Range: always 200 with the whole file
   slow      like ok, in 64 kB pieces 50 ms apart (for cancel)
+  silent    answers nothing for 60 s (for a cancel while no byte arrives)
   error     503 Service Unavailable
   hf        302 to /ok/... with X-Linked-ETag (the file's SHA-256) and X-Linked-Size, as Hugging Face does
   corrupt   302 to /flip/... with the real X-Linked-ETag; /flip serves the file with one byte changed
@@ -56,6 +57,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = os.path.join(ROOT, os.path.basename(name))
         if mode == "error":
             return self.send_bytes(503, b"busy")
+        if mode == "silent":
+            time.sleep(60)
+            return self.send_bytes(503, b"too late")
         if not os.path.isfile(path):
             return self.send_bytes(404, b"no such file")
         with open(path, "rb") as f:

@@ -124,8 +124,9 @@ private Q_SLOTS:
         model.featureCache = dir() / "features";
 
         int encoded = 0;
-        const ZeroShotProgress count = [&](ZeroShotStage stage, std::int64_t, std::int64_t) {
-            encoded += stage == ZeroShotStage::Images;
+        const ProgressCallback count = [&](const Progress& report) {
+            encoded += report.stage == "images";
+            return true;
         };
         ZeroShotSession first(model);
         const ZeroShotScores a = first.evaluate(folder, names, templates, count);
@@ -161,6 +162,62 @@ private Q_SLOTS:
         QVERIFY(encoded > 0);
         QVERIFY(fourth.lastFeatureFile() != file);
         QVERIFY(a.probabilities() != d.probabilities());
+    }
+
+    void sessionReportsItsStagesAndStopsWhenAsked()
+    {
+        const ImageFolder folder = ImageFolder::scan(kFixtures + "/zeroshot/shapes5/test");
+        const std::vector<std::string> names = {"圆形", "正方形", "三角形", "星形", "十字"};
+        const std::vector<std::string> templates = {"{}的照片。"};
+        ZeroShotModel model;
+        model.checkpoint = kFixtures + "/zeroshot/shapes_vit.pt";
+        model.device = "cpu";
+        model.imageBatchSize = 4;
+        model.featureCache = dir() / "stopped";
+        ZeroShotSession session(model);
+
+        // stopped after the first batch of images: Cancelled, and no half set of features kept
+        std::vector<Progress> reports;
+        bool cancelled = false;
+        try {
+            session.evaluate(folder, names, templates, [&](const Progress& report) {
+                reports.push_back(report);
+                return !(report.stage == "images" && report.done > 0);
+            });
+        } catch (const Cancelled&) {
+            cancelled = true;
+        }
+        QVERIFY(cancelled);
+        QCOMPARE(session.cachedImageSets(), 0);
+        QVERIFY(!fs::exists(model.featureCache) || fs::is_empty(model.featureCache));
+        QVERIFY(reports.size() >= 4);
+        QCOMPARE(QString::fromStdString(reports[0].stage), QStringLiteral("model"));
+        QCOMPARE(reports[1].fraction, 0.1); // the model loaded: 10% of the job
+        QCOMPARE(QString::fromStdString(reports.back().stage), QStringLiteral("images"));
+        QCOMPARE(reports.back().done, std::int64_t(4));
+        QCOMPARE(reports.back().total, folder.size());
+
+        // run again to the end: the loaded model is kept, images then prompts, fractions rising to 1
+        reports.clear();
+        const ZeroShotScores scores = session.evaluate(folder, names, templates, [&](const Progress& report) {
+            reports.push_back(report);
+            return true;
+        });
+        QCOMPARE(QString::fromStdString(reports.front().stage), QStringLiteral("images"));
+        QCOMPARE(QString::fromStdString(reports.back().stage), QStringLiteral("prompts"));
+        QCOMPARE(reports.back().done, std::int64_t(names.size()));
+        QCOMPARE(reports.back().fraction, 1.0);
+        for (std::size_t i = 1; i < reports.size(); ++i)
+            QVERIFY(reports[i].fraction >= reports[i - 1].fraction);
+        QCOMPARE(scores.images(), folder.size());
+
+        // all cached now: nothing to report, nothing to stop
+        int more = 0;
+        session.evaluate(folder, names, templates, [&](const Progress&) {
+            ++more;
+            return false;
+        });
+        QCOMPARE(more, 0);
     }
 };
 

@@ -162,11 +162,16 @@ private Q_SLOTS:
             QCOMPARE(extractor.parameterCount(), expected.at("num_params").get<std::int64_t>());
             QCOMPARE(extractor.visualParameterCount(), expected.at("num_visual_params").get<std::int64_t>());
             const auto names = expected.at("classnames").get<std::vector<std::string>>();
-            std::int64_t reported = 0;
-            const torch::Tensor classifier =
-                buildClassifier(extractor, names, templatesForDataset("food-101").templates,
-                                [&](std::int64_t done, std::int64_t total) { reported = done; });
-            QCOMPARE(reported, static_cast<std::int64_t>(names.size()));
+            Progress reported;
+            const torch::Tensor classifier = buildClassifier(
+                extractor, names, templatesForDataset("food-101").templates, [&](const Progress& report) {
+                    reported = report;
+                    return true;
+                });
+            QCOMPARE(QString::fromStdString(reported.stage), QStringLiteral("prompts"));
+            QCOMPARE(reported.done, static_cast<std::int64_t>(names.size()));
+            QCOMPARE(reported.total, static_cast<std::int64_t>(names.size()));
+            QCOMPARE(reported.fraction, 1.0);
             const auto embeddings = expected.at("class_embeddings").get<std::vector<std::vector<float>>>();
             QCOMPARE(classifier.size(1), static_cast<std::int64_t>(embeddings.size()));
             double worst = 0;
@@ -358,7 +363,8 @@ private Q_SLOTS:
         QCOMPARE(exitCode, 1);
         // one line naming the file, after the progress lines
         const QString last = errors.trimmed().split('\n').last();
-        QVERIFY2(last.startsWith("clipwb-cli zeroshot-eval: error: cannot decode test/1/broken.jpg"), qPrintable(errors));
+        QVERIFY2(last.startsWith("clipwb-cli zeroshot-eval: error: cannot decode test/1/broken.jpg"),
+                 qPrintable(errors));
         fs::remove(root / "test/1/broken.jpg");
         fs::copy_file(kZeroShot / "shapes5/test/1/a57.jpg", root / "test/1/a57.jpg");
 

@@ -23,7 +23,6 @@
 #include <QUrl>
 #include <QVBoxLayout>
 
-#include <atomic>
 #include <filesystem>
 #include <memory>
 
@@ -34,42 +33,21 @@ namespace {
 
 enum Column { NameColumn, ArchitectureColumn, SizeColumn, SourceColumn, StatusColumn };
 
-/// Byte progress of the core's model jobs as a clipwb::Progress, and their cancel check: the
-/// core stops with Error("cancelled") when asked, which becomes clipwb::Cancelled here.
-struct ByteReporter {
-    const ProgressCallback& progress;
-    std::shared_ptr<std::atomic<bool>> stopAsked = std::make_shared<std::atomic<bool>>(false);
-
-    void operator()(const std::string& stage, std::uint64_t done, std::uint64_t total) const
-    {
-        Progress report;
-        report.stage = stage;
-        report.done = static_cast<std::int64_t>(done);
-        report.total = static_cast<std::int64_t>(total);
-        report.fraction = total ? static_cast<double>(done) / static_cast<double>(total) : 0.0;
+/// The core's byte progress ("download", "sha256") passed on with the stage in the user's words
+/// and the sizes as detail; the stop answer goes back to the core, which throws clipwb::Cancelled.
+ProgressCallback inWords(const ProgressCallback& progress, const std::string& downloading,
+                         const std::string& hashing)
+{
+    return [progress, downloading, hashing](const Progress& bytes) {
+        Progress report = bytes;
+        report.stage = bytes.stage == "download" ? downloading : hashing;
+        const auto done = static_cast<std::uint64_t>(bytes.done),
+                   total = static_cast<std::uint64_t>(bytes.total);
         report.detail =
             total ? models::humanSize(done) + " / " + models::humanSize(total) : models::humanSize(done);
-        if (!progress(report))
-            *stopAsked = true;
-    }
-    models::CancelCheck cancelCheck() const
-    {
-        return [stop = stopAsked] { return stop->load(); };
-    }
-    /// Runs work; an error after a stop was asked is the stop.
-    template <typename Work> auto guard(Work work) const
-    {
-        try {
-            return work();
-        } catch (const Cancelled&) {
-            throw;
-        } catch (const Error&) {
-            if (*stopAsked)
-                throw Cancelled();
-            throw;
-        }
-    }
-};
+        return progress(report);
+    };
+}
 
 } // namespace
 
@@ -312,16 +290,9 @@ void ModelManagerDialog::downloadSelected()
     const std::string verifying = tr("Verifying %1 (SHA-256)…").arg(name).toStdString();
     const QString doneText = tr("%1 downloaded and verified: %2");
     runJob(tr("Downloading %1…").arg(name), [=](const ProgressCallback& progress) {
-        const ByteReporter reporter{progress};
         models::ModelStore store;
-        const models::ModelRecord record = reporter.guard([&] {
-            return net::downloadModel(
-                store, model, chosenMirror,
-                [&](net::DownloadStage stage, std::uint64_t done, std::uint64_t total) {
-                    reporter(stage == net::DownloadStage::Downloading ? downloading : verifying, done, total);
-                },
-                reporter.cancelCheck());
-        });
+        const models::ModelRecord record =
+            net::downloadModel(store, model, chosenMirror, inWords(progress, downloading, verifying));
         return doneText.arg(
             QString::fromStdString(record.name),
             QDir::toNativeSeparators(QString::fromStdString((store.folder() / record.file).string())));
@@ -338,16 +309,12 @@ void ModelManagerDialog::verifySelected()
     const std::string verifying = tr("Verifying %1 (SHA-256)…").arg(name).toStdString();
     const QString doneText = tr("%1: OK (size, reader, architecture, SHA-256)").arg(name);
     runJob(tr("Verifying %1…").arg(name), [=](const ProgressCallback& progress) {
-        const ByteReporter reporter{progress};
         models::ModelStore store;
         const auto record = store.record(model.name);
         CLIPWB_CHECK(record && store.installedPath(model.name), model.name, " is not downloaded");
-        models::ModelRecord checked = reporter.guard([&] {
-            return models::verifyModelFile(
-                store.folder() / record->file, model, record->size, record->sha256,
-                [&](std::uint64_t done, std::uint64_t total) { reporter(verifying, done, total); },
-                reporter.cancelCheck());
-        });
+        models::ModelRecord checked =
+            models::verifyModelFile(store.folder() / record->file, model, record->size, record->sha256,
+                                    inWords(progress, {}, verifying));
         checked.file = record->file;
         checked.source = record->source;
         store.putRecord(checked);
@@ -362,14 +329,9 @@ void ModelManagerDialog::importFile(const QString& file)
     const QString doneText = tr("Imported as %1.");
     const std::vector<models::CatalogModel> catalog = m_catalog;
     runJob(tr("Importing %1…").arg(QFileInfo(file).fileName()), [=](const ProgressCallback& progress) {
-        const ByteReporter reporter{progress};
         models::ModelStore store;
-        const models::ModelRecord record = reporter.guard([&] {
-            return models::importModelFile(
-                store, catalog, path, {},
-                [&](std::uint64_t done, std::uint64_t total) { reporter(checking, done, total); },
-                reporter.cancelCheck());
-        });
+        const models::ModelRecord record =
+            models::importModelFile(store, catalog, path, {}, inWords(progress, {}, checking));
         return doneText.arg(QString::fromStdString(record.name));
     });
 }

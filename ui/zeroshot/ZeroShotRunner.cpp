@@ -15,27 +15,6 @@ namespace {
 
 constexpr std::size_t kMaxThumbnails = 400;
 
-/// Progress of one model's evaluate() as a share of the whole job: loading the model is
-/// quick next to encoding the images, the prompts come last.
-double jobFraction(std::size_t model, std::size_t models, zeroshot::ZeroShotStage stage, std::int64_t done,
-                   std::int64_t total)
-{
-    const double part = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0.0;
-    double within = 0;
-    switch (stage) {
-    case zeroshot::ZeroShotStage::LoadingModel:
-        within = 0.1 * part;
-        break;
-    case zeroshot::ZeroShotStage::Images:
-        within = 0.1 + 0.7 * part;
-        break;
-    case zeroshot::ZeroShotStage::Prompts:
-        within = 0.8 + 0.2 * part;
-        break;
-    }
-    return (static_cast<double>(model) + within) / static_cast<double>(models);
-}
-
 } // namespace
 
 ZeroShotRunner::ZeroShotRunner(QObject* parent)
@@ -110,22 +89,18 @@ bool ZeroShotRunner::start(const ZeroShotJob& job)
         for (std::size_t m = 0; m < sessions.size(); ++m) {
             const QString which =
                 sessions.size() > 1 ? (m == 0 ? QStringLiteral("A: ") : QStringLiteral("B: ")) : QString();
-            bool stopAsked = false;
-            Progress last;
-            const auto report = [&](zeroshot::ZeroShotStage stage, std::int64_t done, std::int64_t total) {
-                last.stage = (which + (stage == zeroshot::ZeroShotStage::LoadingModel ? loading
-                                       : stage == zeroshot::ZeroShotStage::Images     ? images
-                                                                                      : prompts))
-                                 .toStdString();
-                last.done = done;
-                last.total = total;
-                last.fraction = jobFraction(m, sessions.size(), stage, done, total);
-                stopAsked = stopAsked || !progress(last);
+            // the session's stages ("model", "images", "prompts") in words, its share of the job
+            const auto report = [&](const Progress& part) {
+                Progress job = part;
+                job.stage = (which + (part.stage == "model"    ? loading
+                                      : part.stage == "images" ? images
+                                                               : prompts))
+                                .toStdString();
+                job.fraction =
+                    (static_cast<double>(m) + part.fraction) / static_cast<double>(sessions.size());
+                return progress(job);
             };
-            // the session asks between batches; a stop asked since the last report counts too
-            const auto cancel = [&] { return stopAsked || !progress(last); };
-            result->scores.push_back(
-                sessions[m]->evaluate(*result->folder, names, templates, report, cancel));
+            result->scores.push_back(sessions[m]->evaluate(*result->folder, names, templates, report));
             result->imagesFromCache.push_back(sessions[m]->lastImagesCached());
         }
         // thumbnails of the images some model misclassified, decoded here, not on the GUI thread
