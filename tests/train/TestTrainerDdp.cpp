@@ -293,6 +293,32 @@ private Q_SLOTS:
             clipwb::train::readTrainCheckpoint(runDir / "checkpoints" / "epoch_latest.pt"), expected);
     }
 
+    void twoMachinesOnOneHostReproduceUpstream()
+    {
+        // Multi-node as a user starts it, one launcher per machine (here both on this host, one
+        // rank each): node 0 hosts the rendezvous at --master-addr/--master-port.
+        const int port = clipwb::dist::freePort();
+        const auto nodeArgs = [&](int node) {
+            return trainArgs(m_config, m_root / "nodes",
+                             {QStringLiteral("--nproc-per-node"), QStringLiteral("1"),
+                              QStringLiteral("--nnodes"), QStringLiteral("2"), QStringLiteral("--node-rank"),
+                              QString::number(node), QStringLiteral("--master-addr"),
+                              QStringLiteral("127.0.0.1"), QStringLiteral("--master-port"),
+                              QString::number(port)});
+        };
+        QProcess node0, node1;
+        startLauncher(node0, nodeArgs(0));
+        startLauncher(node1, nodeArgs(1));
+        const Outcome o0 = finish(node0, 400000);
+        const Outcome o1 = finish(node1, 60000);
+        QVERIFY2(o0.exitCode == 0, qPrintable(o0.stderrText));
+        QVERIFY2(o1.exitCode == 0, qPrintable(o1.stderrText));
+        QVERIFY2(o0.stderrText.contains(QStringLiteral("(node 0 of 2)")), qPrintable(o0.stderrText));
+        const double worst = upstream_run::compareSteps(run("nodes") / "metrics.jsonl", m_expected);
+        qInfo("largest relative loss difference to upstream's two ranks: %.3g", worst);
+        upstream_run::compareValidation(run("nodes") / "metrics.jsonl", m_expected);
+    }
+
     void killedRankEndsEveryRankAndTheRunResumesExactly()
     {
         // The launcher's two ranks; SIGKILL rank 1 once a checkpoint exists.
