@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <vector>
 
 namespace fs = std::filesystem;
 using namespace clipwb::data;
@@ -97,6 +98,27 @@ void applyDamage(const fs::path& split, const Damage& damage)
     QVERIFY(out.good());
 }
 
+/// A data-driven test's rows, one for each of kDamages named in which (all when it is empty).
+void addDamageRows(std::vector<int> which = {})
+{
+    QTest::addColumn<int>("which");
+    if (which.empty())
+        for (int i = 0; i < int(std::size(kDamages)); ++i)
+            which.push_back(i);
+    for (const int i : which)
+        QTest::newRow(kDamages[i].name) << i;
+}
+
+/// A copy of the reference split in tmp ("valid"), with damage applied when given.
+fs::path splitCopy(const QTemporaryDir& tmp, const Damage* damage = nullptr)
+{
+    const fs::path split = fs::path(tmp.path().toStdString()) / "valid";
+    copySplit(split);
+    if (damage)
+        applyDamage(split, *damage);
+    return split;
+}
+
 /// Reads everything a user of the split reads; "" when all went through, else the
 /// LmdbDamaged message. Other errors (a bad record) are per record and counted.
 std::string readEverything(const fs::path& split, int* badRecords = nullptr)
@@ -106,24 +128,20 @@ std::string readEverything(const fs::path& split, int* badRecords = nullptr)
         (void)lmdb.storedPairEntries();
         (void)lmdb.storedImageEntries();
         int bad = 0;
-        for (const std::int64_t id : lmdb.imageIds()) {
+        // A bad record counts; damage to the file ends the reading.
+        const auto read = [&bad](const auto& record) {
             try {
-                (void)decodeImage(lmdb.imageBytes(id), "image");
+                record();
             } catch (const LmdbDamaged&) {
                 throw;
             } catch (const clipwb::Error&) {
                 ++bad;
             }
-        }
-        for (std::int64_t i = 0; i < lmdb.numSamples(); ++i) {
-            try {
-                (void)lmdb.pair(i);
-            } catch (const LmdbDamaged&) {
-                throw;
-            } catch (const clipwb::Error&) {
-                ++bad;
-            }
-        }
+        };
+        for (const std::int64_t id : lmdb.imageIds())
+            read([&] { (void)decodeImage(lmdb.imageBytes(id), "image"); });
+        for (std::int64_t i = 0; i < lmdb.numSamples(); ++i)
+            read([&] { (void)lmdb.pair(i); });
         if (badRecords)
             *badRecords = bad;
         return {};
@@ -150,12 +168,7 @@ class TestLmdbDamage : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
-    void readers_data()
-    {
-        QTest::addColumn<int>("which");
-        for (int i = 0; i < int(std::size(kDamages)); ++i)
-            QTest::newRow(kDamages[i].name) << i;
-    }
+    void readers_data() { addDamageRows(); }
 
     // LmdbSplit and dataset check: damage ends in LmdbDamaged naming the split and
     // file, and the checker reports it as a damaged_file problem; nothing crashes.
@@ -164,9 +177,7 @@ private Q_SLOTS:
         QFETCH(int, which);
         const Damage& damage = kDamages[which];
         QTemporaryDir tmp;
-        const fs::path split = fs::path(tmp.path().toStdString()) / "valid";
-        copySplit(split);
-        applyDamage(split, damage);
+        const fs::path split = splitCopy(tmp, &damage);
 
         int bad = -1;
         const std::string message = readEverything(split, &bad);
@@ -205,8 +216,7 @@ private Q_SLOTS:
     void cutShortWhileOpen()
     {
         QTemporaryDir tmp;
-        const fs::path split = fs::path(tmp.path().toStdString()) / "valid";
-        copySplit(split);
+        const fs::path split = splitCopy(tmp);
         LmdbSplit lmdb(split);
         std::vector<std::string> heard;
         lmdb.setDamageListener([&](const std::string& message) { heard.push_back(message); });
@@ -250,9 +260,7 @@ private Q_SLOTS:
     void loaderStops()
     {
         QTemporaryDir tmp;
-        const fs::path split = fs::path(tmp.path().toStdString()) / "valid";
-        copySplit(split);
-        applyDamage(split, kDamages[12]); // imgs page 2 zeroed: the tree's root
+        const fs::path split = splitCopy(tmp, &kDamages[12]); // imgs page 2 zeroed: the tree's root
         LoaderOptions options;
         options.split = split;
         options.batchSize = 8;
@@ -275,12 +283,7 @@ private Q_SLOTS:
         QVERIFY2(corrupt.size() <= 2, corrupt.empty() ? "" : corrupt.back().c_str());
     }
 
-    void cli_data()
-    {
-        QTest::addColumn<int>("which");
-        for (int i : {0, 1, 5, 9, 12})
-            QTest::newRow(kDamages[i].name) << i;
-    }
+    void cli_data() { addDamageRows({0, 1, 5, 9, 12}); }
 
     // clipwb-cli dataset check / info / pairs: a clear message and an exit code,
     // never "Bus error".
@@ -289,9 +292,7 @@ private Q_SLOTS:
         QFETCH(int, which);
         const Damage& damage = kDamages[which];
         QTemporaryDir tmp;
-        const fs::path split = fs::path(tmp.path().toStdString()) / "valid";
-        copySplit(split);
-        applyDamage(split, damage);
+        const fs::path split = splitCopy(tmp, &damage);
         const QString cli = QStringLiteral(CLIPWB_BIN_DIR "/clipwb-cli");
         const QString dir = QString::fromStdString(split.string());
         for (const QStringList& args :

@@ -27,14 +27,10 @@
 #   its weights are the same file on every rank, so DDP's initial broadcast is moot.
 import argparse
 import json
-import logging
 import os
-import re
 import socket
 import subprocess
 import sys
-import tempfile
-from math import ceil
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -42,17 +38,11 @@ import upstream_train_reference as single  # noqa: E402
 
 
 def parse_command_line():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("config", help="clipwb training config (JSON)")
-    parser.add_argument("--upstream", default=os.environ.get("CN_CLIP_SRC"),
-                        help="Chinese-CLIP source checkout (default: $CN_CLIP_SRC)")
-    parser.add_argument("--out", help="output file (default: expected.json next to the config)")
-    parser.add_argument("--world-size", type=int, default=2)
-    parser.add_argument("--rank", type=int, default=None, help=argparse.SUPPRESS)
-    ns = parser.parse_args()
-    if not ns.upstream or not os.path.isdir(os.path.join(ns.upstream, "cn_clip")):
-        parser.error("--upstream (or CN_CLIP_SRC) must name a Chinese-CLIP checkout holding cn_clip/")
-    return ns
+    def add_arguments(parser):
+        parser.add_argument("--world-size", type=int, default=2)
+        parser.add_argument("--rank", type=int, default=None, help=argparse.SUPPRESS)
+
+    return single.parse_command_line(add_arguments)
 
 
 def launch(ns):
@@ -79,13 +69,9 @@ def rank_main(ns):
     single.install_stubs()
     import torch
     import torch.distributed as dist
-    from torch import optim
 
     import cn_clip.training.data as up_data
     import cn_clip.training.train as up_train
-    from cn_clip.clip import load
-    from cn_clip.clip.model import CLIP, resize_pos_embed
-    from cn_clip.training.scheduler import cosine_lr
 
     torch.set_num_threads(1)
     config_path = os.path.abspath(ns.config)
@@ -104,17 +90,7 @@ def rank_main(ns):
     up_data.fetch_resolution = lambda vision_model: resolution
 
     steps, validation = [], []
-    last = {}
-    real_get_loss = up_train.get_loss
-
-    def get_loss(*a, **k):
-        total_loss, acc = real_get_loss(*a, **k)
-        last["loss"] = total_loss.item()
-        last["i2t"] = acc["i2t"].item()
-        last["t2i"] = acc["t2i"].item()
-        return total_loss, acc
-
-    up_train.get_loss = get_loss
+    last = single.record_losses(up_train)
 
     # evaluate()'s four all-reduced sums (loss, i2t, t2i, num_elements), for the unrounded values.
     reduced = []
@@ -131,105 +107,20 @@ def rank_main(ns):
 
     up_train.dist = DistProxy()
 
-    class ValidationLog(logging.Handler):
-        pattern = re.compile(r"Validation Result \(epoch (\d+) @ (\d+) steps\) \| Valid Loss: ([0-9.]+) \| "
-                             r"Image2Text Acc: ([0-9.]+) \| Text2Image Acc: ([0-9.]+)")
+    def exact_validation():
+        loss_sum, i2t_sum, t2i_sum, num = reduced[-4:]
+        return {"loss_exact": (loss_sum / num).item(), "i2t_exact": (i2t_sum / num).item(),
+                "t2i_exact": (t2i_sum / num).item(), "num_elements": int(num.item())}
 
-        def emit(self, record):
-            m = self.pattern.search(record.getMessage())
-            if m:
-                loss_sum, i2t_sum, t2i_sum, num = reduced[-4:]
-                validation.append({"steps": int(m.group(2)), "loss": float(m.group(3)),
-                                   "i2t": round(float(m.group(4)) / 100, 6), "t2i": round(float(m.group(5)) / 100, 6),
-                                   "loss_exact": (loss_sum / num).item(), "i2t_exact": (i2t_sum / num).item(),
-                                   "t2i_exact": (t2i_sum / num).item(), "num_elements": int(num.item())})
+    single.record_validations(validation, exact_validation)
 
-    logging.getLogger().setLevel(logging.INFO)
-    logging.getLogger().addHandler(ValidationLog())
-
-    # ---- main(): the model, in DistributedDataParallel
-    torch.manual_seed(args.seed)
-    model = CLIP(**single.model_info(args.vision_model, args.text_model))
-    load(model, device="cpu", clip_path=args.clip_weight_path, bert_path=args.bert_weight_path)
-    for p in model.parameters():  # convert_models_to_fp32
-        p.data = p.data.float()
-    if args.grad_checkpointing:
-        model.set_grad_checkpointing()
-    if args.use_bn_sync:
-        model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
-    if args.freeze_vision:
-        for k, v in model.visual.named_parameters():
-            v.requires_grad = False
-    model = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=False)
-
+    # ---- main(): the model in DistributedDataParallel (CPU: no device_ids), then as single-process
+    model = single.build_model(
+        args, lambda m: torch.nn.parallel.DistributedDataParallel(m, find_unused_parameters=False))
     data = up_data.get_data(args, epoch_id=0, max_txt_length=args.context_length)
-
-    exclude = lambda n: "bn" in n or "ln" in n or "bias" in n or "logit_scale" in n  # noqa: E731
-    include = lambda n: not exclude(n)  # noqa: E731
-    named_parameters = list(model.named_parameters())
-    gain_or_bias_params = [p for n, p in named_parameters if exclude(n) and p.requires_grad]
-    rest_params = [p for n, p in named_parameters if include(n) and p.requires_grad]
-    optimizer = optim.AdamW([{"params": gain_or_bias_params, "weight_decay": 0.},
-                             {"params": rest_params, "weight_decay": args.wd}],
-                            lr=args.lr, betas=(args.beta1, args.beta2), eps=args.eps)
-    num_batches = data["train"].dataloader.num_batches
-    if args.max_steps is not None:
-        args.max_epochs = ceil(args.max_steps * args.accum_freq / num_batches)
-    else:
-        args.max_steps = (num_batches // args.accum_freq) * args.max_epochs
-    scheduler = cosine_lr(optimizer, args.lr, args.warmup, args.max_steps)
-
-    real_step = optimizer.step
-
-    def step(*a, **k):
-        result = real_step(*a, **k)
-        steps.append({"loss": last["loss"], "i2t": last["i2t"], "t2i": last["t2i"],
-                      "lr": optimizer.param_groups[0]["lr"], "step": len(steps) + 1})
-        return result
-
-    optimizer.step = step
-
-    # ---- main(): resume
-    start_epoch, global_steps = 0, 0
-    if args.resume is not None:
-        checkpoint = torch.load(args.resume, map_location="cpu")
-        sd = {k: v for k, v in checkpoint["state_dict"].items() if "bert.pooler" not in k}
-        resize_pos_embed(sd, model, prefix="module.")
-        model.load_state_dict(sd)
-        if not args.reset_data_offset:
-            start_epoch = checkpoint["epoch"]
-            global_steps = checkpoint["step"]
-            data = up_data.get_data(args, epoch_id=start_epoch, max_txt_length=args.context_length)
-        if not args.reset_optimizer:
-            optimizer.load_state_dict(checkpoint["optimizer"])
-
-    # ---- main(): the teacher
-    teacher = None
-    if args.distillation:
-        teacher_model = CLIP(**single.model_info(args.vision_model, args.text_model))
-        tsd = torch.load(args.teacher_model_name, map_location="cpu")
-        tsd = tsd.get("state_dict", tsd)
-        tsd = {k[len("module."):] if k.startswith("module.") else k: v for k, v in tsd.items()
-               if "bert.pooler" not in k}
-        teacher_model.load_state_dict(tsd)
-        for v in teacher_model.parameters():
-            v.requires_grad = False
-        teacher_model.eval()
-        teacher_model.get_feature = teacher_model.encode_image
-        teacher = single.Replica(teacher_model)
-
-    # ---- main(): the epochs
-    for epoch in range(start_epoch, args.max_epochs):
-        if args.distillation:
-            n = up_train.train(model, data, epoch, optimizer, None, scheduler, args, global_steps, teacher)
-        else:
-            n = up_train.train(model, data, epoch, optimizer, None, scheduler, args, global_steps)
-        global_steps += n
-        if args.val_data is not None and args.valid_epoch_interval is not None and \
-                (epoch + 1) % args.valid_epoch_interval == 0:
-            up_train.evaluate(model, data, epoch, args, global_steps)
-        if epoch + 1 < args.max_epochs:
-            data = up_data.get_data(args, epoch_id=epoch + 1, max_txt_length=args.context_length)
+    optimizer, scheduler = single.optimizer_and_schedule(args, model, data, steps, last)
+    start_epoch, global_steps, data = single.resume(args, model, optimizer, data)
+    single.run_epochs(args, model, data, optimizer, scheduler, start_epoch, global_steps, single.teacher_for(args))
 
     state = model.state_dict()
     if master:

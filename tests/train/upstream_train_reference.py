@@ -31,7 +31,6 @@
 import argparse
 import json
 import logging
-import math
 import os
 import re
 import sys
@@ -40,14 +39,19 @@ import types
 from math import ceil
 
 
-def parse_command_line():
+def parse_command_line(add_arguments=None):
+    """The reference scripts' command line: the config, --upstream, --out, and what
+    add_arguments(parser) adds (this script's own when None)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("config", help="clipwb training config (JSON)")
     parser.add_argument("--upstream", default=os.environ.get("CN_CLIP_SRC"),
                         help="Chinese-CLIP source checkout (default: $CN_CLIP_SRC)")
     parser.add_argument("--out", help="output file (default: expected.json next to the config)")
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--save-final", help="also torch.save the final checkpoint here")
+    if add_arguments is None:
+        parser.add_argument("--threads", type=int, default=1)
+        parser.add_argument("--save-final", help="also torch.save the final checkpoint here")
+    else:
+        add_arguments(parser)
     ns = parser.parse_args()
     if not ns.upstream or not os.path.isdir(os.path.join(ns.upstream, "cn_clip")):
         parser.error("--upstream (or CN_CLIP_SRC) must name a Chinese-CLIP checkout holding cn_clip/")
@@ -137,36 +141,29 @@ class Replica(__import__("torch").nn.Module):
         return self.module(*args, **kwargs)
 
 
-def main():
-    ns = parse_command_line()
-    sys.path.insert(0, os.path.abspath(ns.upstream))
-    install_stubs()
-    import torch
-    import torch.distributed as dist
-    from torch import optim
+VALIDATION_LINE = re.compile(r"Validation Result \(epoch (\d+) @ (\d+) steps\) \| Valid Loss: ([0-9.]+) \| "
+                             r"Image2Text Acc: ([0-9.]+) \| Text2Image Acc: ([0-9.]+)")
 
-    import cn_clip.training.data as up_data
-    import cn_clip.training.train as up_train
-    from cn_clip.clip import load
-    from cn_clip.clip.model import CLIP, resize_pos_embed
-    from cn_clip.training.scheduler import cosine_lr
 
-    torch.set_num_threads(ns.threads)
-    config_path = os.path.abspath(ns.config)
-    with open(config_path) as f:
-        cfg = json.load(f)
-    args = upstream_args(cfg, os.path.dirname(config_path))
+def record_validations(validation, extra=lambda: {}):
+    """Appends each validation upstream's evaluate() logs to `validation`, as its log line prints it
+    (accuracies as fractions), plus what extra() returns for it."""
 
-    with tempfile.NamedTemporaryFile(prefix="gloo-", delete=False) as rendezvous:
-        pass
-    os.unlink(rendezvous.name)
-    dist.init_process_group("gloo", init_method="file://" + rendezvous.name, rank=0, world_size=1)
+    class ValidationLog(logging.Handler):
+        def emit(self, record):
+            m = VALIDATION_LINE.search(record.getMessage())
+            if m:
+                validation.append({"steps": int(m.group(2)), "loss": float(m.group(3)),
+                                   "i2t": round(float(m.group(4)) / 100, 6),
+                                   "t2i": round(float(m.group(5)) / 100, 6), **extra()})
 
-    resolution = model_info(args.vision_model, args.text_model)["image_resolution"]
-    up_data.fetch_resolution = lambda vision_model: resolution
+    logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger().addHandler(ValidationLog())
 
-    # Recorded values: upstream prints six decimals; the exact values are taken where they arise.
-    steps, validation = [], []
+
+def record_losses(up_train):
+    """Wraps upstream's get_loss(); returns the dict that keeps the last batch's loss, i2t and t2i
+    (the exact values, where upstream's log prints six decimals)."""
     last = {}
     real_get_loss = up_train.get_loss
 
@@ -178,21 +175,16 @@ def main():
         return total_loss, acc
 
     up_train.get_loss = get_loss
+    return last
 
-    class ValidationLog(logging.Handler):
-        pattern = re.compile(r"Validation Result \(epoch (\d+) @ (\d+) steps\) \| Valid Loss: ([0-9.]+) \| "
-                             r"Image2Text Acc: ([0-9.]+) \| Text2Image Acc: ([0-9.]+)")
 
-        def emit(self, record):
-            m = self.pattern.search(record.getMessage())
-            if m:
-                validation.append({"steps": int(m.group(2)), "loss": float(m.group(3)),
-                                   "i2t": round(float(m.group(4)) / 100, 6), "t2i": round(float(m.group(5)) / 100, 6)})
+def build_model(args, wrap):
+    """main()'s model: seeded, upstream's load() of the clip/bert weights, fp32, gradient
+    checkpointing, sync batch norm, frozen vision; then wrap(model) (DDP or its stand-in)."""
+    import torch
+    from cn_clip.clip import load
+    from cn_clip.clip.model import CLIP
 
-    logging.getLogger().setLevel(logging.INFO)
-    logging.getLogger().addHandler(ValidationLog())
-
-    # ---- main(): the model
     torch.manual_seed(args.seed)
     model = CLIP(**model_info(args.vision_model, args.text_model))
     load(model, device="cpu", clip_path=args.clip_weight_path, bert_path=args.bert_weight_path)
@@ -200,12 +192,19 @@ def main():
         p.data = p.data.float()
     if args.grad_checkpointing:
         model.set_grad_checkpointing()
+    if args.use_bn_sync:
+        model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
     if args.freeze_vision:
         for k, v in model.visual.named_parameters():
             v.requires_grad = False
-    model = Replica(model)
+    return wrap(model)
 
-    data = up_data.get_data(args, epoch_id=0, max_txt_length=args.context_length)
+
+def optimizer_and_schedule(args, model, data, steps, last):
+    """main()'s AdamW parameter groups and cosine schedule, max_steps / max_epochs derived as main()
+    derives them. Each optimizer step appends the last batch's values and the lr to steps."""
+    from torch import optim
+    from cn_clip.training.scheduler import cosine_lr
 
     exclude = lambda n: "bn" in n or "ln" in n or "bias" in n or "logit_scale" in n  # noqa: E731
     include = lambda n: not exclude(n)  # noqa: E731
@@ -231,8 +230,15 @@ def main():
         return result
 
     optimizer.step = step
+    return optimizer, scheduler
 
-    # ---- main(): resume
+
+def resume(args, model, optimizer, data):
+    """main()'s resume: returns (start_epoch, global_steps, data)."""
+    import torch
+    import cn_clip.training.data as up_data
+    from cn_clip.clip.model import resize_pos_embed
+
     start_epoch, global_steps = 0, 0
     if args.resume is not None:
         checkpoint = torch.load(args.resume, map_location="cpu")
@@ -245,23 +251,36 @@ def main():
             data = up_data.get_data(args, epoch_id=start_epoch, max_txt_length=args.context_length)
         if not args.reset_optimizer:
             optimizer.load_state_dict(checkpoint["optimizer"])
+    return start_epoch, global_steps, data
 
-    # ---- main(): the teacher
-    teacher = None
-    if args.distillation:
-        teacher_model = CLIP(**model_info(args.vision_model, args.text_model))
-        tsd = torch.load(args.teacher_model_name, map_location="cpu")
-        tsd = tsd.get("state_dict", tsd)
-        tsd = {k[len("module."):] if k.startswith("module.") else k: v for k, v in tsd.items()
-               if "bert.pooler" not in k}
-        teacher_model.load_state_dict(tsd)
-        for v in teacher_model.parameters():
-            v.requires_grad = False
-        teacher_model.eval()
-        teacher_model.get_feature = teacher_model.encode_image
-        teacher = Replica(teacher_model)
 
-    # ---- main(): the epochs
+def teacher_for(args):
+    """The distillation teacher (None without distillation): a cn_clip CLIP loaded from
+    teacher_model_name, frozen, get_feature = encode_image, under `module` as upstream's DDP teacher."""
+    if not args.distillation:
+        return None
+    import torch
+    from cn_clip.clip.model import CLIP
+
+    teacher_model = CLIP(**model_info(args.vision_model, args.text_model))
+    tsd = torch.load(args.teacher_model_name, map_location="cpu")
+    tsd = tsd.get("state_dict", tsd)
+    tsd = {k[len("module."):] if k.startswith("module.") else k: v for k, v in tsd.items()
+           if "bert.pooler" not in k}
+    teacher_model.load_state_dict(tsd)
+    for v in teacher_model.parameters():
+        v.requires_grad = False
+    teacher_model.eval()
+    teacher_model.get_feature = teacher_model.encode_image
+    return Replica(teacher_model)
+
+
+def run_epochs(args, model, data, optimizer, scheduler, start_epoch, global_steps, teacher):
+    """main()'s epoch loop: train(), evaluate() every valid_epoch_interval epochs, the next epoch's
+    data. Returns the global step count."""
+    import cn_clip.training.data as up_data
+    import cn_clip.training.train as up_train
+
     for epoch in range(start_epoch, args.max_epochs):
         if args.distillation:
             n = up_train.train(model, data, epoch, optimizer, None, scheduler, args, global_steps, teacher)
@@ -273,6 +292,42 @@ def main():
             up_train.evaluate(model, data, epoch, args, global_steps)
         if epoch + 1 < args.max_epochs:
             data = up_data.get_data(args, epoch_id=epoch + 1, max_txt_length=args.context_length)
+    return global_steps
+
+
+def main():
+    ns = parse_command_line()
+    sys.path.insert(0, os.path.abspath(ns.upstream))
+    install_stubs()
+    import torch
+    import torch.distributed as dist
+
+    import cn_clip.training.data as up_data
+    import cn_clip.training.train as up_train
+
+    torch.set_num_threads(ns.threads)
+    config_path = os.path.abspath(ns.config)
+    with open(config_path) as f:
+        cfg = json.load(f)
+    args = upstream_args(cfg, os.path.dirname(config_path))
+
+    with tempfile.NamedTemporaryFile(prefix="gloo-", delete=False) as rendezvous:
+        pass
+    os.unlink(rendezvous.name)
+    dist.init_process_group("gloo", init_method="file://" + rendezvous.name, rank=0, world_size=1)
+
+    resolution = model_info(args.vision_model, args.text_model)["image_resolution"]
+    up_data.fetch_resolution = lambda vision_model: resolution
+
+    steps, validation = [], []
+    last = record_losses(up_train)
+    record_validations(validation)
+
+    model = build_model(args, Replica)  # one rank: DDP's all-reduce is the identity
+    data = up_data.get_data(args, epoch_id=0, max_txt_length=args.context_length)
+    optimizer, scheduler = optimizer_and_schedule(args, model, data, steps, last)
+    start_epoch, global_steps, data = resume(args, model, optimizer, data)
+    global_steps = run_epochs(args, model, data, optimizer, scheduler, start_epoch, global_steps, teacher_for(args))
 
     state = model.state_dict()
     expected = {

@@ -3,7 +3,7 @@
 // one-click Resume from the checkpoints page, the finished run folder; closing the
 // window during training and with an unsaved configuration; shortcuts and the
 // layout restored on the next start. Every run here is a real (tiny) training run.
-#include "data/DemoDataset.h"
+#include "DemoTraining.h"
 #include "run/RunFolder.h"
 #include "run/RunLock.h"
 #include "ui/DemoProject.h"
@@ -47,6 +47,7 @@
 namespace fs = std::filesystem;
 using clipwb::ui::MainWindow;
 using clipwb::ui::TrainingPage;
+using namespace clipwb::testing;
 
 namespace {
 
@@ -68,18 +69,6 @@ void answerNextDialog(const QString& dialog, const QString& button)
     timer->start();
 }
 
-/// Clicks the tool button of action, as a user would.
-void clickAction(QWidget* page, QAction* action)
-{
-    QVERIFY2(action->isEnabled(), qPrintable(action->text()));
-    for (QToolBar* toolbar : page->findChildren<QToolBar*>())
-        if (auto* button = qobject_cast<QToolButton*>(toolbar->widgetForAction(action))) {
-            QTest::mouseClick(button, Qt::LeftButton);
-            return;
-        }
-    QFAIL(qPrintable(QStringLiteral("no button for %1").arg(action->text())));
-}
-
 struct MetricsFile {
     std::vector<int64_t> trainSteps;
     std::vector<int64_t> validationSteps;
@@ -95,96 +84,23 @@ MetricsFile readMetrics(const fs::path& file)
         if (!record.is_object() || !record.contains("step"))
             continue;
         const std::string type = record.value("type", std::string("train"));
-        (type == "val" || type == "valid" || type == "validation" ? result.validationSteps : result.trainSteps)
+        (type == "val" || type == "valid" || type == "validation" ? result.validationSteps
+                                                                  : result.trainSteps)
             .push_back(record["step"].get<int64_t>());
     }
     return result;
 }
 
-/// How many lines of the run's train.log end with text (e.g. the trainer's "Paused").
-int logLinesEndingWith(const fs::path& runDir, const std::string& text)
-{
-    std::ifstream in(runDir / "train.log");
-    std::string line;
-    int count = 0;
-    while (std::getline(in, line))
-        if (line.size() >= text.size() && line.compare(line.size() - text.size(), text.size(), text) == 0)
-            ++count;
-    return count;
-}
-
 } // namespace
 
-class TestTrainingFlow : public QObject {
+/// Runs of 16 pairs a batch: 6 steps an epoch.
+class TestTrainingFlow : public QObject, private DemoTrainingFixture {
     Q_OBJECT
-private:
-    QTemporaryDir m_settingsDir;
-    QTemporaryDir m_work;
-    QString m_demoFolder;
-
-    /// A window on the demo project, its config turned into a tiny run named `name`.
-    std::unique_ptr<MainWindow> openDemo(const QString& name, int maxEpochs)
-    {
-        auto window = std::make_unique<MainWindow>();
-        window->resize(1300, 850);
-        window->show();
-        QApplication::setActiveWindow(window.get()); // shortcuts go to the active window
-        if (!QTest::qWaitForWindowActive(window.get()))
-            return nullptr;
-        auto* demo = new clipwb::ui::DemoProject(window.get(), m_demoFolder);
-        QSignalSpy ready(demo, &clipwb::ui::DemoProject::ready);
-        demo->open();
-        if (ready.isEmpty() && !ready.wait(60000))
-            return nullptr;
-        clipwb::ui::ConfigPage* page = window->configPage();
-        clipwb::config::TrainConfig config = page->config();
-        config.logs = m_work.filePath(QStringLiteral("runs")).toStdString();
-        config.name = name.toStdString();
-        config.device = "cpu";
-        config.batch_size = 16; // 96 pairs: 6 steps an epoch
-        config.valid_batch_size = 32;
-        config.num_workers = 1;
-        config.max_epochs = maxEpochs;
-        config.max_steps.reset();
-        config.warmup = 2;
-        config.log_interval = 1;
-        config.save_epoch_frequency = 1;
-        config.keep_last_n.reset();
-        page->setConfig(config);
-        if (!page->save())
-            return nullptr;
-        return window;
-    }
-
-    QString runDir(const QString& name) const { return m_work.filePath(QStringLiteral("runs/") + name); }
-
-    static int progressValue(MainWindow& window)
-    {
-        window.trainingPage()->refreshNow();
-        return window.trainingPage()->findChild<QProgressBar*>(QStringLiteral("stepProgress"))->value();
-    }
-    static QString stateText(MainWindow& window)
-    {
-        return window.trainingPage()->findChild<QLabel*>(QStringLiteral("stateLabel"))->text();
-    }
+public:
+    TestTrainingFlow() : DemoTrainingFixture(32, true) {}
 
 private Q_SLOTS:
-    void initTestCase()
-    {
-        QStandardPaths::setTestModeEnabled(true);
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
-        QCoreApplication::setOrganizationName(QStringLiteral("clipwb-flow-test"));
-        QSettings().clear();
-        // The demo dataset, smaller: the same generator with fewer pictures.
-        m_demoFolder = m_work.filePath(QStringLiteral("demo"));
-        clipwb::data::DemoDatasetOptions options;
-        options.outDir = m_demoFolder.toStdString();
-        options.trainImages = 96;
-        options.validImages = 32;
-        clipwb::data::makeDemoDataset(options);
-        QVERIFY(clipwb::ui::DemoProject::datasetExists(m_demoFolder));
-    }
+    void initTestCase() { setUpDemo(QStringLiteral("clipwb-flow-test")); }
 
     void startPauseSaveStopResumeFinish()
     {
@@ -205,7 +121,8 @@ private Q_SLOTS:
         // Metrics arrive live: charts and progress move while the trainer runs.
         auto* progress = training->findChild<QProgressBar*>(QStringLiteral("stepProgress"));
         auto* loss = training->findChild<clipwb::ui::MetricChart*>(QStringLiteral("lossChart"));
-        QTRY_VERIFY_WITH_TIMEOUT(training->runDir() == runDir(QStringLiteral("flow")) && progressValue(w) >= 2, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            training->runDir() == runDir(QStringLiteral("flow")) && progressValue(w) >= 2, 60000);
         QVERIFY(training->isTraining());
         QCOMPARE(progress->maximum(), 18);
         QVERIFY(loss->drawnPoints(0) >= 2);
@@ -266,7 +183,8 @@ private Q_SLOTS:
         QTest::keyClick(&w, Qt::Key_4, Qt::ControlModifier);
         QCOMPARE(w.currentPageName(), QStringLiteral("checkpoints"));
         clipwb::ui::CheckpointsPage* page = w.checkpointsPage();
-        QTRY_VERIFY(page->checkpointPaths().contains(QString::fromStdString((checkpoints / "epoch_latest.pt").string())));
+        QTRY_VERIFY(page->checkpointPaths().contains(
+            QString::fromStdString((checkpoints / "epoch_latest.pt").string())));
         clickAction(page, page->resumeLatestAction());
         QCOMPARE(w.currentPageName(), QStringLiteral("training"));
         QVERIFY(training->isTraining());
@@ -296,7 +214,8 @@ private Q_SLOTS:
         QVERIFY(text.find("Continued") != std::string::npos);
         // Browse retrieval with the final checkpoint: the browser extracts features and answers a query.
         QTest::keyClick(&w, Qt::Key_4, Qt::ControlModifier);
-        QTRY_VERIFY(page->checkpointPaths().contains(QString::fromStdString((checkpoints / "epoch3.pt").string())));
+        QTRY_VERIFY(
+            page->checkpointPaths().contains(QString::fromStdString((checkpoints / "epoch3.pt").string())));
         QVERIFY(!page->browseAction()->isEnabled());
         QVERIFY(!page->resumeLatestAction()->isEnabled()); // finished
         QVERIFY(page->resumeLatestAction()->toolTip().contains(QStringLiteral("finished")));
@@ -332,7 +251,8 @@ private Q_SLOTS:
         TrainingPage* training = w.trainingPage();
         training->startAction()->trigger();
         // The dashboard shows the new run (not the last one restored from the settings) and its first step.
-        QTRY_VERIFY_WITH_TIMEOUT(training->runDir() == runDir(QStringLiteral("close")) && progressValue(w) >= 1, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            training->runDir() == runDir(QStringLiteral("close")) && progressValue(w) >= 1, 60000);
 
         // Cancel: the window stays and training goes on.
         answerNextDialog(QStringLiteral("closeDuringTrainingBox"), QStringLiteral("cancelButton"));
@@ -369,8 +289,8 @@ private Q_SLOTS:
         QVERIFY(window);
         TrainingPage* training = window->trainingPage();
         training->startAction()->trigger();
-        QTRY_VERIFY_WITH_TIMEOUT(training->runDir() == runDir(QStringLiteral("destroy")) && progressValue(*window) >= 1,
-                                 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            training->runDir() == runDir(QStringLiteral("destroy")) && progressValue(*window) >= 1, 60000);
         QVERIFY(training->isTraining());
         window.reset();
         const fs::path dir = fs::path(runDir(QStringLiteral("destroy")).toStdString());
@@ -387,7 +307,8 @@ private Q_SLOTS:
         TrainingPage* training = w.trainingPage();
         training->startAction()->trigger();
         QTRY_VERIFY_WITH_TIMEOUT(!training->isTraining(), 120000);
-        QCOMPARE(readMetrics(fs::path(runDir(QStringLiteral("again")).toStdString()) / "metrics.jsonl").trainSteps.back(),
+        QCOMPARE(readMetrics(fs::path(runDir(QStringLiteral("again")).toStdString()) / "metrics.jsonl")
+                     .trainSteps.back(),
                  int64_t(6));
 
         // Cancel: nothing starts.
@@ -401,7 +322,8 @@ private Q_SLOTS:
         training->startAction()->trigger();
         QVERIFY(training->isTraining());
         QTRY_VERIFY_WITH_TIMEOUT(!training->isTraining(), 120000);
-        const MetricsFile fresh = readMetrics(fs::path(runDir(QStringLiteral("again-2")).toStdString()) / "metrics.jsonl");
+        const MetricsFile fresh =
+            readMetrics(fs::path(runDir(QStringLiteral("again-2")).toStdString()) / "metrics.jsonl");
         QVERIFY(!fresh.trainSteps.empty());
         QCOMPARE(fresh.trainSteps.front(), int64_t(1));
         QCOMPARE(fresh.trainSteps.back(), int64_t(6));
@@ -487,8 +409,9 @@ private Q_SLOTS:
             QCOMPARE(entry.action->shortcut(), entry.key);
             QVERIFY2(inMenus.contains(entry.action), qPrintable(entry.action->text()));
         }
-        for (QAction* action : {training->startAction(), training->pauseAction(), training->stopAction(),
-                                training->saveNowAction(), training->resumeAction(), training->openRunAction()})
+        for (QAction* action :
+             {training->startAction(), training->pauseAction(), training->stopAction(),
+              training->saveNowAction(), training->resumeAction(), training->openRunAction()})
             QVERIFY2(action->toolTip().contains(action->shortcut().toString(QKeySequence::NativeText)),
                      qPrintable(action->toolTip()));
         // Disabled Resume says why.

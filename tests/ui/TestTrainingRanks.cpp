@@ -4,9 +4,7 @@
 // Continue / Stop acting on both ranks, Resume continuing the stopped run exactly
 // once per step, and a rank killed with SIGKILL ending the run with a message
 // naming it. Every run here is a real (tiny) two-process training run.
-#include "data/DemoDataset.h"
-#include "ui/DemoProject.h"
-#include "ui/MainWindow.h"
+#include "DemoTraining.h"
 #include "ui/config/ConfigPage.h"
 #include "ui/config/LaunchOptionsView.h"
 #include "ui/training/TrainingPage.h"
@@ -40,19 +38,9 @@
 namespace fs = std::filesystem;
 using clipwb::ui::MainWindow;
 using clipwb::ui::TrainingPage;
+using namespace clipwb::testing;
 
 namespace {
-
-void clickAction(QWidget* page, QAction* action)
-{
-    QVERIFY2(action->isEnabled(), qPrintable(action->text()));
-    for (QToolBar* toolbar : page->findChildren<QToolBar*>())
-        if (auto* button = qobject_cast<QToolButton*>(toolbar->widgetForAction(action))) {
-            QTest::mouseClick(button, Qt::LeftButton);
-            return;
-        }
-    QFAIL(qPrintable(QStringLiteral("no button for %1").arg(action->text())));
-}
 
 /// Closes the next message box as soon as it shows and keeps its text.
 void closeNextMessageBox(QString* text)
@@ -84,17 +72,6 @@ std::vector<int64_t> trainSteps(const fs::path& metrics)
     return steps;
 }
 
-int logLinesEndingWith(const fs::path& runDir, const std::string& text)
-{
-    std::ifstream in(runDir / "train.log");
-    std::string line;
-    int count = 0;
-    while (std::getline(in, line))
-        if (line.size() >= text.size() && line.compare(line.size() - text.size(), text.size(), text) == 0)
-            ++count;
-    return count;
-}
-
 /// The child processes of pid (Linux: /proc/PID/task/PID/children).
 std::vector<pid_t> childrenOf(pid_t pid)
 {
@@ -124,71 +101,17 @@ std::vector<pid_t> rankPids()
 
 } // namespace
 
-class TestTrainingRanks : public QObject {
+/// Runs of 16 pairs a batch: 3 steps an epoch with 2 ranks.
+class TestTrainingRanks : public QObject, private DemoTrainingFixture {
     Q_OBJECT
-private:
-    QTemporaryDir m_settingsDir;
-    QTemporaryDir m_work;
-    QString m_demoFolder;
-
-    std::unique_ptr<MainWindow> openDemo(const QString& name, int maxEpochs)
-    {
-        auto window = std::make_unique<MainWindow>();
-        window->resize(1300, 850);
-        window->show();
-        auto* demo = new clipwb::ui::DemoProject(window.get(), m_demoFolder);
-        QSignalSpy ready(demo, &clipwb::ui::DemoProject::ready);
-        demo->open();
-        if (ready.isEmpty() && !ready.wait(60000))
-            return nullptr;
-        clipwb::ui::ConfigPage* page = window->configPage();
-        clipwb::config::TrainConfig config = page->config();
-        config.logs = m_work.filePath(QStringLiteral("runs")).toStdString();
-        config.name = name.toStdString();
-        config.device = "cpu";
-        config.batch_size = 16; // per rank: 96 pairs, 2 ranks -> 3 steps an epoch
-        config.valid_batch_size = 16;
-        config.num_workers = 1;
-        config.max_epochs = maxEpochs;
-        config.max_steps.reset();
-        config.warmup = 2;
-        config.log_interval = 1;
-        config.save_epoch_frequency = 1;
-        config.keep_last_n.reset();
-        page->setConfig(config);
-        if (!page->save())
-            return nullptr;
-        return window;
-    }
-
-    QString runDir(const QString& name) const { return m_work.filePath(QStringLiteral("runs/") + name); }
-
-    static int progressValue(MainWindow& window)
-    {
-        window.trainingPage()->refreshNow();
-        return window.trainingPage()->findChild<QProgressBar*>(QStringLiteral("stepProgress"))->value();
-    }
-    static QString stateText(MainWindow& window)
-    {
-        return window.trainingPage()->findChild<QLabel*>(QStringLiteral("stateLabel"))->text();
-    }
+public:
+    TestTrainingRanks() : DemoTrainingFixture(16, false) {}
 
 private Q_SLOTS:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
-        QCoreApplication::setOrganizationName(QStringLiteral("clipwb-ranks-test"));
-        QSettings().clear();
         qputenv("CLIPWB_CLI", QByteArrayLiteral(CLIPWB_BIN_DIR "/clipwb-cli"));
-        m_demoFolder = m_work.filePath(QStringLiteral("demo"));
-        clipwb::data::DemoDatasetOptions options;
-        options.outDir = m_demoFolder.toStdString();
-        options.trainImages = 96;
-        options.validImages = 32;
-        clipwb::data::makeDemoDataset(options);
-        QVERIFY(clipwb::ui::DemoProject::datasetExists(m_demoFolder));
+        setUpDemo(QStringLiteral("clipwb-ranks-test"));
     }
 
     void processesAndOtherMachinesCommands()

@@ -21,6 +21,8 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <array>
+#include <functional>
 #include <memory>
 #include <utility>
 
@@ -89,6 +91,36 @@ QString movementText(int a, int b)
         return QApplication::translate("RetrievalCompareView", "unchanged");
     return a > b ? QApplication::translate("RetrievalCompareView", "B ranks it %1 higher").arg(a - b)
                  : QApplication::translate("RetrievalCompareView", "B ranks it %1 lower").arg(b - a);
+}
+
+/// Where each side's top results stand on the other side: A's against B, B's against A.
+std::array<std::vector<eval::RankChange>, 2> sideChanges(const std::vector<std::int64_t>& a,
+                                                         const std::vector<std::int64_t>& b)
+{
+    return {eval::baselineRanks(a, b, kTopK), eval::compareRanks(a, b, kTopK)};
+}
+
+/// One side's results as items of list, best first, marked alike on both lists and both ways:
+/// the rank change's colour and data, ground truth highlighted. makeItem(change) makes each item
+/// (its text, and a thumbnail on an image list).
+void addRankItems(QListWidget* list, const std::vector<eval::RankChange>& changes,
+                  const std::vector<std::int64_t>& gold, const QString& goldTip,
+                  const std::function<QListWidgetItem*(const eval::RankChange&)>& makeItem)
+{
+    for (const eval::RankChange& change : changes) {
+        const bool isGold = contains(gold, change.id);
+        QListWidgetItem* item = makeItem(change);
+        item->setData(RetrievalCompareView::IdRole, qlonglong(change.id));
+        item->setData(RetrievalCompareView::ChangeRole, int(change.kind));
+        item->setData(RetrievalCompareView::OtherRankRole, change.otherRank);
+        item->setData(RetrievalCompareView::GoldRole, isGold);
+        item->setForeground(changeColor(change));
+        if (isGold) {
+            item->setBackground(kGoldBackground);
+            item->setToolTip(goldTip);
+        }
+        list->addItem(item);
+    }
 }
 
 } // namespace
@@ -337,36 +369,25 @@ void RetrievalCompareView::runTextQuery()
 void RetrievalCompareView::showTextResults(const TextQueryResult& a, const TextQueryResult& b)
 {
     const TextQueryResult* results[2] = {&a, &b};
-    const std::vector<eval::RankChange> changes[2] = {eval::baselineRanks(a.ranking, b.ranking, kTopK),
-                                                      eval::compareRanks(a.ranking, b.ranking, kTopK)};
+    const auto changes = sideChanges(a.ranking, b.ranking);
     for (int side = 0; side < 2; ++side) {
         const TextQueryResult& result = *results[side];
-        QListWidget* list = m_imageLists[side];
-        list->clear();
+        m_imageLists[side]->clear();
         m_goldRanks[side] = result.goldRank;
         if (!result.error.isEmpty()) {
             m_goldLabels[side]->setText(result.error);
             continue;
         }
-        for (const eval::RankChange& change : changes[side]) {
-            const bool isGold = contains(result.gold, change.id);
-            auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(result.thumbnails.value(change.id))),
-                                             tr("#%1 %2 (%3)\n%4")
-                                                 .arg(change.rank)
-                                                 .arg(change.id)
-                                                 .arg(result.scores[std::size_t(change.rank - 1)], 0, 'f', 3)
-                                                 .arg(changeText(change, side == B)));
-            item->setData(IdRole, qlonglong(change.id));
-            item->setData(ChangeRole, int(change.kind));
-            item->setData(OtherRankRole, change.otherRank);
-            item->setData(GoldRole, isGold);
-            item->setForeground(changeColor(change));
-            if (isGold) {
-                item->setBackground(kGoldBackground);
-                item->setToolTip(tr("Ground truth"));
-            }
-            list->addItem(item);
-        }
+        addRankItems(m_imageLists[side], changes[side], result.gold, tr("Ground truth"),
+                     [&](const eval::RankChange& change) {
+                         return new QListWidgetItem(
+                             QIcon(QPixmap::fromImage(result.thumbnails.value(change.id))),
+                             tr("#%1 %2 (%3)\n%4")
+                                 .arg(change.rank)
+                                 .arg(change.id)
+                                 .arg(result.scores[std::size_t(change.rank - 1)], 0, 'f', 3)
+                                 .arg(changeText(change, side == B)));
+                     });
         m_goldLabels[side]->setText(goldText(result.goldRank, !result.gold.empty()));
     }
     if (!b.gold.empty() && a.goldRank > 0 && b.goldRank > 0)
@@ -402,35 +423,24 @@ void RetrievalCompareView::runImageQuery(qint64 imageId)
 void RetrievalCompareView::showImageResults(const ImageQueryResult& a, const ImageQueryResult& b)
 {
     const ImageQueryResult* results[2] = {&a, &b};
-    const std::vector<eval::RankChange> changes[2] = {eval::baselineRanks(a.ranking, b.ranking, kTopK),
-                                                      eval::compareRanks(a.ranking, b.ranking, kTopK)};
+    const auto changes = sideChanges(a.ranking, b.ranking);
     for (int side = 0; side < 2; ++side) {
         const ImageQueryResult& result = *results[side];
-        QListWidget* list = m_textLists[side];
-        list->clear();
+        m_textLists[side]->clear();
         m_imageGoldRanks[side] = result.goldRank;
         if (!result.error.isEmpty()) {
-            list->addItem(result.error);
+            m_textLists[side]->addItem(result.error);
             continue;
         }
-        for (const eval::RankChange& change : changes[side]) {
-            const bool isGold = contains(result.gold, change.id);
-            auto* item = new QListWidgetItem(tr("#%1  %2  %3   [%4]")
-                                                 .arg(change.rank)
-                                                 .arg(result.scores[std::size_t(change.rank - 1)], 0, 'f', 3)
-                                                 .arg(result.texts.value(change.id))
-                                                 .arg(changeText(change, side == B)));
-            item->setData(IdRole, qlonglong(change.id));
-            item->setData(ChangeRole, int(change.kind));
-            item->setData(OtherRankRole, change.otherRank);
-            item->setData(GoldRole, isGold);
-            item->setForeground(changeColor(change));
-            if (isGold) {
-                item->setBackground(kGoldBackground);
-                item->setToolTip(tr("Ground truth"));
-            }
-            list->addItem(item);
-        }
+        addRankItems(m_textLists[side], changes[side], result.gold, tr("Ground truth"),
+                     [&](const eval::RankChange& change) {
+                         return new QListWidgetItem(
+                             tr("#%1  %2  %3   [%4]")
+                                 .arg(change.rank)
+                                 .arg(result.scores[std::size_t(change.rank - 1)], 0, 'f', 3)
+                                 .arg(result.texts.value(change.id))
+                                 .arg(changeText(change, side == B)));
+                     });
     }
     if (a.goldRank > 0 && b.goldRank > 0)
         m_imageSummary->setText(tr("Image %1 → texts; best ground-truth text: A #%2 → B #%3 (%4)")

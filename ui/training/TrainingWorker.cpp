@@ -219,64 +219,49 @@ void TrainingWorker::endRun()
 
 void TrainingWorker::requestStop()
 {
-    if (m_running && m_ranks) {
-        if (m_stopping)
-            return;
-        m_stopping = true;
-        m_paused = false;
+    if (!m_running || m_stopping)
+        return;
+    m_stopping = true;
+    m_paused = false; // a paused trainer (or rank) wakes up to stop
+    if (m_ranks) {
         // Started: every rank finishes the step, rank 0 saves. Before that nothing is
         // trained yet and the ranks simply end.
         m_ranks->sendSignal(m_ranks->hasStarted() ? SIGINT : SIGTERM);
-        Q_EMIT stateChanged();
-        return;
+    } else if (m_shared) {
+        std::lock_guard<std::mutex> lock(m_shared->mutex);
+        m_shared->stop = true; // kept for a trainer still loading its model
+        if (m_shared->trainer)
+            m_shared->trainer->requestStop();
     }
-    if (!m_running || !m_shared)
-        return;
-    m_stopping = true;
-    m_paused = false; // a paused trainer wakes up to stop
-    std::lock_guard<std::mutex> lock(m_shared->mutex);
-    m_shared->stop = true;
-    if (m_shared->trainer)
-        m_shared->trainer->requestStop();
     Q_EMIT stateChanged();
 }
 
 void TrainingWorker::pause()
 {
-    if (!m_running || m_stopping || m_paused)
-        return;
-    m_paused = true;
-    if (m_ranks) {
-        // SIGUSR2 toggles; rank 0 holds every rank at the next step boundary.
-        if (m_ranks->hasStarted())
-            m_ranks->sendSignal(SIGUSR2);
-        Q_EMIT stateChanged();
-        return;
-    }
-    {
-        std::lock_guard<std::mutex> lock(m_shared->mutex);
-        m_shared->pause = true;
-        if (m_shared->trainer)
-            m_shared->trainer->pause();
-    }
-    Q_EMIT stateChanged();
+    if (m_running && !m_stopping && !m_paused)
+        setPaused(true);
 }
 
 void TrainingWorker::resume()
 {
-    if (!m_running || !m_paused)
-        return;
-    m_paused = false;
+    if (m_running && m_paused)
+        setPaused(false);
+}
+
+void TrainingWorker::setPaused(bool paused)
+{
+    m_paused = paused;
     if (m_ranks) {
+        // SIGUSR2 toggles; rank 0 holds every rank at the next step boundary. Ranks still
+        // loading get it once they have started (see startProcesses).
         if (m_ranks->hasStarted())
             m_ranks->sendSignal(SIGUSR2);
-        Q_EMIT stateChanged();
-        return;
-    }
-    {
+    } else {
         std::lock_guard<std::mutex> lock(m_shared->mutex);
-        m_shared->pause = false;
-        if (m_shared->trainer)
+        m_shared->pause = paused; // kept for a trainer still loading its model
+        if (m_shared->trainer && paused)
+            m_shared->trainer->pause();
+        else if (m_shared->trainer)
             m_shared->trainer->resume();
     }
     Q_EMIT stateChanged();
@@ -290,15 +275,13 @@ void TrainingWorker::requestSave()
         if (!m_ranks->hasStarted())
             return; // nothing trained yet: nothing to save
         m_ranks->sendSignal(SIGUSR1);
-        m_savePending = m_paused;
-        Q_EMIT stateChanged();
-        return;
+    } else {
+        std::lock_guard<std::mutex> lock(m_shared->mutex);
+        if (!m_shared->trainer)
+            return; // nothing trained yet: nothing to save
+        m_shared->trainer->requestSave();
     }
-    std::lock_guard<std::mutex> lock(m_shared->mutex);
-    if (!m_shared->trainer)
-        return; // nothing trained yet: nothing to save
-    m_shared->trainer->requestSave();
-    // The trainer saves after its next step; while paused that waits for Continue.
+    // Saved after the next step; while paused that waits for Continue.
     m_savePending = m_paused;
     Q_EMIT stateChanged();
 }

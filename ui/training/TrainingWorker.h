@@ -84,6 +84,8 @@ private:
     struct Shared;
     /// Ends the run on the GUI thread: joins the thread, clears the state.
     void endRun();
+    /// Pauses or continues the trainer thread or the ranks (state checks done by the caller).
+    void setPaused(bool paused);
     bool startProcesses(const clipwb::config::TrainConfig& config, const dist::LaunchOptions& launch);
     void processesEnded(int exitCode, const QString& failure);
 
