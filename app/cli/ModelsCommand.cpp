@@ -60,6 +60,14 @@ private:
     std::string m_stage;
 };
 
+/// Where a downloaded or imported model now is, its size and SHA-256.
+void printRecord(const models::ModelStore& store, const models::ModelRecord& record)
+{
+    std::printf("%s: %s\n  size %llu bytes, sha256 %s\n", record.name.c_str(),
+                (store.folder() / record.file).c_str(), static_cast<unsigned long long>(record.size),
+                record.sha256.c_str());
+}
+
 } // namespace
 
 // models list | download NAME [--mirror M] | import FILE [--name NAME] | verify NAME | path NAME
@@ -140,9 +148,7 @@ int runModels(const Args& args)
         ByteBars bars;
         const models::ModelRecord record = net::downloadModel(store, model, mirror, bars.callback());
         bars.finish();
-        std::printf("%s: %s\n  size %llu bytes, sha256 %s\n", record.name.c_str(),
-                    (store.folder() / record.file).c_str(), static_cast<unsigned long long>(record.size),
-                    record.sha256.c_str());
+        printRecord(store, record);
         return 0;
     }
     if (action == "import") {
@@ -151,9 +157,7 @@ int runModels(const Args& args)
         const models::ModelRecord record =
             models::importModelFile(store, catalog, file, parser.valueOr("name", ""), bars.callback());
         bars.finish();
-        std::printf("%s: %s\n  size %llu bytes, sha256 %s\n", record.name.c_str(),
-                    (store.folder() / record.file).c_str(), static_cast<unsigned long long>(record.size),
-                    record.sha256.c_str());
+        printRecord(store, record);
         return 0;
     }
     if (action == "verify") {
