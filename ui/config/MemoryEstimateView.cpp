@@ -1,14 +1,13 @@
 #include "ui/config/MemoryEstimateView.h"
 
-#include "common/SignalDispatcher.h"
 #include "model/MemoryEstimate.h"
 #include "train/MemoryCheck.h"
+#include "ui/common/BackgroundJob.h"
 
 #include <QFontDatabase>
 #include <QLabel>
 #include <QPushButton>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <exception>
 
@@ -33,20 +32,19 @@ MemoryEstimateView::MemoryEstimateView(QWidget* parent) : QGroupBox(tr("Memory")
     m_search->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_search);
     connect(m_find, &QPushButton::clicked, this, &MemoryEstimateView::findLargestBatch);
-    connect(this, &MemoryEstimateView::attemptReported, this,
-            [this](const QString& line) { m_search->setText(m_search->text() + line + QLatin1Char('\n')); });
+    m_job = new BackgroundJob(this);
+    // Each attempt is its own stage, so that BackgroundJob reports every one (it reports every
+    // stage change); its line comes as the detail.
+    connect(m_job, &BackgroundJob::progress, this, [this](const clipwb::Progress& report) {
+        if (report.stage.rfind("attempt", 0) == 0)
+            m_search->setText(m_search->text() + QString::fromStdString(report.detail) + QLatin1Char('\n'));
+    });
     connect(this, &MemoryEstimateView::searchFinished, this, [this](qint64 largest, const QString& error) {
-        m_searching = false;
         m_find->setEnabled(true);
         m_search->setText(m_search->text() + (error.isEmpty()
                                                   ? tr("Largest batch_size that ran: %1").arg(largest)
                                                   : tr("Search stopped: %1").arg(error)));
     });
-}
-
-MemoryEstimateView::~MemoryEstimateView()
-{
-    m_future.waitForFinished();
 }
 
 void MemoryEstimateView::setConfig(const config::TrainConfig& config)
@@ -59,7 +57,7 @@ void MemoryEstimateView::setConfig(const config::TrainConfig& config)
         m_estimate->setText(reportText(check));
         m_estimate->setStyleSheet(check.fits ? QString() : QStringLiteral("color: #c0392b;"));
         const bool cuda = check.device.device.rfind("cuda", 0) == 0;
-        m_find->setEnabled(cuda && !m_searching);
+        m_find->setEnabled(cuda && !m_job->isRunning());
         m_find->setToolTip(
             cuda ? tr("Runs one training step at growing batch sizes on %1 (synthetic data) and "
                       "reports the largest that does not run out of memory")
@@ -134,29 +132,29 @@ QString MemoryEstimateView::searchText() const
 
 void MemoryEstimateView::findLargestBatch()
 {
-    if (m_searching)
+    if (m_job->isRunning())
         return;
-    m_searching = true;
     m_find->setEnabled(false);
     m_search->setText(tr("Trying training steps on the device…") + QLatin1Char('\n'));
     const config::TrainConfig config = m_config;
-    // Off the GUI thread: each attempt builds a batch and runs a full step on the GPU.
-    m_future = QtConcurrent::run([this, config] {
-        SignalDispatcher::shieldThisThread(); // runs training steps (see BackgroundJob::startInPool)
-        try {
-            const train::BatchSearch search =
-                train::findLargestBatchOnDevice(config, [this](const train::BatchAttempt& a) {
-                    Q_EMIT attemptReported(
-                        a.fits ? tr("batch_size %1: ran, peak %2")
-                                     .arg(a.batchSize)
-                                     .arg(QString::fromStdString(model::formatBytes(a.peakBytes)))
-                               : tr("batch_size %1: out of memory").arg(a.batchSize));
-                });
-            Q_EMIT searchFinished(search.largest, QString());
-        } catch (const std::exception& e) {
-            Q_EMIT searchFinished(0, QString::fromUtf8(e.what()).section(QLatin1Char('\n'), 0, 0));
-        }
-    });
+    // Off the GUI thread: each attempt builds a batch and runs a full step on the GPU. Leaving the
+    // page cancels the search at its next attempt (no wait on the GUI thread).
+    m_job->run(
+        [config](const ProgressCallback& progress) {
+            return train::findLargestBatchOnDevice(config, [&progress](const train::BatchAttempt& a) {
+                const QString line = a.fits
+                                         ? tr("batch_size %1: ran, peak %2")
+                                               .arg(a.batchSize)
+                                               .arg(QString::fromStdString(model::formatBytes(a.peakBytes)))
+                                         : tr("batch_size %1: out of memory").arg(a.batchSize);
+                reportProgress(progress, Progress(0.0, "attempt " + std::to_string(a.batchSize), a.batchSize,
+                                                  0, line.toStdString()));
+            });
+        },
+        [this](const train::BatchSearch& search) { Q_EMIT searchFinished(search.largest, QString()); },
+        [this](const QString& message) {
+            Q_EMIT searchFinished(0, message.section(QLatin1Char('\n'), 0, 0));
+        });
 }
 
 } // namespace clipwb::ui

@@ -6,7 +6,6 @@
 // the background and reports the largest that ran.
 #include "config/TrainConfig.h"
 
-#include <QFuture>
 #include <QGroupBox>
 #include <QString>
 
@@ -19,12 +18,12 @@ struct MemoryCheck;
 
 namespace clipwb::ui {
 
+class BackgroundJob;
+
 class MemoryEstimateView : public QGroupBox {
     Q_OBJECT
 public:
     explicit MemoryEstimateView(QWidget* parent = nullptr);
-    /// Waits for a running search (it reports to this widget).
-    ~MemoryEstimateView() override;
 
     /// Recomputes the estimate (arithmetic only: cheap enough for every edit).
     void setConfig(const config::TrainConfig& config);
@@ -38,8 +37,6 @@ public:
 Q_SIGNALS:
     /// The search ended: the largest batch size that ran (0: none), or an error.
     void searchFinished(qint64 largest, const QString& error);
-    /// Internal: one attempt of the search, from the worker thread.
-    void attemptReported(const QString& line);
 
 private:
     void findLargestBatch();
@@ -48,8 +45,7 @@ private:
     QLabel* m_estimate = nullptr;
     QLabel* m_search = nullptr;
     QPushButton* m_find = nullptr;
-    bool m_searching = false;
-    QFuture<void> m_future;
+    BackgroundJob* m_job = nullptr;
 };
 
 } // namespace clipwb::ui
