@@ -2,10 +2,11 @@
 // run the same way (tests/fixtures/train_ddp/ws2_bs4: per-step loss, lr,
 // accuracies, validation, final parameters), started like torchrun (RANK,
 // WORLD_SIZE, MASTER_ADDR, MASTER_PORT) and by `clipwb-cli train
-// --nproc-per-node 2`; a rank killed with SIGKILL ends every rank, and the run
+// --nproc-per-node 2` and by torchrun itself; a rank killed with SIGKILL ends every rank, and the run
 // resumes exactly; SIGINT to the launcher stops every rank with a checkpoint; a
 // rank that disagrees on the config, or a rendezvous nobody joins, ends in
 // bounded time with a message.
+#include "support/CrossCheck.h"
 #include "UpstreamRun.h"
 #include "dist/RankLauncher.h"
 #include "train/TrainCheckpoint.h"
@@ -19,6 +20,7 @@
 #include <QTest>
 
 #include <nlohmann/json.hpp>
+#include <torch/version.h>
 
 #include <arpa/inet.h>
 #include <csignal>
@@ -317,6 +319,59 @@ private Q_SLOTS:
         const double worst = upstream_run::compareSteps(run("nodes") / "metrics.jsonl", m_expected);
         qInfo("largest relative loss difference to upstream's two ranks: %.3g", worst);
         upstream_run::compareValidation(run("nodes") / "metrics.jsonl", m_expected);
+    }
+
+    void torchrunLaunchReproducesUpstream()
+    {
+        // torchrun itself (python -m torch.distributed.run) of the PyTorch whose LibTorch clipwb
+        // links: only that one speaks its store's protocol (PyPI's 2.x against a 1.13 build ends
+        // in "Broken pipe").
+        const QString python = QStringLiteral(CLIPWB_TORCH_PYTHON);
+        const QString wanted = QStringLiteral("%1.%2.").arg(TORCH_VERSION_MAJOR).arg(TORCH_VERSION_MINOR);
+        QProcess probe;
+        probe.start(python, {QStringLiteral("-c"),
+                             QStringLiteral("import torch, torch.distributed.run; print(torch.__version__)")});
+        const bool ran = probe.waitForFinished(120000) && probe.exitStatus() == QProcess::NormalExit &&
+                         probe.exitCode() == 0;
+        const QString version = ran ? QString::fromUtf8(probe.readAllStandardOutput()).trimmed() : QString();
+        CLIPWB_REQUIRE_CROSSCHECK(version.startsWith(wanted),
+                                  QStringLiteral("torchrun of PyTorch %1x (%2 has %3)")
+                                      .arg(wanted, python, version.isEmpty() ? QStringLiteral("none") : version),
+                                  QStringLiteral("install python3-torch (Debian's LibTorch build) or build "
+                                                 "against a wheel's LibTorch in a virtual environment"));
+
+        // torchrun's own parser would take `--logs` for its --logs-specs: the folder goes in the config.
+        auto config = nlohmann::json::parse(clipwb::readFile(m_config));
+        config["logs"] = (m_root / "torchrun").string();
+        const fs::path configPath = m_config.parent_path() / "config_torchrun.json";
+        clipwb::writeFileAtomic(configPath, config.dump(2));
+
+        QProcess torchrun;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("OMP_NUM_THREADS"), QStringLiteral("1"));
+        torchrun.setProcessEnvironment(env);
+        // Underscored flags: torch 1.13 knows no others, 2.x takes both. --redirects 1 --tee 1
+        // (each rank's stdout to a file and the console) sidesteps torch 1.13's crash on
+        // Python 3.11 when nothing is redirected ("'NoneType' object has no attribute 'get'").
+        torchrun.start(python, {QStringLiteral("-m"), QStringLiteral("torch.distributed.run"),
+                                QStringLiteral("--redirects"), QStringLiteral("1"), QStringLiteral("--tee"),
+                                QStringLiteral("1"), QStringLiteral("--standalone"),
+                                QStringLiteral("--nproc_per_node"), QStringLiteral("2"),
+                                QStringLiteral("--no_python"), kCli, QStringLiteral("train"),
+                                QStringLiteral("--config"), QString::fromStdString(configPath.string()),
+                                QStringLiteral("--device"), QStringLiteral("cpu")});
+        const Outcome o = finish(torchrun, 400000);
+        QVERIFY2(o.exitCode == 0, qPrintable(o.stderrText));
+        const fs::path runDir = run("torchrun");
+        QVERIFY2(clipwb::readFile(runDir / "train.log").find("Data-parallel: rank 0 of 2 ranks (gloo)") !=
+                     std::string::npos,
+                 qPrintable(o.stderrText));
+        const double worst = upstream_run::compareSteps(runDir / "metrics.jsonl", m_expected);
+        qInfo("torchrun %s: largest relative loss difference to upstream's two ranks: %.3g",
+              qPrintable(version), worst);
+        upstream_run::compareValidation(runDir / "metrics.jsonl", m_expected);
+        upstream_run::compareFinalParameters(
+            clipwb::train::readTrainCheckpoint(runDir / "checkpoints" / "epoch_latest.pt"), m_expected);
     }
 
     void killedRankEndsEveryRankAndTheRunResumesExactly()
