@@ -5,9 +5,9 @@
 #
 #   cmake -S . -B build-torch2 -G Ninja -DCMAKE_PREFIX_PATH="$(bash packaging/torch2-env.sh)"
 #
-# `torch2-env.sh --python [PACKAGE...]` instead makes sure that `import torch` works in it (the
-# full install below) and that the given packages (say cn_clip) are installed, and prints the
-# path of its python.
+# `torch2-env.sh --python [PACKAGE...]` instead makes sure that `import torch` works in it (first
+# with LibTorch as below plus torch's pure-Python requirements, else the full install) and that
+# the given packages (say cn_clip) are installed, and prints the path of its python.
 #
 # Only the C++ side is needed to build and run the tests, so by default it installs the torch
 # wheel without its Python dependencies and adds only the CUDA libraries that the machine's CUDA
@@ -144,6 +144,18 @@ if [ ! -x "$venv/bin/pip" ]; then
 fi
 
 if [ "$mode" = python ]; then
+    if ! "$venv/bin/python" -c 'import torch' > /dev/null 2>&1 && [ "${CLIPWB_TORCH2_FULL:-0}" != 1 ]; then
+        # The light way first: LibTorch as for the build (below), plus torch's pure-Python
+        # requirements (not the CUDA wheels the system's toolkit already covers, nor triton).
+        "$0" > /dev/null || true
+        if metadata=$(ls -d "$(site_packages)"/torch-*.dist-info 2> /dev/null)/METADATA && [ -f "$metadata" ]; then
+            mapfile -t pure < <(sed -nE 's/^Requires-Dist: ([^;]*)$/\1/p' "$metadata" | tr -d ' ')
+            if [ ${#pure[@]} -gt 0 ]; then
+                say "pip install torch's Python requirements: ${pure[*]}"
+                pip_install "${pure[@]}" || true
+            fi
+        fi
+    fi
     if ! "$venv/bin/python" -c 'import torch' > /dev/null 2>&1; then
         say "pip install torch==$version (with its Python and CUDA runtime dependencies, ~3 GB)"
         pip_install "torch==$version"
