@@ -26,4 +26,12 @@ struct AdamWScalars {
 void adamwUpdate(float* param, const float* grad, float* expAvg, float* expAvgSq, int64_t count,
                  const AdamWScalars& s);
 
+/// The same pass in two halves, for a LibTorch whose float sqrt is not the correctly rounded
+/// one (LibTorch 2.x's differs from IEEE by one ulp for about one value in six): the decay and
+/// the moments first, then the parameter from sqrt(expAvgSq) as that LibTorch computed it.
+void adamwMoments(float* param, const float* grad, float* expAvg, float* expAvgSq, int64_t count,
+                  const AdamWScalars& s);
+void adamwApply(float* param, const float* expAvg, const float* sqrtExpAvgSq, int64_t count,
+                const AdamWScalars& s);
+
 } // namespace clipwb::train

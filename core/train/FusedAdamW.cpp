@@ -43,6 +43,25 @@ AdamWScalars scalarsFor(const torch::optim::AdamWOptions& options, int64_t step)
     return s;
 }
 
+/// Whether ATen's float sqrt is the correctly rounded one (LibTorch 1.13's is; 2.x's vectorised
+/// sqrt is not), so that the one-pass kernel may take its own.
+bool atenSqrtCorrectlyRounded()
+{
+    static const bool exact = [] {
+        torch::NoGradGuard noGrad;
+        // Deterministic values over many binades, without touching the global generator.
+        const auto values = torch::exp(torch::linspace(-40.0, 10.0, 4099, torch::kFloat));
+        const auto roots = values.sqrt();
+        const float* v = values.data_ptr<float>();
+        const float* r = roots.data_ptr<float>();
+        for (int64_t i = 0; i < values.numel(); ++i)
+            if (std::sqrt(v[i]) != r[i])
+                return false;
+        return true;
+    }();
+    return exact;
+}
+
 bool cpuEligible(const torch::Tensor& t)
 {
     return t.device().is_cpu() && t.scalar_type() == torch::kFloat && t.layout() == torch::kStrided &&
@@ -181,8 +200,19 @@ void FusedAdamW::stepCpu()
             float* m = state.exp_avg().data_ptr<float>();
             float* v = state.exp_avg_sq().data_ptr<float>();
             // Element-wise: any split gives the same result.
+            if (atenSqrtCorrectlyRounded()) {
+                at::parallel_for(0, p.numel(), 1 << 15, [&](int64_t begin, int64_t end) {
+                    adamwUpdate(param + begin, g + begin, m + begin, v + begin, end - begin, scalars);
+                });
+                continue;
+            }
             at::parallel_for(0, p.numel(), 1 << 15, [&](int64_t begin, int64_t end) {
-                adamwUpdate(param + begin, g + begin, m + begin, v + begin, end - begin, scalars);
+                adamwMoments(param + begin, g + begin, m + begin, v + begin, end - begin, scalars);
+            });
+            const torch::Tensor root = state.exp_avg_sq().sqrt(); // ATen's own rounding
+            const float* r = root.data_ptr<float>();
+            at::parallel_for(0, p.numel(), 1 << 15, [&](int64_t begin, int64_t end) {
+                adamwApply(param + begin, m + begin, r + begin, end - begin, scalars);
             });
         }
     }

@@ -5,6 +5,7 @@
 #include "model/Clip.h"
 #include "model/ModelConfig.h"
 #include "train/FusedAdamW.h"
+#include "train/OptimizerStateKey.h"
 #include "train/ParameterGroups.h"
 
 #include <QTest>
@@ -73,13 +74,10 @@ private Q_SLOTS:
         for (size_t i = 0; i < referenceParams.size(); ++i) {
             QVERIFY2(torch::equal(referenceParams[i], candidateParams[i]),
                      referenceGroups.allNames()[i].c_str());
-            const auto key = [](const torch::Tensor& p) {
-                return c10::guts::to_string(p.unsafeGetTensorImpl());
-            }; // LibTorch 1.x keys
-            const auto& a =
-                static_cast<torch::optim::AdamWParamState&>(*base.state().at(key(referenceParams[i])));
-            const auto& b =
-                static_cast<torch::optim::AdamWParamState&>(*fused->state().at(key(candidateParams[i])));
+            const auto& a = static_cast<torch::optim::AdamWParamState&>(
+                *base.state().at(clipwb::train::optimizerStateKey(base.state(), referenceParams[i])));
+            const auto& b = static_cast<torch::optim::AdamWParamState&>(
+                *fused->state().at(clipwb::train::optimizerStateKey(fused->state(), candidateParams[i])));
             QCOMPARE(a.step(), b.step());
             QVERIFY(torch::equal(a.exp_avg(), b.exp_avg()));
             QVERIFY(torch::equal(a.exp_avg_sq(), b.exp_avg_sq()));
