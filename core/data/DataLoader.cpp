@@ -65,7 +65,7 @@ struct DataLoader::Impl {
 
     // Reads, decodes and preprocesses the sample at a dataset position into its batch row;
     // returns the pair index used (the next readable pair when this one is corrupt).
-    int64_t loadSample(int64_t position, int64_t sampleEpoch, float* image, int64_t* tokens)
+    int64_t loadSample(int64_t position, int64_t sampleEpoch, void* image, int64_t* tokens)
     {
         const int64_t count = sampler->numSamples();
         const int64_t first = sampler->pairIndex(position);
@@ -82,11 +82,18 @@ struct DataLoader::Impl {
                 const auto ids = tokenizer->encode(text::preprocessText(pair.text), options.contextLength);
                 CLIPWB_CHECK(static_cast<int>(ids.size()) == options.contextLength, "tokenizer returned ",
                              ids.size(), " ids for context length ", options.contextLength);
-                if (trainTransform)
-                    trainTransform->augmentInto(
-                        decoded, TrainTransform::sampleSeed(options.seed, sampleEpoch, position), image);
-                else
-                    preprocessForEvalInto(decoded, options.resolution, image);
+                const uint64_t seed = TrainTransform::sampleSeed(options.seed, sampleEpoch, position);
+                if (options.pixelImages) {
+                    auto* pixels = static_cast<uint8_t*>(image);
+                    if (trainTransform)
+                        trainTransform->augmentPixelsInto(decoded, seed, pixels);
+                    else
+                        preprocessPixelsForEvalInto(decoded, options.resolution, pixels);
+                } else if (trainTransform) {
+                    trainTransform->augmentInto(decoded, seed, static_cast<float*>(image));
+                } else {
+                    preprocessForEvalInto(decoded, options.resolution, static_cast<float*>(image));
+                }
                 std::copy(ids.begin(), ids.end(), tokens);
                 return pairIndex;
             } catch (const LmdbDamaged&) {
@@ -108,15 +115,17 @@ struct DataLoader::Impl {
         batch.batchIndex = batchIndex;
         // Page-locked for a CUDA run: the copy to the GPU then runs asynchronously (non_blocking).
         const auto host = torch::TensorOptions().pinned_memory(options.pinMemory);
-        batch.images = torch::empty({size, 3, r, r}, host.dtype(torch::kFloat32));
+        batch.images =
+            torch::empty({size, 3, r, r}, host.dtype(options.pixelImages ? torch::kUInt8 : torch::kFloat32));
         batch.texts = torch::empty({size, options.contextLength}, host.dtype(torch::kInt64));
         batch.indices.resize(size);
-        float* images = batch.images.data_ptr<float>();
+        auto* images = static_cast<char*>(batch.images.data_ptr());
+        const int64_t rowBytes = 3 * r * r * static_cast<int64_t>(batch.images.element_size());
         int64_t* texts = batch.texts.data_ptr<int64_t>();
         for (int64_t row = 0; row < size; ++row) {
             const int64_t position = epochOrder[options.rank + options.worldSize * (batchIndex * size + row)];
-            batch.indices[row] = loadSample(position, batchEpoch, images + row * 3 * r * r,
-                                            texts + row * options.contextLength);
+            batch.indices[row] =
+                loadSample(position, batchEpoch, images + row * rowBytes, texts + row * options.contextLength);
         }
         return batch;
     }

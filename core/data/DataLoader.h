@@ -36,10 +36,13 @@ struct LoaderOptions {
     int rank = 0;
     int worldSize = 1;
     bool pinMemory = false;    ///< page-locked batches (needs CUDA): non-blocking copies to the GPU
+    /// Images as uint8 pixels (0-255, not normalised), a quarter of the bytes to copy to a GPU;
+    /// data::normalizeImages on the device gives exactly the floats of the default.
+    bool pixelImages = false;
 };
 
 struct Batch {
-    torch::Tensor images;         ///< [B, 3, R, R] float32, normalised
+    torch::Tensor images;         ///< [B, 3, R, R] float32, normalised (uint8 pixels with pixelImages)
     torch::Tensor texts;          ///< [B, contextLength] int64 token ids
     std::vector<int64_t> indices; ///< the pair index each row was read from
     int64_t epoch = 0;

@@ -3,6 +3,8 @@
 #include "common/Error.h"
 #include "data/PilResize.h"
 
+#include <vector>
+
 namespace clipwb::data {
 
 namespace {
@@ -61,6 +63,42 @@ void normalizeRgbInto(const cv::Mat& rgb, float* out)
         for (size_t i = 0; i < plane; ++i)
             o[i] = lut[in[i]];
     }
+}
+
+void rgbPlanesInto(const cv::Mat& rgb, uint8_t* out)
+{
+    CLIPWB_CHECK(rgb.type() == CV_8UC3, "rgbPlanesInto: expected CV_8UC3");
+    const size_t plane = static_cast<size_t>(rgb.rows) * rgb.cols;
+    std::vector<cv::Mat> channels;
+    for (int c = 0; c < 3; ++c)
+        channels.emplace_back(rgb.rows, rgb.cols, CV_8UC1, out + c * plane);
+    cv::split(rgb, channels); // writes into the planes wrapped above
+}
+
+void preprocessPixelsForEvalInto(const DecodedImage& image, int resolution, uint8_t* out)
+{
+    CLIPWB_CHECK(resolution > 0, "preprocessForEval: bad resolution ", resolution);
+    rgbPlanesInto(pilResizeToRgb(image, resolution, resolution), out);
+}
+
+torch::Tensor normalizeImages(const torch::Tensor& pixels)
+{
+    if (pixels.scalar_type() != torch::kUInt8)
+        return pixels;
+    CLIPWB_CHECK(pixels.dim() >= 3 && pixels.size(-3) == 3, "normalizeImages: expected [.., 3, H, W] pixels, got ",
+                 pixels.sizes());
+    // The table as a [3 * 256] tensor; each pixel picks its channel's entry: no arithmetic on the
+    // device, whose scalar division (a product with the reciprocal on CUDA) would round otherwise.
+    const auto& table = normalizeTable();
+    const torch::Tensor lut =
+        torch::from_blob(const_cast<float*>(&table.values[0][0]), {3 * 256}, torch::kFloat32)
+            .to(pixels.device(), /*non_blocking=*/false, /*copy=*/true);
+    std::vector<int64_t> offsetShape(static_cast<size_t>(pixels.dim()), 1);
+    offsetShape[offsetShape.size() - 3] = 3;
+    const torch::Tensor offsets =
+        torch::arange(0, 3 * 256, 256, torch::TensorOptions().dtype(torch::kInt64).device(pixels.device()))
+            .view(offsetShape);
+    return lut.take(pixels.to(torch::kInt64) + offsets);
 }
 
 void preprocessForEvalInto(const DecodedImage& image, int resolution, float* out)

@@ -24,4 +24,15 @@ void preprocessForEvalInto(const DecodedImage& image, int resolution, float* out
 /// ToTensor + Normalize of an 8-bit RGB image into 3 * H * W channel-major floats.
 void normalizeRgbInto(const cv::Mat& rgb, float* out);
 
+/// The same image as 3 * H * W channel-major bytes, not normalised (see normalizeImages).
+void rgbPlanesInto(const cv::Mat& rgb, uint8_t* out);
+
+/// preprocessForEvalInto's resize, into 3 * R * R channel-major bytes, not normalised.
+void preprocessPixelsForEvalInto(const DecodedImage& image, int resolution, uint8_t* out);
+
+/// ToTensor + Normalize of uint8 [.., 3, H, W] pixels on their own device (a CUDA batch is sent
+/// as bytes, a quarter of the floats), through the same per-channel table as normalizeRgbInto:
+/// bit-identical to it on every device. A float tensor is returned as it is (already normalised).
+torch::Tensor normalizeImages(const torch::Tensor& pixels);
+
 } // namespace clipwb::data

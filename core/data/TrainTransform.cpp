@@ -210,4 +210,9 @@ void TrainTransform::augmentInto(const DecodedImage& image, uint64_t seed, float
     normalizeRgbInto(augment(image, seed), out);
 }
 
+void TrainTransform::augmentPixelsInto(const DecodedImage& image, uint64_t seed, uint8_t* out) const
+{
+    rgbPlanesInto(augment(image, seed), out);
+}
+
 } // namespace clipwb::data

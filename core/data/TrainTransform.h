@@ -35,6 +35,8 @@ public:
 
     /// augment, then ToTensor + Normalize into 3 * R * R channel-major floats.
     void augmentInto(const DecodedImage& image, uint64_t sampleSeed, float* out) const;
+    /// augment into 3 * R * R channel-major bytes, not normalised (data::normalizeImages).
+    void augmentPixelsInto(const DecodedImage& image, uint64_t sampleSeed, uint8_t* out) const;
 
     /// The generator seed of one sample: a mix of the run seed, the epoch and the sample's
     /// position in the (padded) dataset.

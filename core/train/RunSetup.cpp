@@ -276,6 +276,7 @@ void RunSetup::buildData()
     data::LoaderOptions train;
     train.split = s.cfg.train_data;
     train.pinMemory = s.device.is_cuda();
+    train.pixelImages = s.device.is_cuda(); // normalised on the GPU (TrainStep, Validator)
     train.batchSize = s.cfg.batch_size;
     train.resolution = static_cast<int>(s.modelConfig.imageResolution);
     train.contextLength = s.cfg.context_length;

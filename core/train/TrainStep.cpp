@@ -1,6 +1,7 @@
 #include "train/TrainStep.h"
 
 #include "common/Error.h"
+#include "data/ImageTransform.h"
 #include "train/AutocastScope.h"
 #include "train/ContrastiveLoss.h"
 #include "train/FeatureGather.h"
@@ -87,7 +88,7 @@ std::optional<StepResult> TrainStep::feed(const data::Batch& batch, int64_t step
     const std::vector<torch::Tensor> params = s.groups.all();
     zeroGradients(params);
 
-    const torch::Tensor images = batch.images.to(s.device, true);
+    const torch::Tensor images = data::normalizeImages(batch.images.to(s.device, true));
     const torch::Tensor texts = batch.texts.to(s.device, true);
     LossTerms terms;
     double lossValue = 0;

@@ -1,5 +1,6 @@
 #include "train/Validator.h"
 
+#include "data/ImageTransform.h"
 #include "train/ContrastiveLoss.h"
 
 namespace clipwb::train {
@@ -17,7 +18,7 @@ ValidationMetrics Validator::evaluate(int64_t epoch, int64_t stepNumber)
     s.validLoader->startEpoch(0);
     s.validRecall->begin();
     while (auto batch = s.validLoader->next()) {
-        const torch::Tensor images = batch->images.to(s.device, true);
+        const torch::Tensor images = data::normalizeImages(batch->images.to(s.device, true));
         const torch::Tensor texts = batch->texts.to(s.device, true);
         auto [imageFeatures, textFeatures, logitScale] = s.model->forward(images, texts, 0.0);
         addToRecall(batch->indices, imageFeatures, textFeatures);

@@ -287,6 +287,43 @@ private Q_SLOTS:
         QVERIFY(torch::equal(first[0].texts, unaugmented[0].texts));
     }
 
+    void pixelBatchesNormaliseToTheSameFloats_data()
+    {
+        QTest::addColumn<bool>("training");
+        QTest::addColumn<bool>("augment");
+        QTest::newRow("training") << true << false;
+        QTest::newRow("augmented") << true << true;
+        QTest::newRow("validation") << false << false;
+    }
+
+    void pixelBatchesNormaliseToTheSameFloats()
+    {
+        // What a CUDA run sends to the GPU: bytes, normalised there; the floats must be the same.
+        QFETCH(bool, training);
+        QFETCH(bool, augment);
+        LoaderOptions options = trainOptions(2);
+        options.training = training;
+        options.augment = augment;
+        DataLoader floats(options, tokenizer());
+        options.pixelImages = true;
+        DataLoader pixels(options, tokenizer());
+        const auto a = wholeEpoch(floats, 1);
+        const auto b = wholeEpoch(pixels, 1);
+        QCOMPARE(a.size(), b.size());
+        QVERIFY(!a.empty());
+        for (size_t i = 0; i < a.size(); ++i) {
+            QCOMPARE(b[i].images.scalar_type(), torch::kUInt8);
+            QCOMPARE(b[i].images.nbytes() * 4, a[i].images.nbytes());
+            QCOMPARE(b[i].indices, a[i].indices);
+            QVERIFY(torch::equal(b[i].texts, a[i].texts));
+            const torch::Tensor normalised = clipwb::data::normalizeImages(b[i].images);
+            QCOMPARE(normalised.scalar_type(), torch::kFloat32);
+            QVERIFY2(torch::equal(normalised, a[i].images), qPrintable(QString::number(i)));
+        }
+        // A float batch passes through untouched.
+        QVERIFY(clipwb::data::normalizeImages(a[0].images).is_same(a[0].images));
+    }
+
     void badSplitIsAnError()
     {
         LoaderOptions options = trainOptions(0);

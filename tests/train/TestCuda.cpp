@@ -6,6 +6,7 @@
 // machine no GPU: that is the one skip this suite allows.
 #include "UpstreamRun.h"
 #include "config/TrainConfig.h"
+#include "data/ImageTransform.h"
 #include "model/Clip.h"
 #include "model/ModelConfig.h"
 #include "model/ScaledDotProductAttention.h"
@@ -165,6 +166,17 @@ private Q_SLOTS:
                  qPrintable(QString::number((cudaImage - cpuImage).abs().max().item<double>())));
         QVERIFY2(torch::allclose(cudaText, cpuText, 1e-4, 1e-5),
                  qPrintable(QString::number((cudaText - cpuText).abs().max().item<double>())));
+    }
+
+    void pixelsNormaliseOnTheGpuAsOnTheCpu()
+    {
+        // A CUDA run sends uint8 pixels (DataLoader pixelImages) and normalises them there.
+        REQUIRE_CUDA();
+        const torch::Tensor pixels = torch::randint(0, 256, {4, 3, 32, 32}, torch::kUInt8);
+        const torch::Tensor onCpu = data::normalizeImages(pixels);
+        const torch::Tensor onGpu = data::normalizeImages(pixels.to(kCuda, true));
+        QVERIFY(onGpu.is_cuda());
+        QVERIFY(torch::equal(onGpu.cpu(), onCpu));
     }
 
     void trainingStepsMatchCpu()
