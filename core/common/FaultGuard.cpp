@@ -16,7 +16,7 @@ struct Frame {
 // Plain pointer with no dynamic initialisation: reading it in a signal handler is safe.
 thread_local Frame* t_frame = nullptr;
 
-struct sigaction g_previousBus, g_previousSegv;
+struct sigaction g_previousBus, g_previousSegv, g_previousFpe;
 std::once_flag g_installOnce;
 // Unguarded faults handed on in a row on this thread: a previous handler that
 // hands the fault back to us (by reinstalling us and returning) must not loop.
@@ -30,7 +30,7 @@ void onFault(int sig, siginfo_t* info, void* context)
     }
     // Not ours: behave as if we had never been installed.
     const bool looping = ++t_handedOn > 3;
-    const struct sigaction& previous = sig == SIGBUS ? g_previousBus : g_previousSegv;
+    const struct sigaction& previous = sig == SIGBUS ? g_previousBus : sig == SIGSEGV ? g_previousSegv : g_previousFpe;
     if (!looping && (previous.sa_flags & SA_SIGINFO) && previous.sa_sigaction) {
         previous.sa_sigaction(sig, info, context);
         return;
@@ -72,6 +72,8 @@ void FaultGuard::ensureInstalled()
     std::call_once(g_installOnce, [] {
         installOne(SIGBUS, g_previousBus);
         installOne(SIGSEGV, g_previousSegv);
+        // A damaged header can make LMDB divide by zero (a page size of 0 in mdb_env_open).
+        installOne(SIGFPE, g_previousFpe);
     });
 }
 
@@ -103,6 +105,8 @@ const char* FaultGuard::describe(int signal)
         return "bus error (SIGBUS: a page past the end of the file)";
     case SIGSEGV:
         return "segmentation fault (SIGSEGV: an address outside the mapped file)";
+    case SIGFPE:
+        return "arithmetic fault (SIGFPE: a division by a zero size read from the file)";
     default:
         return "fault";
     }

@@ -1,10 +1,11 @@
 #pragma once
 // Runs a piece of code that reads memory it cannot vouch for (an LMDB memory
 // map: the file decides which pages are touched, and a damaged or truncated
-// file makes a read fault with SIGBUS or SIGSEGV) so that a fault comes back
+// file makes a read fault with SIGBUS or SIGSEGV, and a zero size in its header
+// a division fault, SIGFPE) so that a fault comes back
 // as a return value instead of killing the process.
 //
-// How: SIGBUS and SIGSEGV handlers are installed once, on first use (after
+// How: SIGBUS, SIGSEGV and SIGFPE handlers are installed once, on first use (after
 // QTest's, AddressSanitizer's or libFuzzer's, which stay below). A guarded call stores a
 // sigjmp_buf in a thread-local frame; the handler siglongjmps to it when the
 // fault happens on a thread inside a guarded call, and otherwise hands the
@@ -21,7 +22,7 @@ namespace clipwb {
 
 class FaultGuard {
 public:
-    /// Runs fn(); returns 0 when it completed, or SIGBUS/SIGSEGV when a fault
+    /// Runs fn(); returns 0 when it completed, or SIGBUS/SIGSEGV/SIGFPE when a fault
     /// on this thread interrupted it (the rest of fn did not run).
     template <typename F> static int run(F&& fn)
     {

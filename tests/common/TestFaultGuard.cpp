@@ -88,6 +88,15 @@ private Q_SLOTS:
         QCOMPARE(FaultGuard::run([&] { seen = gone[1]; }), SIGSEGV);
     }
 
+    void divisionByZeroIsSigfpe()
+    {
+        // What LMDB does with a page size of 0 from a damaged header (found by fuzz_lmdb_env).
+        volatile int zero = 0;
+        volatile int quotient = 0;
+        QCOMPARE(FaultGuard::run([&] { quotient = 4096 / zero; }), SIGFPE);
+        QVERIFY(QByteArray(FaultGuard::describe(SIGFPE)).contains("SIGFPE"));
+    }
+
     void nestedGuardsUnwindToTheInnermost()
     {
         QTemporaryDir dir;
