@@ -1,6 +1,7 @@
 #include "data/ImageDecoder.h"
 
 #include "common/Error.h"
+#include "data/ImageHeader.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -16,6 +17,17 @@
 namespace clipwb::data {
 
 namespace {
+
+// PIL's decompression-bomb error (2 x Image.MAX_IMAGE_PIXELS): upstream's loader cannot open a
+// larger image either, and a 124-byte header can claim one of gigabytes.
+constexpr int64_t kMaxImagePixels = 2 * 89478485;
+
+std::string tooLargeMessage(const std::string& what, const char* format, int64_t width, int64_t height)
+{
+    return detail::concat("cannot decode ", what, ": ", format, " image of ", width, " x ", height, " = ",
+                          width * height, " pixels, more than ", kMaxImagePixels,
+                          " (PIL's decompression-bomb limit, which upstream's loader applies too)");
+}
 
 bool startsWith(std::string_view bytes, std::string_view prefix)
 {
@@ -83,7 +95,7 @@ void jpegMessage(j_common_ptr info, int level)
 
 enum class JpegResult { Decoded, NotRgb, Failed };
 
-JpegResult decodeJpegRgb(std::string_view bytes, cv::Mat& out, std::string& error)
+JpegResult decodeJpegRgb(std::string_view bytes, cv::Mat& out, std::string& error, const std::string& what)
 {
     jpeg_decompress_struct info;
     JpegErrors errors;
@@ -99,6 +111,11 @@ JpegResult decodeJpegRgb(std::string_view bytes, cv::Mat& out, std::string& erro
     jpeg_mem_src(&info, reinterpret_cast<const unsigned char*>(bytes.data()),
                  static_cast<unsigned long>(bytes.size()));
     jpeg_read_header(&info, TRUE);
+    if (static_cast<int64_t>(info.image_width) * info.image_height > kMaxImagePixels) {
+        const int64_t width = info.image_width, height = info.image_height;
+        jpeg_destroy_decompress(&info);
+        throw Error(tooLargeMessage(what, "JPEG", width, height));
+    }
     if (info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK ||
         (info.num_components != 1 && info.num_components != 3)) {
         jpeg_destroy_decompress(&info);
@@ -162,7 +179,7 @@ DecodedImage decodeImage(std::string_view bytes, const std::string& what)
 #ifdef CLIPWB_HAVE_LIBJPEG
     if (image.format == ImageFormat::Jpeg) {
         std::string error;
-        switch (decodeJpegRgb(bytes, image.pixels, error)) {
+        switch (decodeJpegRgb(bytes, image.pixels, error, what)) {
         case JpegResult::Decoded:
             return image;
         case JpegResult::Failed:
@@ -173,6 +190,9 @@ DecodedImage decodeImage(std::string_view bytes, const std::string& what)
         }
     }
 #endif
+    if (const auto header = readImageHeader(bytes);
+        header && static_cast<int64_t>(header->width) * header->height > kMaxImagePixels)
+        throw Error(tooLargeMessage(what, imageFormatName(image.format), header->width, header->height));
     cv::Mat encoded(1, static_cast<int>(bytes.size()), CV_8UC1,
                     const_cast<char*>(bytes.data())); // imdecode only reads
     cv::Mat raw;

@@ -167,6 +167,39 @@ private Q_SLOTS:
         expectError(std::string(jpeg.begin(), jpeg.begin() + jpeg.size() / 2), QStringLiteral("JPEG"));
     }
 
+    void decompressionBombsAreRefusedBeforeDecoding()
+    {
+        // A few bytes can claim gigapixels (fuzz_image found a 124-byte JPEG asking for 2.5 GB):
+        // over PIL's limit (2 x 89,478,485 pixels, upstream's loader refuses those too) the
+        // header alone decides, nothing is allocated.
+        const auto expectBomb = [](const std::string& bytes) {
+            try {
+                decodeImage(bytes, "image 7 of train");
+                QFAIL("no exception");
+            } catch (const clipwb::Error& e) {
+                QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("image 7 of train")), e.what());
+                QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("20000 x 20000 = 400000000 pixels")),
+                         e.what());
+            }
+        };
+        cv::Mat small(16, 16, CV_8UC3, cv::Scalar(10, 20, 30));
+        std::vector<uchar> encoded;
+        QVERIFY(cv::imencode(".jpg", small, encoded));
+        std::string jpeg(encoded.begin(), encoded.end());
+        const auto sof = jpeg.find("\xFF\xC0");
+        QVERIFY(sof != std::string::npos);
+        // SOF0: FF C0, length (2), precision (1), height (2), width (2); 20000 = 0x4E20.
+        jpeg.replace(sof + 5, 4, std::string("\x4E\x20\x4E\x20", 4));
+        expectBomb(jpeg);
+        QVERIFY(cv::imencode(".png", small, encoded));
+        std::string png(encoded.begin(), encoded.end());
+        // IHDR's width and height follow the signature (8), length (4) and type (4).
+        png.replace(16, 8, std::string("\0\0\x4E\x20\0\0\x4E\x20", 8));
+        expectBomb(png);
+        // The same image with its own size still decodes.
+        QVERIFY(decodeImage(std::string(encoded.begin(), encoded.end()), "small").width() == 16);
+    }
+
     void greyAndSixteenBitBecomeRgb()
     {
         cv::Mat grey(5, 7, CV_16UC1);
