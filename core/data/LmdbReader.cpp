@@ -160,8 +160,13 @@ LmdbReader::LmdbReader(const std::filesystem::path& dir, std::string what) : d(s
                                                    : d->cause(rc, sig),
                                       "opening it")
                    : d->what + ": cannot open " + dir.string() + ": " + mdb_strerror(rc);
-        if (rc != kFaulted)
+        // Closed even after a fault inside mdb_env_open (it may hold the file descriptor and
+        // the map by then), under the guard in case its half-made state faults again.
+        int closeSig = 0;
+        guarded(closeSig, [&] {
             mdb_env_close(d->env);
+            return 0;
+        });
         d->env = nullptr;
         if (damage)
             throw LmdbDamaged(message);

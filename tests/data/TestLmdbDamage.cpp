@@ -17,6 +17,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -36,7 +37,7 @@ struct Damage {
     const char* part;    // imgs or pairs
     std::int64_t offset; // where; for "truncate" the new size
     std::int64_t length; // random bytes written; 0: see kind
-    const char* kind;    // random, truncate, zeros, zeropage
+    const char* kind;    // random, truncate, zeros, zeropage, zeropsize
     Expect expect;
 };
 
@@ -56,6 +57,8 @@ const Damage kDamages[] = {
     {"imgs all zeros", "imgs", 0, 0, "zeros", Expect::Damaged},
     {"pairs all zeros", "pairs", 0, 0, "zeros", Expect::Damaged},
     {"imgs meta page zeroed", "imgs", 0, 0, "zeropage", Expect::Damaged},
+    // The page size in both meta pages set to 0: LMDB divides by it (SIGFPE; found by fuzz_lmdb_env).
+    {"imgs page size 0", "imgs", 0, 0, "zeropsize", Expect::Damaged},
     {"imgs page 2 zeroed", "imgs", 2, 0, "zeropage", Expect::Damaged},
     {"imgs page 15 zeroed (one image)", "imgs", 15, 0, "zeropage", Expect::Readable},
 };
@@ -82,6 +85,13 @@ void applyDamage(const fs::path& split, const Damage& damage)
     if (kind == "zeros") {
         const std::string zeros(fs::file_size(file), '\0');
         out.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+    } else if (kind == "zeropsize") {
+        // The meta's page size (mm_dbs[FREE_DBI].md_pad) after the page header (16 bytes),
+        // magic, version (4 each), address and map size (8 each), in meta pages 0 and 1.
+        for (const std::streamoff page : {0, 4096}) {
+            out.seekp(page + 40);
+            out.write("\0\0\0\0", 4);
+        }
     } else if (kind == "zeropage") {
         const std::string zeros(4096, '\0');
         out.seekp(damage.offset * 4096);
@@ -207,6 +217,26 @@ private Q_SLOTS:
         QCOMPARE(damagedFile, !message.empty());
         QVERIFY(report.toJson().find(damagedFile ? "\"damaged_file\"" : "\"ok\": false") !=
                 std::string::npos);
+    }
+
+    void faultWhileOpeningLeaksNoFile()
+    {
+        // A fault inside mdb_env_open (here the SIGFPE of a zero page size) must not leave its file
+        // descriptor or map behind: the GUI may open a damaged split many times.
+        const auto it = std::find_if(std::begin(kDamages), std::end(kDamages),
+                                     [](const Damage& d) { return std::string(d.kind) == "zeropsize"; });
+        QVERIFY(it != std::end(kDamages));
+        QTemporaryDir tmp;
+        const fs::path split = splitCopy(tmp, &*it);
+        const auto openFiles = [] {
+            return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator{});
+        };
+        const auto before = openFiles();
+        for (int i = 0; i < 50; ++i) {
+            const std::string message = readEverything(split);
+            QVERIFY2(message.find("SIGFPE") != std::string::npos, message.c_str());
+        }
+        QCOMPARE(openFiles(), before);
     }
 
     // A file cut short while it is open: the pages past the new end fault with
