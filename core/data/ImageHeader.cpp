@@ -1,6 +1,7 @@
 #include "data/ImageHeader.h"
 
 #include <cstdint>
+#include <limits>
 
 namespace clipwb::data {
 
@@ -104,6 +105,9 @@ std::optional<ImageHeader> readImageHeader(std::string_view b)
     if (format == "PNG") {
         if (b.size() < 24 || b.substr(12, 4) != "IHDR")
             return std::nullopt;
+        // The PNG specification caps both at 2^31 - 1.
+        if (be32(b, 16) > 0x7fffffffu || be32(b, 20) > 0x7fffffffu)
+            return std::nullopt;
         return ImageHeader{format, int(be32(b, 16)), int(be32(b, 20))};
     }
     if (format == "WebP")
@@ -111,8 +115,11 @@ std::optional<ImageHeader> readImageHeader(std::string_view b)
     if (format == "BMP") {
         if (b.size() < 26)
             return std::nullopt;
+        const int32_t width = le32s(b, 18);
         const int32_t height = le32s(b, 22); // negative for top-down bitmaps
-        return ImageHeader{format, le32s(b, 18), height < 0 ? -height : height};
+        if (width < 0 || height == std::numeric_limits<int32_t>::min())
+            return std::nullopt;
+        return ImageHeader{format, width, height < 0 ? -height : height};
     }
     if (format == "GIF") {
         if (b.size() < 10)
