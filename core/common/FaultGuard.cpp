@@ -30,7 +30,9 @@ void onFault(int sig, siginfo_t* info, void* context)
     }
     // Not ours: behave as if we had never been installed.
     const bool looping = ++t_handedOn > 3;
-    const struct sigaction& previous = sig == SIGBUS ? g_previousBus : sig == SIGSEGV ? g_previousSegv : g_previousFpe;
+    const struct sigaction& previous = sig == SIGBUS    ? g_previousBus
+                                       : sig == SIGSEGV ? g_previousSegv
+                                                        : g_previousFpe;
     if (!looping && (previous.sa_flags & SA_SIGINFO) && previous.sa_sigaction) {
         previous.sa_sigaction(sig, info, context);
         return;

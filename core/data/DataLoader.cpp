@@ -124,8 +124,8 @@ struct DataLoader::Impl {
         int64_t* texts = batch.texts.data_ptr<int64_t>();
         for (int64_t row = 0; row < size; ++row) {
             const int64_t position = epochOrder[options.rank + options.worldSize * (batchIndex * size + row)];
-            batch.indices[row] =
-                loadSample(position, batchEpoch, images + row * rowBytes, texts + row * options.contextLength);
+            batch.indices[row] = loadSample(position, batchEpoch, images + row * rowBytes,
+                                            texts + row * options.contextLength);
         }
         return batch;
     }

@@ -35,7 +35,7 @@ struct LoaderOptions {
     /// batchSize x worldSize and this rank reads every worldSize-th position from rank.
     int rank = 0;
     int worldSize = 1;
-    bool pinMemory = false;    ///< page-locked batches (needs CUDA): non-blocking copies to the GPU
+    bool pinMemory = false; ///< page-locked batches (needs CUDA): non-blocking copies to the GPU
     /// Images as uint8 pixels (0-255, not normalised), a quarter of the bytes to copy to a GPU;
     /// data::normalizeImages on the device gives exactly the floats of the default.
     bool pixelImages = false;

@@ -50,8 +50,8 @@ std::optional<ImageHeader> readJpeg(std::string_view b)
         }
         const uint32_t length = be16(b, at + 2);
         // Start-of-frame markers carry the size; C4 (DHT), C8 (JPG) and CC (DAC) do not.
-        const bool startOfFrame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
-                                  marker != 0xCC;
+        const bool startOfFrame =
+            marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
         if (startOfFrame) {
             if (at + 9 > b.size())
                 return std::nullopt;

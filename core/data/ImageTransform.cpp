@@ -85,8 +85,8 @@ torch::Tensor normalizeImages(const torch::Tensor& pixels)
 {
     if (pixels.scalar_type() != torch::kUInt8)
         return pixels;
-    CLIPWB_CHECK(pixels.dim() >= 3 && pixels.size(-3) == 3, "normalizeImages: expected [.., 3, H, W] pixels, got ",
-                 pixels.sizes());
+    CLIPWB_CHECK(pixels.dim() >= 3 && pixels.size(-3) == 3,
+                 "normalizeImages: expected [.., 3, H, W] pixels, got ", pixels.sizes());
     // The table as a [3 * 256] tensor; each pixel picks its channel's entry: no arithmetic on the
     // device, whose scalar division (a product with the reciprocal on CUDA) would round otherwise.
     const auto& table = normalizeTable();

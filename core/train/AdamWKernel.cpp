@@ -30,8 +30,8 @@ inline void applyOne(float& p, float m, float root, const AdamWScalars& s)
     p = p + (s.negativeStepSize * m) / (root / s.sqrtBiasCorrection2 + s.eps);
 }
 
-void momentsScalar(float* param, const float* grad, float* expAvg, float* expAvgSq, int64_t begin, int64_t end,
-                   const AdamWScalars& s)
+void momentsScalar(float* param, const float* grad, float* expAvg, float* expAvgSq, int64_t begin,
+                   int64_t end, const AdamWScalars& s)
 {
     for (int64_t i = begin; i < end; ++i)
         momentsOne(param[i], grad[i], expAvg[i], expAvgSq[i], s);
@@ -53,8 +53,8 @@ struct Lanes {
 
 CLIPWB_AVX2_INLINE Lanes lanesOf(const AdamWScalars& s)
 {
-    return {_mm256_set1_ps(s.decay), _mm256_set1_ps(s.beta1),         _mm256_set1_ps(s.oneMinusBeta1),
-            _mm256_set1_ps(s.beta2), _mm256_set1_ps(s.oneMinusBeta2), _mm256_set1_ps(s.sqrtBiasCorrection2),
+    return {_mm256_set1_ps(s.decay), _mm256_set1_ps(s.beta1),           _mm256_set1_ps(s.oneMinusBeta1),
+            _mm256_set1_ps(s.beta2), _mm256_set1_ps(s.oneMinusBeta2),   _mm256_set1_ps(s.sqrtBiasCorrection2),
             _mm256_set1_ps(s.eps),   _mm256_set1_ps(s.negativeStepSize)};
 }
 
@@ -79,7 +79,8 @@ __attribute__((target("avx2,fma"))) void updateAvx2(float* param, const float* g
     const Lanes l = lanesOf(s);
     int64_t i = 0;
     for (; i + 8 <= count; i += 8) {
-        __m256 p = _mm256_loadu_ps(param + i), m = _mm256_loadu_ps(expAvg + i), v = _mm256_loadu_ps(expAvgSq + i);
+        __m256 p = _mm256_loadu_ps(param + i), m = _mm256_loadu_ps(expAvg + i),
+               v = _mm256_loadu_ps(expAvgSq + i);
         moments8(l, s.applyDecay, p, _mm256_loadu_ps(grad + i), m, v);
         _mm256_storeu_ps(param + i, apply8(l, p, m, _mm256_sqrt_ps(v)));
         _mm256_storeu_ps(expAvg + i, m);
@@ -97,7 +98,8 @@ __attribute__((target("avx2,fma"))) void momentsAvx2(float* param, const float* 
     const Lanes l = lanesOf(s);
     int64_t i = 0;
     for (; i + 8 <= count; i += 8) {
-        __m256 p = _mm256_loadu_ps(param + i), m = _mm256_loadu_ps(expAvg + i), v = _mm256_loadu_ps(expAvgSq + i);
+        __m256 p = _mm256_loadu_ps(param + i), m = _mm256_loadu_ps(expAvg + i),
+               v = _mm256_loadu_ps(expAvgSq + i);
         moments8(l, s.applyDecay, p, _mm256_loadu_ps(grad + i), m, v);
         _mm256_storeu_ps(param + i, p);
         _mm256_storeu_ps(expAvg + i, m);
@@ -138,7 +140,8 @@ void adamwMoments(float* param, const float* grad, float* expAvg, float* expAvgS
     momentsScalar(param, grad, expAvg, expAvgSq, 0, count, s);
 }
 
-void adamwApply(float* param, const float* expAvg, const float* sqrtExpAvgSq, int64_t count, const AdamWScalars& s)
+void adamwApply(float* param, const float* expAvg, const float* sqrtExpAvgSq, int64_t count,
+                const AdamWScalars& s)
 {
 #if CLIPWB_ADAMW_AVX2
     if (haveAvx2()) {

@@ -29,8 +29,7 @@ std::vector<torch::Tensor> parameters(int64_t total)
     return params;
 }
 
-template <typename Optimizer>
-double secondsPerStep(Optimizer& optimizer, int steps)
+template <typename Optimizer> double secondsPerStep(Optimizer& optimizer, int steps)
 {
     optimizer.step(); // the moments are allocated here
     const auto start = std::chrono::steady_clock::now();

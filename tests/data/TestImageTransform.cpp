@@ -1,9 +1,9 @@
 // The image decoder and the evaluation transform against upstream's numbers and against PIL.
-#include "support/CrossCheck.h"
 #include "common/Error.h"
 #include "data/ImageDecoder.h"
 #include "data/ImageTransform.h"
 #include "data/PilResize.h"
+#include "support/CrossCheck.h"
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -178,8 +178,9 @@ private Q_SLOTS:
                 QFAIL("no exception");
             } catch (const clipwb::Error& e) {
                 QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("image 7 of train")), e.what());
-                QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("20000 x 20000 = 400000000 pixels")),
-                         e.what());
+                QVERIFY2(
+                    QString::fromUtf8(e.what()).contains(QStringLiteral("20000 x 20000 = 400000000 pixels")),
+                    e.what());
             }
         };
         cv::Mat small(16, 16, CV_8UC3, cv::Scalar(10, 20, 30));

@@ -6,9 +6,9 @@
 // resumes exactly; SIGINT to the launcher stops every rank with a checkpoint; a
 // rank that disagrees on the config, or a rendezvous nobody joins, ends in
 // bounded time with a message.
-#include "support/CrossCheck.h"
 #include "UpstreamRun.h"
 #include "dist/RankLauncher.h"
+#include "support/CrossCheck.h"
 #include "train/TrainCheckpoint.h"
 
 #include "common/AtomicFile.h"
@@ -329,16 +329,18 @@ private Q_SLOTS:
         const QString python = QStringLiteral(CLIPWB_TORCH_PYTHON);
         const QString wanted = QStringLiteral("%1.%2.").arg(TORCH_VERSION_MAJOR).arg(TORCH_VERSION_MINOR);
         QProcess probe;
-        probe.start(python, {QStringLiteral("-c"),
-                             QStringLiteral("import torch, torch.distributed.run; print(torch.__version__)")});
+        probe.start(python,
+                    {QStringLiteral("-c"),
+                     QStringLiteral("import torch, torch.distributed.run; print(torch.__version__)")});
         const bool ran = probe.waitForFinished(120000) && probe.exitStatus() == QProcess::NormalExit &&
                          probe.exitCode() == 0;
         const QString version = ran ? QString::fromUtf8(probe.readAllStandardOutput()).trimmed() : QString();
-        CLIPWB_REQUIRE_CROSSCHECK(version.startsWith(wanted),
-                                  QStringLiteral("torchrun of PyTorch %1x (%2 has %3)")
-                                      .arg(wanted, python, version.isEmpty() ? QStringLiteral("none") : version),
-                                  QStringLiteral("install python3-torch (Debian's LibTorch build) or build "
-                                                 "against a wheel's LibTorch in a virtual environment"));
+        CLIPWB_REQUIRE_CROSSCHECK(
+            version.startsWith(wanted),
+            QStringLiteral("torchrun of PyTorch %1x (%2 has %3)")
+                .arg(wanted, python, version.isEmpty() ? QStringLiteral("none") : version),
+            QStringLiteral("install python3-torch (Debian's LibTorch build) or build "
+                           "against a wheel's LibTorch in a virtual environment"));
 
         // torchrun's own parser would take `--logs` for its --logs-specs: the folder goes in the config.
         auto config = nlohmann::json::parse(clipwb::readFile(m_config));
