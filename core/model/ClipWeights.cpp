@@ -220,7 +220,9 @@ void roundLikeUpstreamConvertWeights(Clip& clip)
         }
     }
     round(clip->textProjection());
-    if (auto proj = clip->visual()->named_parameters(false).find("proj"))
+    // The dictionary must outlive the pointer find() returns into it.
+    auto visualParameters = clip->visual()->named_parameters(/*recurse=*/false);
+    if (auto* proj = visualParameters.find("proj"))
         round(*proj);
 }
 

@@ -638,7 +638,8 @@ void writeArchive(const std::filesystem::path& path, const Value& root,
             // makes PyTorchStreamWriter throw, and throw again from its destructor while the
             // first exception unwinds (std::terminate, a crash instead of an error message).
             // The failure is reported below, after the writer is done, and the file deleted.
-            if (writeFailed)
+            // Zero-byte writes come with a null pointer, which fwrite must not get.
+            if (writeFailed || size == 0)
                 return size;
             const size_t written = std::fwrite(data, 1, size, file);
             if (written != size) {

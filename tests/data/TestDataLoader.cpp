@@ -46,9 +46,10 @@ std::vector<nlohmann::json> readJsonLines(const fs::path& path)
 std::string base64Decode(const std::string& text)
 {
     std::string bytes;
-    int buffer = 0, bits = 0;
+    uint32_t buffer = 0; // only the low bits matter: unsigned, so shifting out the high ones is defined
+    int bits = 0;
     for (const char c : text) {
-        int value;
+        uint32_t value;
         if (c >= 'A' && c <= 'Z')
             value = c - 'A';
         else if (c >= 'a' && c <= 'z')

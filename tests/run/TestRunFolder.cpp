@@ -96,7 +96,8 @@ private Q_SLOTS:
     void parsesTheTrainersLines()
     {
         clipwb::run::MetricsLine record;
-        QVERIFY(clipwb::run::parseMetricsLine(trainLine(7), record));
+        const std::string line = trainLine(7); // the record's names point into it
+        QVERIFY(clipwb::run::parseMetricsLine(line, record));
         QCOMPARE(QString::fromStdString(record.type), QStringLiteral("train"));
         QCOMPARE(record.fields.size(), size_t(12));
         QCOMPARE(record.fields[0].first, std::string_view("step"));
