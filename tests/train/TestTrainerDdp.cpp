@@ -386,13 +386,17 @@ private Q_SLOTS:
                                            QStringLiteral("--save-step-frequency"), QStringLiteral("6"),
                                            QStringLiteral("--dist-timeout"), QStringLiteral("60")}));
         QVERIFY(launcher.waitForStarted());
+        // epoch_latest.pt is written (atomically) after epoch_1_6.pt: wait for both, or a slow
+        // machine (an ASan build) kills the rank before it and the resume below starts afresh.
         QElapsedTimer wait;
         wait.start();
-        while (!fs::exists(runC / "checkpoints" / "epoch_1_6.pt") && wait.elapsed() < 300000 &&
-               launcher.state() == QProcess::Running)
+        const auto saved = [&] {
+            return fs::exists(runC / "checkpoints" / "epoch_1_6.pt") &&
+                   fs::exists(runC / "checkpoints" / "epoch_latest.pt");
+        };
+        while (!saved() && wait.elapsed() < 300000 && launcher.state() == QProcess::Running)
             QTest::qWait(20);
-        QVERIFY2(fs::exists(runC / "checkpoints" / "epoch_1_6.pt"),
-                 qPrintable(launcher.readAllStandardError()));
+        QVERIFY2(saved(), qPrintable(launcher.readAllStandardError()));
         const std::vector<pid_t> ranks = childrenOf(static_cast<pid_t>(launcher.processId()));
         QCOMPARE(ranks.size(), size_t(2));
         const pid_t victim = rankOf(ranks[0]) == 1 ? ranks[0] : ranks[1];
@@ -412,6 +416,10 @@ private Q_SLOTS:
         const auto [r0, r1] = runTwoRanks(args, args);
         QVERIFY2(r0.exitCode == 0, qPrintable(r0.stderrText));
         QVERIFY2(r1.exitCode == 0, qPrintable(r1.stderrText));
+        const std::string log = clipwb::readFile(runC / "train.log");
+        QVERIFY2(log.find("=> begin to load checkpoint '" + (runC / "checkpoints" / "epoch_latest.pt").string()) !=
+                     std::string::npos,
+                 "the resumed run did not load epoch_latest.pt");
         compareWithUninterrupted(runC / "metrics.jsonl", m_runA / "metrics.jsonl");
     }
 
