@@ -137,26 +137,78 @@ void oneDnnProduct(const torch::Tensor& a, const torch::Tensor& b, torch::Tensor
     });
 }
 
+/// Whether ATen's BLAS keeps its own thread pool: Debian's LibTorch links the pthreads build of
+/// OpenBLAS, whose threads and the OpenMP threads of oneDNN and ATen then fight for the same cores
+/// (spinning and sched_yield: ~2 s of a ViT-B-16 step at batch 8 on 2 cores). The first call makes
+/// OpenBLAS single-threaded; atenProduct() then spreads its products over ATen's OpenMP threads.
+bool blasPoolRetired()
+{
+    static const bool retired = [] {
+        using SetThreads = void (*)(int);
+        const auto setThreads = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+        if (!setThreads)
+            return false; // MKL (PyPI's LibTorch) threads with the same OpenMP runtime as ATen
+        setThreads(1);
+        return true;
+    }();
+    return retired;
+}
+
+/// c = alpha * a @ b + beta * c for one matrix through ATen; beta == 0 never reads c.
+void atenMatrixProduct(const torch::Tensor& a, const torch::Tensor& b, torch::Tensor c, double alpha, double beta)
+{
+    if (beta != 0)
+        c.addmm_(a, b, beta, alpha);
+    else if (alpha != 1.0)
+        at::addmm_out(c, c, a, b, 0.0, alpha);
+    else
+        at::mm_out(c, a, b);
+}
+
 /// The same through ATen (its BLAS: OpenBLAS in Debian's LibTorch, MKL in PyPI's), as
-/// torch.nn.functional.linear and torch.matmul compute it; beta == 0 never reads c.
+/// torch.nn.functional.linear and torch.matmul compute it; beta == 0 never reads c. With OpenBLAS's
+/// own pool retired, the product is cut into one block of rows (or columns) per OpenMP thread, and
+/// the matrices of a batch are shared out between them.
 void atenProduct(const torch::Tensor& a, const torch::Tensor& b, torch::Tensor& c, double alpha, double beta)
 {
     const int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
+    const int64_t threads = at::in_parallel_region() ? 1 : at::get_num_threads();
+    const bool pooled = threads > 1 && g_mode.load(std::memory_order_relaxed) == CpuGemmMode::Measured &&
+                        blasPoolRetired();
+    if (a.dim() == 2 && !pooled) {
+        atenMatrixProduct(a, b, c, alpha, beta);
+        return;
+    }
     if (a.dim() == 2) {
-        if (beta != 0)
-            c.addmm_(a, b, beta, alpha);
-        else
-            at::mm_out(c, a, b);
-    } else {
-        torch::Tensor c3 = c.view({-1, m, n});
-        const torch::Tensor a3 = a.reshape({-1, m, k}), b3 = b.reshape({-1, k, n});
+        const bool byRows = m >= n;
+        const int64_t extent = byRows ? m : n;
+        const int64_t parts = std::min(threads, extent);
+        at::parallel_for(0, parts, 1, [&](int64_t begin, int64_t end) {
+            for (int64_t part = begin; part < end; ++part) {
+                const int64_t from = extent * part / parts, to = extent * (part + 1) / parts;
+                if (byRows)
+                    atenMatrixProduct(a.narrow(0, from, to - from), b, c.narrow(0, from, to - from), alpha, beta);
+                else
+                    atenMatrixProduct(a, b.narrow(1, from, to - from), c.narrow(1, from, to - from), alpha, beta);
+            }
+        });
+        return;
+    }
+    torch::Tensor c3 = c.view({-1, m, n});
+    const torch::Tensor a3 = a.reshape({-1, m, k}), b3 = b.reshape({-1, k, n});
+    if (!pooled) {
         if (beta != 0)
             c3.baddbmm_(a3, b3, beta, alpha);
         else
             at::bmm_out(c3, a3, b3);
+        if (beta == 0 && alpha != 1.0)
+            c.mul_(alpha);
+        return;
     }
-    if (beta == 0 && alpha != 1.0)
-        c.mul_(alpha);
+    at::parallel_for(0, a3.size(0), 1, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i)
+            atenMatrixProduct(a3[i], b3[i], c3[i], alpha, beta);
+    });
 }
 
 int64_t batchCount(const torch::Tensor& t)

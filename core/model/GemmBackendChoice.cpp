@@ -31,7 +31,10 @@ std::string cpuSignature()
     }
     std::string signature = model + " x" + std::to_string(std::thread::hardware_concurrency()) + " torch-" +
                             std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) +
-                            "." + std::to_string(TORCH_VERSION_PATCH);
+                            "." + std::to_string(TORCH_VERSION_PATCH) +
+                            // v2: ATen's products share ATen's OpenMP threads (OpenBLAS's own pool retired),
+                            // so choices measured before that no longer hold.
+                            " v2";
     for (char& c : signature)
         if (c == '\t' || c == '\n' || c == ' ')
             c = '_';

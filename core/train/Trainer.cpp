@@ -1,6 +1,7 @@
 #include "train/Trainer.h"
 
 #include "common/Error.h"
+#include "model/CachingCpuAllocator.h"
 #include "model/ScaledDotProductAttention.h"
 #include "train/CheckpointKeeper.h"
 #include "train/LrSchedule.h"
@@ -235,6 +236,11 @@ Trainer::~Trainer() = default;
 
 void Trainer::run()
 {
+    model::installCachingCpuAllocator();
+    // A long-lived process (the GUI) gets the step's cached blocks back when the run ends.
+    struct ReleaseCache {
+        ~ReleaseCache() { model::releaseCachedCpuMemory(); }
+    } releaseCache;
     try {
         m_impl->train();
     } catch (const std::exception& e) {

@@ -11,6 +11,7 @@
 // Prints one line per (precision, checkpointing) with pairs/s, ms per step and
 // the peak GPU memory, then the same as JSON lines. --profile FILE writes a
 // chrome trace of five more steps (LibTorch's legacy autograd profiler).
+#include "model/CachingCpuAllocator.h"
 #include "model/Clip.h"
 #include "model/ModelConfig.h"
 #include "train/AutocastScope.h"
@@ -272,6 +273,7 @@ int main(int argc, char** argv)
 {
     try {
         const Options o = parse(argc, argv);
+        clipwb::model::installCachingCpuAllocator(); // as the Trainer does; CLIPWB_CPU_ALLOCATOR=system: LibTorch's
         if (o.threads > 0)
             torch::set_num_threads(o.threads);
         torch::Device device(o.device);

@@ -16,6 +16,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <dlfcn.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -215,6 +217,62 @@ private Q_SLOTS:
         QVERIFY2(readText(file).find("\t" + shape.key() + "\t") != std::string::npos, readText(file).c_str());
         model::GemmBackendChoice reread(file);
         QCOMPARE(reread.find(shape), chosen);
+    }
+
+    void atenChoicesShareAtensThreads()
+    {
+        // Shapes chosen for ATen run on ATen's OpenMP threads: the product cut into one block of rows
+        // or columns per thread (a batch: matrices shared out), OpenBLAS's own pool retired. Odd sizes
+        // no other test uses, recorded as ATen's before their first product.
+        const int threadsBefore = at::get_num_threads();
+        at::set_num_threads(2);
+        auto& choice = model::GemmBackendChoice::global();
+        const auto forceAten = [&](bool transA, bool transB, int64_t m, int64_t n, int64_t k, int64_t batch) {
+            model::GemmShape shape;
+            shape.transA = transA;
+            shape.transB = transB;
+            shape.m = m;
+            shape.n = n;
+            shape.k = k;
+            shape.batch = batch;
+            shape.threads = 2;
+            QCOMPARE(choice.record(shape, 1.0, 0.01), model::GemmBackend::Aten);
+        };
+        GemmSwitch gemm(model::CpuGemmMode::Measured);
+        torch::manual_seed(13);
+        for (const auto& [rows, out] : std::vector<std::pair<int64_t, int64_t>>{{301, 77}, {23, 211}}) {
+            const int64_t in = 45;
+            forceAten(false, true, rows, out, in, 1);   // forward: x w^T
+            forceAten(false, false, rows, in, out, 1);  // input gradient: g w
+            forceAten(true, false, out, in, rows, 1);   // weight gradient: g^T x
+            auto x = torch::randn({rows, in}, torch::requires_grad());
+            auto w = torch::randn({out, in}, torch::requires_grad());
+            auto b = torch::randn({out}, torch::requires_grad());
+            const auto fast = model::linear(x, w, b);
+            const auto reference = torch::nn::functional::linear(x, w, b);
+            QVERIFY2(maxDifference(fast, reference) < 1e-4, std::to_string(maxDifference(fast, reference)).c_str());
+            const auto gradOut = torch::randn(fast.sizes());
+            const auto fastGrads = torch::autograd::grad({fast}, {x, w, b}, {gradOut});
+            const auto referenceGrads = torch::autograd::grad({reference}, {x, w, b}, {gradOut});
+            for (size_t i = 0; i < 3; ++i)
+                QVERIFY2(maxDifference(fastGrads[i], referenceGrads[i]) <
+                             1e-3 * (1 + referenceGrads[i].abs().max().item<double>()),
+                         std::to_string(i).c_str());
+        }
+        // A batch of scaled products (attention scores), heads read in place from a packed tensor.
+        forceAten(false, true, 19, 19, 16, 6);
+        const auto packed = torch::randn({2, 19, 3, 48});
+        const auto q = packed.select(2, 0).view({2, 19, 3, 16}).permute({0, 2, 1, 3});
+        const auto k = packed.select(2, 1).view({2, 19, 3, 16}).permute({0, 2, 1, 3});
+        const auto scores = model::scaledMatmul(q, k.transpose(-2, -1), 0.25);
+        const auto referenceScores = torch::matmul(q, k.transpose(-2, -1)) * 0.25;
+        QVERIFY2(maxDifference(scores, referenceScores) < 1e-4,
+                 std::to_string(maxDifference(scores, referenceScores)).c_str());
+        // OpenBLAS (Debian's LibTorch) no longer starts threads of its own.
+        using GetThreads = int (*)();
+        if (const auto getThreads = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads")))
+            QCOMPARE(getThreads(), 1);
+        at::set_num_threads(threadsBefore);
     }
 
     void cacheFileFirstLineWinsAndDamageIsIgnored()
