@@ -4,6 +4,7 @@
 
 #include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
+#include <ATen/record_function.h>
 #include <torch/version.h>
 
 #include <dlfcn.h>
@@ -238,6 +239,10 @@ void product(const torch::Tensor& a, const torch::Tensor& b, torch::Tensor& c, d
     shape.threads = at::get_num_threads();
     GemmBackendChoice& choice = GemmBackendChoice::global();
     if (const auto known = choice.find(shape)) {
+        // Named in profiles (bench_synthetic_train --profile): which library served which shape.
+        RECORD_FUNCTION(std::string(*known == GemmBackend::Aten ? "clipwb::aten_gemm " : "clipwb::onednn_gemm ") +
+                            shape.key(),
+                        std::vector<c10::IValue>());
         if (*known == GemmBackend::Aten)
             atenProduct(a, b, c, alpha, beta);
         else
