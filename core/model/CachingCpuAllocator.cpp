@@ -34,6 +34,15 @@ size_t roundedSize(size_t n)
     return (n + unit - 1) / unit * unit;
 }
 
+size_t physicalMemory()
+{
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long pageSize = sysconf(_SC_PAGE_SIZE);
+    if (pages > 0 && pageSize > 0)
+        return static_cast<size_t>(pages) * static_cast<size_t>(pageSize);
+    return 16384 * MiB;
+}
+
 size_t defaultCacheLimit()
 {
     if (const char* text = std::getenv("CLIPWB_CPU_CACHE_MB"); text && *text) {
@@ -42,11 +51,7 @@ size_t defaultCacheLimit()
         if (end && *end == '\0')
             return static_cast<size_t>(mib) * MiB;
     }
-    const long pages = sysconf(_SC_PHYS_PAGES);
-    const long pageSize = sysconf(_SC_PAGE_SIZE);
-    if (pages > 0 && pageSize > 0)
-        return static_cast<size_t>(pages) * static_cast<size_t>(pageSize) / 2;
-    return 4096 * MiB;
+    return physicalMemory() / 4;
 }
 
 /// Anonymous memory of `bytes` (a multiple of 64 KiB); blocks of hugeFrom and more start on a
@@ -75,7 +80,8 @@ void* mapBlock(size_t bytes)
 
 class CachingCpuAllocator final : public c10::Allocator {
 public:
-    explicit CachingCpuAllocator(c10::Allocator* inner) : m_inner(inner), m_limit(defaultCacheLimit())
+    explicit CachingCpuAllocator(c10::Allocator* inner)
+        : m_inner(inner), m_limit(defaultCacheLimit()), m_crowded(physicalMemory() / 4 * 3)
     {
     }
 
@@ -135,6 +141,10 @@ private:
         size_t bytes = roundedSize(n);
         void* data = takeCached(bytes);
         if (!data) {
+            // Linux overcommits: mmap does not fail when memory runs short, the OOM killer strikes
+            // instead. So the cache is emptied before live and cached blocks would pass 3/4 of the RAM.
+            if (wouldCrowdMemory(bytes))
+                const_cast<CachingCpuAllocator*>(this)->releaseCached();
             data = mapBlock(bytes);
             if (!data) {
                 // Memory is short: what the cache holds may be exactly what is missing.
@@ -152,6 +162,13 @@ private:
             m_stats.allocatedBytes += static_cast<int64_t>(bytes);
         }
         return {data, data, &CachingCpuAllocator::freeBlock, c10::Device(c10::DeviceType::CPU)};
+    }
+
+    bool wouldCrowdMemory(size_t bytes) const
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        return m_stats.cachedBytes > 0 &&
+               static_cast<size_t>(m_stats.allocatedBytes + m_stats.cachedBytes) + bytes > m_crowded;
     }
 
     /// A free block of `bytes`, or of at most 1/8 more (then `bytes` becomes its size); null if none.
@@ -190,14 +207,17 @@ private:
                 }
             }
         }
-        if (bytes > 0)
+        if (bytes > 0) {
             munmap(data, bytes);
-        else if (data)
-            self->m_inner->raw_deleter()(data); // a small block from raw_allocate()
+        } else if (data) {
+            if (const c10::DeleterFnPtr innerDeleter = self->m_inner->raw_deleter())
+                innerDeleter(data); // a small block from raw_allocate()
+        }
     }
 
     c10::Allocator* m_inner;
-    const size_t m_limit;
+    const size_t m_limit;   // most bytes the cache keeps
+    const size_t m_crowded; // live + cached bytes past which the cache is emptied before mapping more
     mutable std::mutex m_mutex;
     mutable std::map<size_t, std::vector<void*>> m_free;
     mutable std::unordered_map<void*, size_t> m_live;
@@ -206,12 +226,29 @@ private:
 
 bool g_installed = false;
 
+constexpr bool underAddressSanitizer()
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return true;
+#else
+    return false;
+#endif
+#else
+    return false;
+#endif
+}
+
 } // namespace
 
 bool installCachingCpuAllocator()
 {
     static const bool installed = [] {
         if (const char* choice = std::getenv("CLIPWB_CPU_ALLOCATOR"); choice && std::strcmp(choice, "system") == 0)
+            return false;
+        if (underAddressSanitizer())
             return false;
         c10::Allocator* current = c10::GetCPUAllocator();
         auto* allocator = new CachingCpuAllocator(current); // lives as long as the tensors it made

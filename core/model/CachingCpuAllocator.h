@@ -11,11 +11,14 @@
 // blocks of 256 KiB and more by their (rounded) size and hands them out again;
 // smaller ones go to the allocator it replaced.
 //
-// Cached memory is bounded (CLIPWB_CPU_CACHE_MB, default half the physical
-// memory); when an allocation fails the cache is emptied and the allocation
-// retried once before LibTorch's out-of-memory error. CLIPWB_CPU_ALLOCATOR=system
-// keeps LibTorch's allocator. The allocator lives for the whole process: a
-// tensor may outlive every owner of it.
+// Cached memory is bounded (CLIPWB_CPU_CACHE_MB, default a quarter of the
+// physical memory) and emptied before a new block would take live and cached
+// blocks past three quarters of it (Linux overcommits: running short shows as
+// the OOM killer, not as a failed mmap), and when an allocation fails (then
+// retried once before LibTorch's out-of-memory error). Builds with
+// AddressSanitizer keep LibTorch's allocator, so that ASan sees every tensor's
+// memory; so does CLIPWB_CPU_ALLOCATOR=system. The allocator lives for the
+// whole process: a tensor may outlive every owner of it.
 #include <cstddef>
 #include <cstdint>
 
@@ -29,8 +32,8 @@ struct CachingCpuAllocatorStats {
 };
 
 /// Makes the caching allocator LibTorch's CPU allocator, once per process (later calls do nothing).
-/// Returns whether it is in use: false when CLIPWB_CPU_ALLOCATOR=system, or when another allocator
-/// was installed with a higher priority first (a test's meter).
+/// Returns whether it is in use: false when CLIPWB_CPU_ALLOCATOR=system, under AddressSanitizer, or
+/// when another allocator was installed with a higher priority first (a test's meter).
 bool installCachingCpuAllocator();
 
 /// Whether installCachingCpuAllocator() made it LibTorch's CPU allocator.
