@@ -24,9 +24,44 @@ using SgemmFunction = int (*)(char transa, char transb, int64_t m, int64_t n, in
                               const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
                               int64_t ldc);
 
+/// Whether `sgemm` computes a small product right (a oneDNN that cannot run here says "unimplemented").
+bool sgemmWorks(SgemmFunction sgemm)
+{
+    const float a[6] = {1, 2, 3, 4, 5, 6};    // [2, 3]
+    const float b[6] = {7, 8, 9, 10, 11, 12}; // [3, 2]
+    float c[4] = {0, 0, 0, 0};
+    return sgemm('N', 'N', 2, 2, 3, 1.0F, a, 3, b, 2, 0.0F, c, 2) == 0 && c[0] == 58 && c[1] == 64 &&
+           c[2] == 139 && c[3] == 154;
+}
+
 SgemmFunction sgemmFunction()
 {
-    static const SgemmFunction function = reinterpret_cast<SgemmFunction>(dlsym(RTLD_DEFAULT, "dnnl_sgemm"));
+    static const SgemmFunction function = [] {
+        // Debian's LibTorch links libdnnl.so.2 and exports dnnl_sgemm.
+        if (void* exported = dlsym(RTLD_DEFAULT, "dnnl_sgemm"))
+            if (sgemmWorks(reinterpret_cast<SgemmFunction>(exported)))
+                return reinterpret_cast<SgemmFunction>(exported);
+        // PyPI's LibTorch links oneDNN statically with its symbols hidden: with
+        // CLIPWB_SYSTEM_ONEDNN=1 the system's oneDNN (Debian's libdnnl2) serves instead. Opt-in:
+        // in that build a run continued in the same process (the GUI's Resume) then differed from
+        // a run in a fresh process at float rounding (1e-7), so resume was no longer bit-exact.
+        // Loaded privately and bound to its own symbols first (RTLD_DEEPBIND: LibTorch exports some
+        // of its oneDNN's C++ symbols, and binding to those made every product "unimplemented");
+        // its OpenMP runtime is the libgomp.so.1 already in the process.
+        const char* optIn = std::getenv("CLIPWB_SYSTEM_ONEDNN");
+        if (!optIn || std::strcmp(optIn, "1") != 0)
+            return SgemmFunction{nullptr};
+        for (const char* name : {"libdnnl.so.3", "libdnnl.so.2"}) {
+            void* library = dlopen(name, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+            if (!library)
+                continue;
+            if (void* symbol = dlsym(library, "dnnl_sgemm"))
+                if (sgemmWorks(reinterpret_cast<SgemmFunction>(symbol)))
+                    return reinterpret_cast<SgemmFunction>(symbol);
+            dlclose(library);
+        }
+        return SgemmFunction{nullptr};
+    }();
     return function;
 }
 

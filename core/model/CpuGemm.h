@@ -3,9 +3,10 @@
 // oneDNN's sgemm and ATen's BLAS. Debian's LibTorch sends at::mm/at::bmm to the
 // generic BLAS (OpenBLAS), which is 3-6x slower than oneDNN on the small
 // products of the Tiny models on an AVX-512 CPU but up to 2x faster on some
-// products of ViT-B-16 and RoBERTa-base; LibTorch links oneDNN (libdnnl.so.2)
-// anyway for convolutions, so its C entry point dnnl_sgemm is found at run time
-// (no build dependency). Which library serves a shape is measured on its first
+// products of ViT-B-16 and RoBERTa-base; Debian's LibTorch links oneDNN
+// (libdnnl.so.2) anyway for convolutions, so its C entry point dnnl_sgemm is
+// found at run time (no build dependency). PyPI's LibTorch hides its oneDNN;
+// there CLIPWB_SYSTEM_ONEDNN=1 loads the system's libdnnl (Debian's libdnnl2). Which library serves a shape is measured on its first
 // product and remembered (model/GemmBackendChoice.h). Everything else (CUDA,
 // autocast, other dtypes, a LibTorch whose oneDNN is not exported) runs ATen's
 // ops unchanged. Both libraries compute the same products; only the summation
