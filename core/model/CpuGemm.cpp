@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace clipwb::model {
@@ -34,35 +35,55 @@ bool sgemmWorks(SgemmFunction sgemm)
            c[2] == 139 && c[3] == 154;
 }
 
-SgemmFunction sgemmFunction()
+/// Where this process's sgemm comes from (see sgemmFunction()).
+enum class SgemmSource { None, LibTorch, System };
+
+struct Sgemm {
+    SgemmFunction function = nullptr;
+    SgemmSource source = SgemmSource::None;
+    std::string library; ///< the file dlopen() found, for the system's oneDNN
+};
+
+/// CLIPWB_SYSTEM_ONEDNN=0 keeps the system's oneDNN out (ATen's BLAS then serves every product).
+bool systemOneDnnAllowed()
 {
-    static const SgemmFunction function = [] {
+    const char* value = std::getenv("CLIPWB_SYSTEM_ONEDNN");
+    return !value || std::strcmp(value, "0") != 0;
+}
+
+const Sgemm& sgemm()
+{
+    static const Sgemm found = [] {
         // Debian's LibTorch links libdnnl.so.2 and exports dnnl_sgemm.
         if (void* exported = dlsym(RTLD_DEFAULT, "dnnl_sgemm"))
             if (sgemmWorks(reinterpret_cast<SgemmFunction>(exported)))
-                return reinterpret_cast<SgemmFunction>(exported);
-        // PyPI's LibTorch links oneDNN statically with its symbols hidden: with
-        // CLIPWB_SYSTEM_ONEDNN=1 the system's oneDNN (Debian's libdnnl2) serves instead. Opt-in:
-        // in that build a run continued in the same process (the GUI's Resume) then differed from
-        // a run in a fresh process at float rounding (1e-7), so resume was no longer bit-exact.
+                return Sgemm{reinterpret_cast<SgemmFunction>(exported), SgemmSource::LibTorch, {}};
+        // PyPI's LibTorch links oneDNN statically with its symbols hidden: the system's oneDNN
+        // (Debian's libdnnl2, which Debian's LibTorch brings) serves instead when it is installed.
         // Loaded privately and bound to its own symbols first (RTLD_DEEPBIND: LibTorch exports some
         // of its oneDNN's C++ symbols, and binding to those made every product "unimplemented");
-        // its OpenMP runtime is the libgomp.so.1 already in the process.
-        const char* optIn = std::getenv("CLIPWB_SYSTEM_ONEDNN");
-        if (!optIn || std::strcmp(optIn, "1") != 0)
-            return SgemmFunction{nullptr};
+        // its OpenMP runtime is the libgomp.so.1 already in the process. Every process of a build
+        // must make the same choice, or a run resumed in the GUI's process and one in clipwb-cli's
+        // differ at float rounding: the choice depends only on the machine and the environment.
+        if (!systemOneDnnAllowed())
+            return Sgemm{};
         for (const char* name : {"libdnnl.so.3", "libdnnl.so.2"}) {
             void* library = dlopen(name, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
             if (!library)
                 continue;
             if (void* symbol = dlsym(library, "dnnl_sgemm"))
                 if (sgemmWorks(reinterpret_cast<SgemmFunction>(symbol)))
-                    return reinterpret_cast<SgemmFunction>(symbol);
+                    return Sgemm{reinterpret_cast<SgemmFunction>(symbol), SgemmSource::System, name};
             dlclose(library);
         }
-        return SgemmFunction{nullptr};
+        return Sgemm{};
     }();
-    return function;
+    return found;
+}
+
+SgemmFunction sgemmFunction()
+{
+    return sgemm().function;
 }
 
 CpuGemmMode modeFromEnvironment()
@@ -88,9 +109,9 @@ bool cpuAutocastEnabled()
 
 bool eligible(std::initializer_list<const torch::Tensor*> tensors)
 {
-    if (g_mode.load(std::memory_order_relaxed) == CpuGemmMode::Aten || !sgemmFunction() ||
-        cpuAutocastEnabled())
+    if (g_mode.load(std::memory_order_relaxed) == CpuGemmMode::Aten)
         return false;
+    // The tensors first: a CUDA run never looks for (or loads) a oneDNN.
     for (const torch::Tensor* t : tensors) {
         if (!t->defined())
             continue;
@@ -98,7 +119,7 @@ bool eligible(std::initializer_list<const torch::Tensor*> tensors)
             t->numel() == 0 || t->is_conj() || t->is_neg())
             return false;
     }
-    return true;
+    return sgemmFunction() && !cpuAutocastEnabled();
 }
 
 /// How sgemm reads a [rows, cols] matrix with these strides: row-major (cols contiguous) or
@@ -398,6 +419,30 @@ public:
 bool cpuGemmAvailable()
 {
     return sgemmFunction() != nullptr;
+}
+
+std::string cpuGemmDescription()
+{
+    const Sgemm& found = sgemm();
+    const CpuGemmMode mode = g_mode.load();
+    if (mode == CpuGemmMode::Aten)
+        return "ATen's linear and matmul (CLIPWB_CPU_GEMM=aten)";
+    std::string onednn;
+    switch (found.source) {
+    case SgemmSource::None:
+        return systemOneDnnAllowed()
+                   ? "ATen's BLAS (no oneDNN sgemm: LibTorch hides its own and no system libdnnl.so.2 or .3 "
+                     "loads; Debian's libdnnl2 package provides one)"
+                   : "ATen's BLAS (CLIPWB_SYSTEM_ONEDNN=0: no oneDNN loaded)";
+    case SgemmSource::LibTorch:
+        onednn = "oneDNN's sgemm (LibTorch's libdnnl)";
+        break;
+    case SgemmSource::System:
+        onednn = "oneDNN's sgemm (the system's " + found.library + "; CLIPWB_SYSTEM_ONEDNN=0 turns it off)";
+        break;
+    }
+    return mode == CpuGemmMode::OneDnn ? onednn + " for every shape (CLIPWB_CPU_GEMM=onednn)"
+                                       : onednn + " or ATen's BLAS, per shape the faster one as measured";
 }
 
 void setCpuGemmMode(CpuGemmMode mode)

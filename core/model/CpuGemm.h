@@ -6,8 +6,9 @@
 // products of ViT-B-16 and RoBERTa-base; Debian's LibTorch links oneDNN
 // (libdnnl.so.2) anyway for convolutions, so its C entry point dnnl_sgemm is
 // found at run time (no build dependency). PyPI's LibTorch hides its oneDNN;
-// there CLIPWB_SYSTEM_ONEDNN=1 loads the system's libdnnl (Debian's libdnnl2). Which library serves a shape is measured on its first
-// product and remembered (model/GemmBackendChoice.h). Everything else (CUDA,
+// there the system's libdnnl (Debian's libdnnl2) is loaded when it is installed
+// (CLIPWB_SYSTEM_ONEDNN=0: never). Which library serves a shape is measured on
+// its first product and remembered (model/GemmBackendChoice.h). Everything else (CUDA,
 // autocast, other dtypes, a LibTorch whose oneDNN is not exported) runs ATen's
 // ops unchanged. Both libraries compute the same products; only the summation
 // order differs (results agree to float rounding).
@@ -15,6 +16,8 @@
 // CLIPWB_CPU_GEMM in the environment: unset or "auto" measures, "onednn" takes
 // oneDNN for every shape, "aten" ATen's own linear and matmul (no custom ops).
 #include <torch/torch.h>
+
+#include <string>
 
 namespace clipwb::model {
 
@@ -27,6 +30,9 @@ torch::Tensor scaledMatmul(const torch::Tensor& a, const torch::Tensor& b, doubl
 
 /// Whether oneDNN's sgemm was found in this process.
 bool cpuGemmAvailable();
+
+/// Which library computes this process's CPU products and why, for train.log.
+std::string cpuGemmDescription();
 
 enum class CpuGemmMode {
     Aten,     ///< ATen's linear and matmul, as PyTorch computes them

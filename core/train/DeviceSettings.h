@@ -3,8 +3,8 @@
 // TF32 products (the environment variable CLIPWB_TF32=1: a setting of the
 // machine rather than of the run, like PyTorch's allow_tf32), cuDNN's autotuner for the ResNet's
 // convolutions (fixed input sizes, so the search pays off after one step), and
-// which attention kernel runs (use_flash_attention). Returns what it set, for
-// train.log.
+// which attention kernel runs (use_flash_attention); on the CPU, which library
+// computes the matrix products. Returns what it set, for train.log.
 #include "config/TrainConfig.h"
 #include "model/ModelConfig.h"
 

@@ -13,6 +13,7 @@
 
 #include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
+#include <torch/version.h>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -51,6 +52,18 @@ std::string linearMismatch(const torch::Tensor& x, const torch::Tensor& w, const
 }
 
 /// Restores the default (measured per shape) whatever a test does.
+/// CPU autocast to bf16 on or off (LibTorch 2.4 renamed the per-device calls).
+void setCpuAutocast(bool enabled)
+{
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    at::autocast::set_autocast_enabled(at::kCPU, enabled);
+    at::autocast::set_autocast_dtype(at::kCPU, torch::kBFloat16);
+#else
+    at::autocast::set_cpu_enabled(enabled);
+    at::autocast::set_autocast_cpu_dtype(torch::kBFloat16);
+#endif
+}
+
 struct GemmSwitch {
     explicit GemmSwitch(model::CpuGemmMode mode) { model::setCpuGemmMode(mode); }
     explicit GemmSwitch(bool oneDnn)
@@ -133,10 +146,9 @@ private Q_SLOTS:
         const auto w = torch::randn({3, 8}, torch::kDouble);
         QVERIFY(torch::equal(model::linear(x, w, {}), torch::nn::functional::linear(x, w, {})));
         // Under CPU autocast the product runs in bf16 as ATen's linear would.
-        at::autocast::set_cpu_enabled(true);
-        at::autocast::set_autocast_cpu_dtype(torch::kBFloat16);
+        setCpuAutocast(true);
         const auto y = model::linear(torch::randn({4, 8}), torch::randn({3, 8}), {});
-        at::autocast::set_cpu_enabled(false);
+        setCpuAutocast(false);
         at::autocast::clear_cache();
         QCOMPARE(y.scalar_type(), torch::kBFloat16);
     }
@@ -224,7 +236,10 @@ private Q_SLOTS:
         // The file holds the choice, and a new process (here: a new instance) reads it back.
         const auto file = std::filesystem::path(m_cache.path().toStdString()) / "gemm-backends.tsv";
         QCOMPARE(choice.file(), file);
-        QVERIFY2(readText(file).find("\t" + shape.key() + "\t") != std::string::npos, readText(file).c_str());
+        std::string field = "\t";
+        field += shape.key();
+        field += '\t';
+        QVERIFY2(readText(file).find(field) != std::string::npos, readText(file).c_str());
         model::GemmBackendChoice reread(file);
         QCOMPARE(reread.find(shape), chosen);
     }
@@ -336,14 +351,13 @@ private Q_SLOTS:
             torch::manual_seed(10);
             const auto images = torch::randn({2, 3, 64, 64});
             const auto texts = torch::randint(106, 2000, {2, 8});
-            at::autocast::set_cpu_enabled(true);
-            at::autocast::set_autocast_cpu_dtype(torch::kBFloat16);
+            setCpuAutocast(true);
             at::autocast::increment_nesting();
             auto [img, txt, scale] = clip->forward(images, texts);
             const auto loss = (img.to(torch::kFloat) * txt.to(torch::kFloat)).sum();
             at::autocast::decrement_nesting();
             at::autocast::clear_cache();
-            at::autocast::set_cpu_enabled(false);
+            setCpuAutocast(false);
             loss.backward();
             return clip->visual()->parameters().front().grad().clone();
         };

@@ -5,6 +5,7 @@
 // as the uninterrupted run.
 #include "support/CrossCheck.h"
 #include "config/TrainConfig.h"
+#include "model/CpuGemm.h"
 #include "train/TrainCheckpoint.h"
 #include "train/Trainer.h"
 #include "UpstreamRun.h"
@@ -72,6 +73,40 @@ private Q_SLOTS:
         QCOMPARE(ckpt.step.value_or(-1), int64_t(24));
         QVERIFY(ckpt.optimizer.has_value());
         upstream_run::compareFinalParameters(ckpt, expected);
+    }
+
+    void cpuProductLibraryIsTheSameInEveryProcess()
+    {
+        // The GUI trains in its own process, clipwb-cli in another: a run resumed in one continues
+        // a run of the other exactly only if both compute their products with the same library.
+        const std::string log = clipwb::readFile(m_runA / "train.log");
+        const std::string expected = "CPU matrix products: " + clipwb::model::cpuGemmDescription();
+        QVERIFY2(log.find(expected + "\n") != std::string::npos, (expected + " not in\n" + log).c_str());
+    }
+
+    void systemOneDnnStaysOutWhenTurnedOff()
+    {
+        // CLIPWB_SYSTEM_ONEDNN=0: whatever LibTorch brings, never the system's libdnnl.
+        auto config = nlohmann::json::parse(clipwb::readFile(m_config));
+        config["max_steps"] = 2;
+        const fs::path shortConfig = m_config.parent_path() / "config_two_steps.json";
+        clipwb::writeFileAtomic(shortConfig, config.dump(2));
+        const fs::path logs = fs::path(m_dir.path().toStdString()) / "no_system_onednn";
+        const CliResult r = runCli({QStringLiteral("train"), QStringLiteral("--config"),
+                                    QString::fromStdString(shortConfig.string()), QStringLiteral("--logs"),
+                                    QString::fromStdString(logs.string()), QStringLiteral("--device"),
+                                    QStringLiteral("cpu")},
+                                   240000, {QStringLiteral("CLIPWB_SYSTEM_ONEDNN=0")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.stderrText));
+        const std::string log = clipwb::readFile(logs / "fp32_bs8" / "train.log");
+        const size_t line = log.find("CPU matrix products: ");
+        QVERIFY2(line != std::string::npos, log.c_str());
+        const std::string products = log.substr(line, log.find('\n', line) - line);
+        qInfo("%s", products.c_str());
+        QVERIFY2(products.find("the system's") == std::string::npos && products.find("libdnnl.so") == std::string::npos,
+                 products.c_str());
+        if (clipwb::model::cpuGemmDescription().rfind("oneDNN's sgemm (LibTorch's", 0) != 0)
+            QVERIFY2(products.find("CLIPWB_SYSTEM_ONEDNN=0") != std::string::npos, products.c_str());
     }
 
     void checkpointLoadsInPyTorch()

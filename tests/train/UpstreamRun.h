@@ -7,6 +7,7 @@
 #include "train/TrainCheckpoint.h"
 
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 #include <QTest>
@@ -42,9 +43,16 @@ struct CliResult {
     QString stderrText;
 };
 
-inline CliResult runCli(const QStringList& args, int timeoutMs = 240000)
+/// `clipwb-cli ARGS`; `environment` (NAME=VALUE) is added to this process's environment.
+inline CliResult runCli(const QStringList& args, int timeoutMs = 240000, const QStringList& environment = {})
 {
     QProcess process;
+    if (!environment.isEmpty()) {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const QString& setting : environment)
+            env.insert(setting.section(QLatin1Char('='), 0, 0), setting.section(QLatin1Char('='), 1));
+        process.setProcessEnvironment(env);
+    }
     process.start(QStringLiteral(CLIPWB_BIN_DIR "/clipwb-cli"), args);
     CliResult r;
     if (!process.waitForFinished(timeoutMs)) {
