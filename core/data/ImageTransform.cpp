@@ -3,6 +3,8 @@
 #include "common/Error.h"
 #include "data/PilResize.h"
 
+#include <map>
+#include <mutex>
 #include <vector>
 
 namespace clipwb::data {
@@ -81,6 +83,31 @@ void preprocessPixelsForEvalInto(const DecodedImage& image, int resolution, uint
     rgbPlanesInto(pilResizeToRgb(image, resolution, resolution), out);
 }
 
+namespace {
+
+/// normalizeTable() as a [3 * 256] tensor on `device`. A GPU's copy is made once: copying it
+/// from pageable memory every batch would wait for all the GPU's queued work each time.
+torch::Tensor normalizeTableOn(const torch::Device& device)
+{
+    const auto& table = normalizeTable();
+    const auto fromHost = [&] {
+        return torch::from_blob(const_cast<float*>(&table.values[0][0]), {3 * 256}, torch::kFloat32)
+            .to(device, /*non_blocking=*/false, /*copy=*/true);
+    };
+    if (!device.is_cuda())
+        return fromHost();
+    static std::mutex mutex;
+    // Never destroyed: a CUDA tensor freed after the CUDA runtime has shut down at exit fails.
+    static auto* onGpus = new std::map<int, torch::Tensor>();
+    std::lock_guard lock(mutex);
+    torch::Tensor& cached = (*onGpus)[device.index()];
+    if (!cached.defined())
+        cached = fromHost();
+    return cached;
+}
+
+} // namespace
+
 torch::Tensor normalizeImages(const torch::Tensor& pixels)
 {
     if (pixels.scalar_type() != torch::kUInt8)
@@ -89,10 +116,7 @@ torch::Tensor normalizeImages(const torch::Tensor& pixels)
                  "normalizeImages: expected [.., 3, H, W] pixels, got ", pixels.sizes());
     // The table as a [3 * 256] tensor; each pixel picks its channel's entry: no arithmetic on the
     // device, whose scalar division (a product with the reciprocal on CUDA) would round otherwise.
-    const auto& table = normalizeTable();
-    const torch::Tensor lut =
-        torch::from_blob(const_cast<float*>(&table.values[0][0]), {3 * 256}, torch::kFloat32)
-            .to(pixels.device(), /*non_blocking=*/false, /*copy=*/true);
+    const torch::Tensor lut = normalizeTableOn(pixels.device());
     std::vector<int64_t> offsetShape(static_cast<size_t>(pixels.dim()), 1);
     offsetShape[offsetShape.size() - 3] = 3;
     const torch::Tensor offsets =

@@ -65,6 +65,7 @@ struct Collectives::Impl {
     int rank = 0;
     int worldSize = 1;
     std::string backend;
+    torch::Device device{torch::kCPU};
 #if defined(CLIPWB_HAVE_C10D)
     c10::intrusive_ptr<c10d::Store> store;
     c10::intrusive_ptr<compat::CollectiveBackend> group;
@@ -74,6 +75,13 @@ struct Collectives::Impl {
     {
         throw Error("rank " + std::to_string(rank) + ": " + what + " failed (" + firstLine(e) +
                     "): another rank has stopped, failed or timed out; see its message");
+    }
+
+    /// t where the backend takes it: NCCL only reduces CUDA tensors, so the small CPU tensors a
+    /// run agrees on (stop flags, RNG states) travel through the run's GPU and back.
+    torch::Tensor staged(const torch::Tensor& t) const
+    {
+        return backend == "nccl" && !t.is_cuda() ? t.to(device) : t;
     }
 };
 
@@ -153,6 +161,7 @@ std::unique_ptr<Collectives> Collectives::connect(const ConnectOptions& options)
     auto impl = std::make_unique<Impl>();
     impl->rank = env.rank;
     impl->worldSize = env.worldSize;
+    impl->device = options.device;
     impl->backend = options.backend == "auto" || options.backend.empty() ? defaultBackend(options.device)
                                                                          : options.backend;
     const auto available = availableBackends();
@@ -274,8 +283,10 @@ std::unique_ptr<Collectives> Collectives::connect(const ConnectOptions& options)
 void Collectives::allReduceSum(torch::Tensor& tensor)
 {
     try {
-        std::vector<torch::Tensor> tensors{tensor};
+        std::vector<torch::Tensor> tensors{m_impl->staged(tensor)};
         m_impl->group->allreduce(tensors)->wait();
+        if (!tensors[0].is_same(tensor))
+            tensor.copy_(tensors[0]);
     } catch (const std::exception& e) {
         m_impl->fail("all-reduce", e);
     }
@@ -284,11 +295,13 @@ void Collectives::allReduceSum(torch::Tensor& tensor)
 std::vector<torch::Tensor> Collectives::allGather(const torch::Tensor& tensor)
 {
     try {
-        std::vector<torch::Tensor> input{tensor.contiguous()};
+        std::vector<torch::Tensor> input{m_impl->staged(tensor.contiguous())};
         std::vector<std::vector<torch::Tensor>> output(1);
         for (int r = 0; r < m_impl->worldSize; ++r)
             output[0].push_back(torch::empty_like(input[0]));
         m_impl->group->allgather(output, input)->wait();
+        for (auto& t : output[0])
+            t = t.to(tensor.device());
         return output[0];
     } catch (const std::exception& e) {
         m_impl->fail("all-gather", e);
@@ -302,8 +315,10 @@ void Collectives::broadcast(std::vector<torch::Tensor> tensors, int root)
         options.rootRank = root;
         // One tensor per call: Gloo broadcasts a list only when every tensor has the same shape.
         for (auto& t : tensors) {
-            std::vector<torch::Tensor> one{t};
+            std::vector<torch::Tensor> one{m_impl->staged(t)};
             m_impl->group->broadcast(one, options)->wait();
+            if (!one[0].is_same(t))
+                t.copy_(one[0]);
         }
     } catch (const std::exception& e) {
         m_impl->fail("broadcast", e);
@@ -313,7 +328,11 @@ void Collectives::broadcast(std::vector<torch::Tensor> tensors, int root)
 void Collectives::barrier()
 {
     try {
-        m_impl->group->barrier()->wait();
+        // NCCL's barrier runs on a GPU; named, it is the run's rather than a guess from the rank.
+        c10d::BarrierOptions options;
+        if (m_impl->backend == "nccl" && m_impl->device.has_index())
+            options.device_ids = {m_impl->device.index()};
+        m_impl->group->barrier(options)->wait();
     } catch (const std::exception& e) {
         m_impl->fail("barrier", e);
     }

@@ -23,10 +23,11 @@ std::vector<std::string> applyDeviceSettings(const config::TrainConfig& cfg,
         const bool tf32 = tf32Requested();
         at::globalContext().setAllowTF32CuBLAS(tf32);
         at::globalContext().setAllowTF32CuDNN(tf32);
-        notes.emplace_back(tf32 ? "TF32 tensor-core products on (CLIPWB_TF32=1): fp32 products carry a 10-bit "
-                               "mantissa"
-                             : "TF32 off: fp32 products are exact fp32 (CLIPWB_TF32=1 for speed on Ampere or "
-                               "newer)");
+        notes.emplace_back(
+            tf32 ? "TF32 tensor-core products on (CLIPWB_TF32=1): fp32 products carry a 10-bit "
+                   "mantissa"
+                 : "TF32 off: fp32 products are exact fp32 (CLIPWB_TF32=1 for speed on Ampere or "
+                   "newer)");
         at::globalContext().setBenchmarkCuDNN(model.isResNet());
         if (model.isResNet())
             notes.emplace_back(

@@ -20,18 +20,35 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 namespace clipwb::train {
 namespace {
 
+/// The GPU the trainer would take (RunSetup::selectDevice): a rank of a run of several processes
+/// launched by torchrun (WORLD_SIZE > 1) takes its LOCAL_RANK's.
+std::string defaultCudaDevice()
+{
+    const char* localRank = std::getenv("LOCAL_RANK");
+    const char* worldSize = std::getenv("WORLD_SIZE");
+    int index = 0;
+    if (localRank && *localRank && worldSize && std::atoi(worldSize) > 1) {
+        char* end = nullptr;
+        const long value = std::strtol(localRank, &end, 10);
+        if (*end == '\0' && value >= 0 && value < 4096)
+            index = static_cast<int>(value);
+    }
+    return "cuda:" + std::to_string(index);
+}
+
 std::string resolvedDevice(const std::string& setting)
 {
     if (setting.empty() || setting == "auto")
-        return torch::cuda::is_available() ? "cuda:0" : "cpu";
+        return torch::cuda::is_available() ? defaultCudaDevice() : "cpu";
     if (setting == "cuda")
-        return "cuda:0";
+        return defaultCudaDevice();
     return setting;
 }
 
@@ -198,16 +215,30 @@ BatchSearch findLargestBatchOnDevice(const config::TrainConfig& cfg,
     clip->to(dev);
     clip->train();
     const ParameterGroups groups = splitParameterGroups(clip->named_parameters());
-    auto optimizer = makeAdamW(groups, AdamWSettings{});
+    // Learning rate 0: the weights stay as they are, attempt after attempt.
+    AdamWSettings settings;
+    settings.lr = 0;
+    auto optimizer = makeAdamW(groups, settings);
     LossScalerOptions scalerOptions;
     scalerOptions.enabled = precision == "amp";
-    LossScaler scaler(scalerOptions);
     const auto params = groups.all();
     const auto deviceIndex = static_cast<c10::DeviceIndex>(dev.index());
+    // AdamW's state (two moments per weight) exists from the first step on, in every attempt:
+    // under amp the first steps at scale 65536 usually overflow and are skipped, and an attempt
+    // without the state would report a batch as fitting with gigabytes (ViT-L) to spare.
+    {
+        torch::NoGradGuard noGrad;
+        for (const auto& p : params)
+            if (p.requires_grad())
+                p.mutable_grad() = torch::zeros_like(p);
+        optimizer->step();
+        zeroGradients(params);
+    }
 
     auto attempt = [&](int64_t batch) {
         BatchAttempt a;
         a.batchSize = batch;
+        LossScaler scaler(scalerOptions); // an attempt cut short by OOM leaves a scaler mid-step
         c10::cuda::CUDACachingAllocator::emptyCache();
         c10::cuda::CUDACachingAllocator::resetPeakStats(deviceIndex);
         const auto t0 = std::chrono::steady_clock::now();
@@ -226,7 +257,12 @@ BatchSearch findLargestBatchOnDevice(const config::TrainConfig& cfg,
                 loss = contrastiveLoss(imageFeatures, textFeatures, scale, true).loss;
             }
             scaler.scale(loss).backward();
-            scaler.step(*optimizer, params);
+            if (!scaler.step(*optimizer, params)) {
+                // A step skipped for overflow (amp's first steps at scale 65536) still allocates
+                // what a real one does: on finite gradients, at lr 0, the weights stay as they are.
+                zeroGradients(params);
+                optimizer->step();
+            }
             scaler.update();
             torch::cuda::synchronize(dev.index());
             a.fits = true;

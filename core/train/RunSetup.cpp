@@ -12,6 +12,10 @@
 
 #include <sstream>
 
+#if defined(CLIPWB_TORCH_HAS_CUDA)
+#include <c10/cuda/CUDAFunctions.h>
+#endif
+
 namespace clipwb::train {
 
 void RunSetup::prepare(bool forTraining)
@@ -125,6 +129,12 @@ void RunSetup::selectDevice()
                      "': only ", torch::cuda::device_count(), " CUDA device(s)");
         s.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
     }
+#if defined(CLIPWB_TORCH_HAS_CUDA)
+    // The run's GPU becomes this thread's current device, as upstream's torch.cuda.set_device:
+    // NCCL's first barrier, cuBLAS handles and kernels without an explicit device go there.
+    if (s.device.is_cuda())
+        c10::cuda::set_device(s.device.index());
+#endif
     const std::string& p = s.cfg.precision;
     if (p == "fp32") {
         s.precision = Precision::Fp32;

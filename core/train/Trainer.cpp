@@ -13,6 +13,8 @@
 #include "train/TrainStep.h"
 #include "train/Validator.h"
 
+#include <torch/cuda.h>
+
 #include <atomic>
 #include <utility>
 
@@ -107,6 +109,12 @@ struct Trainer::Impl {
                 continue;
             ++epochTrainedSteps;
             ++s.steps;
+#if defined(CLIPWB_TORCH_HAS_CUDA)
+            // The GPU runs behind the host: a step ends when its kernels do (reportStep's item()
+            // waits for them anyway, but after the clock would have stopped).
+            if (s.device.is_cuda())
+                torch::cuda::synchronize(s.device.index());
+#endif
             const double stepSeconds = secondsSince(end);
             end = Clock::now();
             averageStepSeconds =

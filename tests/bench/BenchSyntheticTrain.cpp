@@ -171,6 +171,11 @@ Result runOne(const Options& o, const torch::Device& device, const std::string& 
     if (amp && !device.is_cuda())
         throw std::runtime_error("amp (fp16 autocast) needs CUDA; use fp32 or bf16 on the CPU");
     const torch::ScalarType autocastType = amp ? torch::kHalf : bf16 ? torch::kBFloat16 : torch::kFloat;
+#if defined(CLIPWB_BENCH_CUDA_STATS)
+    // The previous configuration's cached blocks go back first: each reserved peak is its own.
+    if (device.is_cuda())
+        c10::cuda::CUDACachingAllocator::emptyCache();
+#endif
 
     const model::ClipModelConfig config = model::loadModelConfig(o.visionModel, o.textModel);
     torch::manual_seed(123);

@@ -1,19 +1,16 @@
 // The CUDA path against the CPU (label gpu): features and training steps of the
 // tiny models in fp32 on both devices, amp and bf16 trajectories close to fp32,
-// gradient checkpointing, exact resume on CUDA with the CUDA generator's state
-// in the checkpoint, and a CUDA out-of-memory failure that leaves the run folder
+// gradient checkpointing, the CUDA generator replaying the masked forward
+// (tests/gpu/CudaChecks.h, which gpu_checks also runs where Qt is missing), and
+// trainer-level checks: exact resume on CUDA with the CUDA generator's state in
+// the checkpoint, and a CUDA out-of-memory failure that leaves the run folder
 // intact. Every test skips, saying why, where LibTorch has no CUDA or the
 // machine no GPU: that is the one skip this suite allows.
 #include "UpstreamRun.h"
 #include "config/TrainConfig.h"
 #include "data/ImageTransform.h"
-#include "model/Clip.h"
-#include "model/ModelConfig.h"
+#include "gpu/CudaChecks.h"
 #include "model/ScaledDotProductAttention.h"
-#include "train/AutocastScope.h"
-#include "train/ContrastiveLoss.h"
-#include "train/LossScaler.h"
-#include "train/ParameterGroups.h"
 #include "train/TrainCheckpoint.h"
 #include "train/Trainer.h"
 
@@ -58,84 +55,6 @@ bool cudaLibTorch()
 
 const torch::Device kCuda(torch::kCUDA, 0);
 
-model::ClipModelConfig tinyConfig()
-{
-    return model::loadModelConfig(CLIPWB_TEST_FIXTURES "/model_configs/Tiny-ViT.json",
-                                  CLIPWB_TEST_FIXTURES "/model_configs/Tiny-BERT.json");
-}
-
-struct Batch {
-    torch::Tensor images;
-    torch::Tensor texts;
-};
-
-Batch syntheticBatch(const model::ClipModelConfig& config, int64_t batch, uint64_t seed)
-{
-    torch::manual_seed(seed);
-    Batch b;
-    b.images = torch::randn({batch, 3, config.imageResolution, config.imageResolution});
-    b.texts = torch::zeros({batch, 52}, torch::kLong);
-    auto ids = torch::randint(106, 21128, {batch, 20}, torch::kLong);
-    b.texts.slice(1, 1, 21).copy_(ids);
-    b.texts.select(1, 0).fill_(101);
-    b.texts.select(1, 21).fill_(102);
-    return b;
-}
-
-/// Trains `steps` steps of the tiny model on `device` from the same weights; returns the losses.
-std::vector<double> trainSteps(const torch::Device& device, const std::string& precision, bool checkpointing,
-                               int steps, std::vector<torch::Tensor>* finalParameters = nullptr)
-{
-    const auto config = tinyConfig();
-    torch::manual_seed(7);
-    model::Clip clip(config);
-    clip->setGradCheckpointing(checkpointing);
-    clip->to(device);
-    clip->train();
-    const auto groups = train::splitParameterGroups(clip->named_parameters());
-    train::AdamWSettings settings;
-    settings.lr = 3e-4;
-    settings.beta1 = 0.9;
-    settings.beta2 = 0.98;
-    settings.eps = 1e-6;
-    settings.weightDecay = 0.2;
-    auto optimizer = train::makeAdamW(groups, settings);
-    train::LossScalerOptions scalerOptions;
-    scalerOptions.enabled = precision == "amp";
-    train::LossScaler scaler(scalerOptions);
-    const auto type = precision == "amp"    ? torch::kHalf
-                      : precision == "bf16" ? torch::kBFloat16
-                                            : torch::kFloat;
-    std::vector<double> losses;
-    const auto params = groups.all();
-    for (int step = 0; step < steps; ++step) {
-        const Batch b = syntheticBatch(config, 16, 1000 + static_cast<uint64_t>(step));
-        train::zeroGradients(params);
-        torch::Tensor loss;
-        {
-            train::AutocastScope autocast(precision != "fp32", device, type);
-            auto [image, text, scale] = clip->forward(b.images.to(device), b.texts.to(device));
-            loss = train::contrastiveLoss(image, text, scale, true).loss;
-        }
-        losses.push_back(loss.item<double>());
-        scaler.scale(loss).backward();
-        scaler.step(*optimizer, params);
-        scaler.update();
-    }
-    if (finalParameters)
-        for (const auto& p : params)
-            finalParameters->push_back(p.detach().cpu().clone());
-    return losses;
-}
-
-double maxRelativeDifference(const std::vector<double>& a, const std::vector<double>& b)
-{
-    double worst = 0;
-    for (size_t i = 0; i < a.size() && i < b.size(); ++i)
-        worst = std::max(worst, std::abs(a[i] - b[i]) / std::max(1e-12, std::abs(b[i])));
-    return worst;
-}
-
 } // namespace
 
 class TestCuda : public QObject {
@@ -143,29 +62,16 @@ class TestCuda : public QObject {
 private Q_SLOTS:
     void init()
     {
-        // fp32 on CUDA compared with the CPU: no TF32 shortcuts in the products.
-        at::globalContext().setAllowTF32CuBLAS(false);
-        at::globalContext().setAllowTF32CuDNN(false);
+        // fp32 on CUDA compared with the CPU: no TF32 shortcuts; the exact resume compares two
+        // CUDA runs bit for bit, so cuDNN's algorithms must be deterministic too.
+        cuda_checks::useExactKernels();
     }
 
     void featuresMatchCpu()
     {
         REQUIRE_CUDA();
-        const auto config = tinyConfig();
-        torch::manual_seed(3);
-        model::Clip clip(config);
-        clip->eval();
-        const Batch b = syntheticBatch(config, 8, 11);
-        torch::NoGradGuard noGrad;
-        const auto cpuImage = clip->encodeImage(b.images);
-        const auto cpuText = clip->encodeText(b.texts);
-        clip->to(kCuda);
-        const auto cudaImage = clip->encodeImage(b.images.to(kCuda)).cpu();
-        const auto cudaText = clip->encodeText(b.texts.to(kCuda)).cpu();
-        QVERIFY2(torch::allclose(cudaImage, cpuImage, 1e-4, 1e-5),
-                 qPrintable(QString::number((cudaImage - cpuImage).abs().max().item<double>())));
-        QVERIFY2(torch::allclose(cudaText, cpuText, 1e-4, 1e-5),
-                 qPrintable(QString::number((cudaText - cpuText).abs().max().item<double>())));
+        const auto o = cuda_checks::featuresMatchCpu(kCuda);
+        QVERIFY2(o.ok, o.detail.c_str());
     }
 
     void pixelsNormaliseOnTheGpuAsOnTheCpu()
@@ -182,44 +88,36 @@ private Q_SLOTS:
     void trainingStepsMatchCpu()
     {
         REQUIRE_CUDA();
-        std::vector<torch::Tensor> cpuParams, cudaParams;
-        const auto cpu = trainSteps(torch::kCPU, "fp32", false, 5, &cpuParams);
-        const auto cuda = trainSteps(kCuda, "fp32", false, 5, &cudaParams);
-        QVERIFY2(maxRelativeDifference(cuda, cpu) < 1e-4,
-                 qPrintable(QString::number(maxRelativeDifference(cuda, cpu))));
-        QCOMPARE(cudaParams.size(), cpuParams.size());
-        for (size_t i = 0; i < cpuParams.size(); ++i)
-            QVERIFY(torch::allclose(cudaParams[i], cpuParams[i], 1e-3, 1e-5));
+        const auto o = cuda_checks::trainingStepsMatchCpu(kCuda);
+        QVERIFY2(o.ok, o.detail.c_str());
     }
 
     void ampAndBf16TrajectoriesFollowFp32()
     {
         REQUIRE_CUDA();
-        const auto fp32 = trainSteps(kCuda, "fp32", false, 12);
-        const auto amp = trainSteps(kCuda, "amp", false, 12);
-        QVERIFY2(maxRelativeDifference(amp, fp32) < 0.02,
-                 qPrintable(QString::number(maxRelativeDifference(amp, fp32))));
-        const auto bf16 = trainSteps(kCuda, "bf16", false, 12);
-        QVERIFY2(maxRelativeDifference(bf16, fp32) < 0.05,
-                 qPrintable(QString::number(maxRelativeDifference(bf16, fp32))));
-        // They learn: the loss goes down as in fp32.
-        QVERIFY(amp.back() < amp.front() && bf16.back() < bf16.front());
+        const auto o = cuda_checks::ampAndBf16FollowFp32(kCuda);
+        QVERIFY2(o.ok, o.detail.c_str());
     }
 
     void gradientCheckpointingGivesTheSameSteps()
     {
         REQUIRE_CUDA();
-        std::vector<torch::Tensor> plain, checkpointed;
-        const auto a = trainSteps(kCuda, "fp32", false, 4, &plain);
-        const auto b = trainSteps(kCuda, "fp32", true, 4, &checkpointed);
-        QVERIFY2(maxRelativeDifference(b, a) < 1e-6,
-                 qPrintable(QString::number(maxRelativeDifference(b, a))));
-        for (size_t i = 0; i < plain.size(); ++i)
-            QVERIFY(torch::allclose(checkpointed[i], plain[i], 1e-5, 1e-7));
-        // And under amp, where the recomputation must replay the forward's autocast.
-        const auto ampPlain = trainSteps(kCuda, "amp", false, 4);
-        const auto ampCheckpointed = trainSteps(kCuda, "amp", true, 4);
-        QVERIFY(maxRelativeDifference(ampCheckpointed, ampPlain) < 1e-3);
+        const auto o = cuda_checks::gradientCheckpointingGivesTheSameSteps(kCuda);
+        QVERIFY2(o.ok, o.detail.c_str());
+    }
+
+    void cudaGeneratorReplaysTheMaskedForward()
+    {
+        REQUIRE_CUDA();
+        const auto o = cuda_checks::generatorStateReplaysMasking(kCuda);
+        QVERIFY2(o.ok, o.detail.c_str());
+    }
+
+    void outOfMemoryIsRecognised()
+    {
+        REQUIRE_CUDA();
+        const auto o = cuda_checks::outOfMemoryIsRecognised(kCuda);
+        QVERIFY2(o.ok, o.detail.c_str());
     }
 
     void resumeOnCudaIsExactWithTheCudaGenerator()

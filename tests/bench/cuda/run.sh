@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# clipwb's CUDA training throughput on a lent GPU machine, in one go (about 8-10 minutes):
-# configure the core-only build (CLIPWB_CORE_ONLY: no Qt, OpenCV, LMDB or zlib) against the
-# machine's PyTorch, build bench_synthetic_train only, and run ViT-B-16 + RoBERTa-wwm-ext-base
+# clipwb's CUDA path on a lent GPU machine, in one go (about 6-9 minutes): configure the
+# core-only build (CLIPWB_CORE_ONLY: no Qt, OpenCV, LMDB or zlib) against the machine's PyTorch,
+# build gpu_checks and bench_synthetic_train only, run gpu_checks (the model-level checks of
+# test_cuda: tests/gpu/CudaChecks.h), then ViT-B-16 + RoBERTa-wwm-ext-base
 # (random weights, synthetic batches) at batch 128 with amp (fp16) and bf16, with and without
 # gradient checkpointing: pairs/s, ms per step, peak GPU memory. Then, in the same run on the
 # same GPU, upstream's own train() (tests/bench/cuda/upstream_train_cuda.py) with amp at the same
@@ -17,7 +18,8 @@
 # (a folder holding the cn_clip package when it is not installed; .cuda-deps is tried too:
 # tests/bench/cuda/prepare-deps.sh fills .cuda-deps on a machine with internet), BUILD_DIR
 # (default build-cuda), CLIPWB_BENCH_BIN (a bench_synthetic_train already built: skips the build),
-# BATCH (default 128), PYTHON (default python3), OUT (figures copied there).
+# BATCH (default 128), PYTHON (default python3), OUT (every result is written there as it comes,
+# so a command cut short still returns what it finished).
 set -uo pipefail
 cd "$(dirname "$0")/../../.." || exit 1
 start=$(date +%s)
@@ -25,6 +27,8 @@ device=${CLIPWB_BENCH_DEVICE:-cuda}
 build=${BUILD_DIR:-build-cuda}
 python=${PYTHON:-python3}
 mkdir -p "$build"
+results=${OUT:-$build}
+mkdir -p "$results"
 log() { echo "[$(($(date +%s) - start)) s] $*"; }
 
 log "machine: $(nproc) cores; $(cmake --version | head -1); $(${CXX:-c++} --version | head -1)"
@@ -56,18 +60,31 @@ else
         -DCMAKE_PREFIX_PATH="$prefix" ${nlohmann:+-DCLIPWB_NLOHMANN_INCLUDE_DIR="$nlohmann"} \
         > "$build/configure.log" 2>&1; then
         tail -40 "$build/configure.log"
+        cp "$build/configure.log" "$results/" 2> /dev/null || true
         log "configure failed (log: $build/configure.log)"
         exit 1
     fi
     grep -E "clipwb: Torch" "$build/configure.log"
-    log "building bench_synthetic_train"
-    if ! cmake --build "$build" --target bench_synthetic_train -j "$(nproc)" > "$build/build.log" 2>&1; then
+    log "building gpu_checks and bench_synthetic_train"
+    if ! cmake --build "$build" --target gpu_checks bench_synthetic_train -j "$(nproc)" > "$build/build.log" 2>&1; then
         grep -E "error|Error" "$build/build.log" | head -30
         tail -20 "$build/build.log"
+        cp "$build/configure.log" "$build/build.log" "$results/" 2> /dev/null || true
         log "build failed (log: $build/build.log)"
         exit 1
     fi
     log "built"
+fi
+
+checks_status=0
+checks=$(dirname "${CLIPWB_BENCH_BIN:-$build/bench/bench_synthetic_train}")/gpu_checks
+if [ -x "$checks" ]; then
+    log "running $checks --device $device"
+    timeout -k 10 180 "$checks" --device "$device" 2>&1 | tee "$results/gpu_checks.txt"
+    checks_status=${PIPESTATUS[0]}
+    [ "$checks_status" -ne 124 ] && [ "$checks_status" -ne 137 ] || log "gpu_checks timed out (180 s)"
+else
+    log "gpu_checks NOT run: $checks was not built"
 fi
 
 bench=("${CLIPWB_BENCH_BIN:-$build/bench/bench_synthetic_train}")
@@ -78,8 +95,9 @@ else
           --batch "${BATCH:-128}" --steps 15 --warmup 5 --precision amp,bf16 --grad-checkpointing off,on)
 fi
 log "running ${bench[*]} ${args[*]}"
-timeout 360 "${bench[@]}" "${args[@]}" 2>&1 | tee "$build/synthetic_train.txt"
+timeout -k 10 240 "${bench[@]}" "${args[@]}" 2>&1 | tee "$results/synthetic_train.txt"
 status=${PIPESTATUS[0]}
+[ "$status" -ne 124 ] && [ "$status" -ne 137 ] || log "bench_synthetic_train timed out (240 s)"
 
 # ---- upstream's train() on the same device, same sizes ----
 cn_clip=${CLIPWB_CN_CLIP_DIR:-}
@@ -99,10 +117,10 @@ fi
 if ${python} -c 'import torch, numpy' > /dev/null 2>&1 &&
     PYTHONPATH="${cn_clip}${PYTHONPATH:+:$PYTHONPATH}" ${python} -c 'import cn_clip' > /dev/null 2>&1; then
     log "running upstream's train(): ${upstream[*]}"
-    timeout 360 "${upstream[@]}" 2> "$build/upstream_train.log" | tee "$build/upstream_train.txt"
-    tail -3 "$build/upstream_train.log"
+    timeout -k 10 240 "${upstream[@]}" 2> "$results/upstream_train.log" | tee "$results/upstream_train.txt"
+    tail -3 "$results/upstream_train.log"
     log "clipwb / upstream (same device, same run):"
-    ${python} - "$build/synthetic_train.txt" "$build/upstream_train.txt" << 'PY' | tee "$build/ratios.txt"
+    ${python} - "$results/synthetic_train.txt" "$results/upstream_train.txt" << 'PY' | tee "$results/ratios.txt"
 import json, sys
 def lines(path):
     out = []
@@ -127,8 +145,11 @@ PY
 else
     log "upstream baseline NOT run: $python cannot import torch, numpy and cn_clip (set CLIPWB_CN_CLIP_DIR or run tests/bench/cuda/prepare-deps.sh where there is internet)"
 fi
-if [ -n "${OUT:-}" ]; then
-    cp "$build"/synthetic_train.txt "$build"/upstream_train.txt "$build"/ratios.txt "$build/configure.log" "$OUT/" 2> /dev/null || true
-fi
-log "done (exit status $status)"
+cp "$build/configure.log" "$results/" 2> /dev/null || true
+log "done (gpu_checks exit status $checks_status, benchmark exit status $status)"
+# 124/137 would read as the device command itself running past its limit: a step's own timeout is 3.
+for code in checks_status status; do
+    case ${!code} in 124 | 137) printf -v "$code" 3 ;; esac
+done
+[ "$checks_status" -eq 0 ] || exit "$checks_status"
 exit "$status"
