@@ -14,6 +14,7 @@
 #include "model/CachingCpuAllocator.h"
 #include "model/Clip.h"
 #include "model/ModelConfig.h"
+#include "model/ScaledDotProductAttention.h"
 #include "train/AutocastScope.h"
 #include "train/ContrastiveLoss.h"
 #include "train/LossScaler.h"
@@ -51,6 +52,7 @@ struct Options {
     std::vector<std::string> precisions{"fp32"};
     std::vector<std::string> checkpointing{"off"};
     int threads = 0;
+    bool fusedAttention = true; // LibTorch 2.x: at::scaled_dot_product_attention; off: matmul-softmax-matmul
     std::string profileFile; // chrome trace of a few steps (LibTorch 1.x legacy profiler)
 };
 
@@ -70,8 +72,8 @@ void usage()
     std::cerr
         << "usage: bench_synthetic_train [--vision-model NAME|PATH] [--text-model NAME|PATH] [--batch N]\n"
            "  [--context-length N] [--steps N] [--warmup N] [--device cpu|cuda|cuda:N]\n"
-           "  [--precision fp32,amp,bf16] [--grad-checkpointing off,on] [--threads N] [--profile "
-           "TRACE.json]\n";
+           "  [--precision fp32,amp,bf16] [--grad-checkpointing off,on] [--threads N]\n"
+           "  [--fused-attention on|off] [--profile TRACE.json]\n";
 }
 
 Options parse(int argc, char** argv)
@@ -106,6 +108,8 @@ Options parse(int argc, char** argv)
             o.threads = std::stoi(value());
         else if (a == "--profile")
             o.profileFile = value();
+        else if (a == "--fused-attention")
+            o.fusedAttention = value() != "off";
         else {
             usage();
             throw std::runtime_error("unknown argument " + a);
@@ -281,16 +285,19 @@ int main(int argc, char** argv)
         clipwb::model::installCachingCpuAllocator(); // as the Trainer does; CLIPWB_CPU_ALLOCATOR=system: LibTorch's
         if (o.threads > 0)
             torch::set_num_threads(o.threads);
+        clipwb::model::setFusedAttentionEnabled(o.fusedAttention);
         torch::Device device(o.device);
         if (device.is_cuda() && !torch::cuda::is_available())
             throw std::runtime_error("--device " + o.device + ": CUDA is not available");
         if (device.is_cuda() && !device.has_index())
             device = torch::Device(torch::kCUDA, 0);
         std::printf("synthetic training step: %s + %s, batch %lld, context %lld, device %s, LibTorch %s, %d "
-                    "thread(s), median of %d steps after %d warm-up\n",
+                    "thread(s), median of %d steps after %d warm-up, attention %s\n",
                     o.visionModel.c_str(), o.textModel.c_str(), static_cast<long long>(o.batch),
                     static_cast<long long>(o.contextLength), device.str().c_str(), TORCH_VERSION,
-                    torch::get_num_threads(), o.steps, o.warmup);
+                    torch::get_num_threads(), o.steps, o.warmup,
+                    clipwb::model::fusedAttentionEnabled() ? "fused (scaled_dot_product_attention)"
+                                                           : "matmul-softmax-matmul");
         std::fflush(stdout);
         std::vector<Result> results;
         for (const auto& checkpointing : o.checkpointing) {
