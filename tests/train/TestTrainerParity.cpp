@@ -6,6 +6,7 @@
 #include "support/CrossCheck.h"
 #include "config/TrainConfig.h"
 #include "model/CpuGemm.h"
+#include "train/DeviceSettings.h"
 #include "train/TrainCheckpoint.h"
 #include "train/Trainer.h"
 #include "UpstreamRun.h"
@@ -22,6 +23,7 @@
 #include <csignal>
 #include <sys/types.h>
 #include <sstream>
+#include <thread>
 
 namespace fs = std::filesystem;
 using upstream_run::readRecords;
@@ -84,29 +86,60 @@ private Q_SLOTS:
         QVERIFY2(log.find(expected + "\n") != std::string::npos, (expected + " not in\n" + log).c_str());
     }
 
-    void systemOneDnnStaysOutWhenTurnedOff()
+    /// train.log of a two-step CPU run of clipwb-cli with these environment changes (see runCli).
+    std::string twoStepRunLog(const std::string& name, const QStringList& environment)
     {
-        // CLIPWB_SYSTEM_ONEDNN=0: whatever LibTorch brings, never the system's libdnnl.
         auto config = nlohmann::json::parse(clipwb::readFile(m_config));
         config["max_steps"] = 2;
         const fs::path shortConfig = m_config.parent_path() / "config_two_steps.json";
         clipwb::writeFileAtomic(shortConfig, config.dump(2));
-        const fs::path logs = fs::path(m_dir.path().toStdString()) / "no_system_onednn";
+        const fs::path logs = fs::path(m_dir.path().toStdString()) / name;
         const CliResult r = runCli({QStringLiteral("train"), QStringLiteral("--config"),
                                     QString::fromStdString(shortConfig.string()), QStringLiteral("--logs"),
                                     QString::fromStdString(logs.string()), QStringLiteral("--device"),
                                     QStringLiteral("cpu")},
-                                   240000, {QStringLiteral("CLIPWB_SYSTEM_ONEDNN=0")});
-        QVERIFY2(r.exitCode == 0, qPrintable(r.stderrText));
-        const std::string log = clipwb::readFile(logs / "fp32_bs8" / "train.log");
-        const size_t line = log.find("CPU matrix products: ");
-        QVERIFY2(line != std::string::npos, log.c_str());
-        const std::string products = log.substr(line, log.find('\n', line) - line);
+                                   240000, environment);
+        if (r.exitCode != 0)
+            return "clipwb-cli train failed: " + r.stderrText.toStdString();
+        return clipwb::readFile(logs / "fp32_bs8" / "train.log");
+    }
+
+    static std::string lineStarting(const std::string& log, const std::string& prefix)
+    {
+        const size_t at = log.find(prefix);
+        return at == std::string::npos ? std::string() : log.substr(at, log.find('\n', at) - at);
+    }
+
+    void systemOneDnnStaysOutWhenTurnedOff()
+    {
+        // CLIPWB_SYSTEM_ONEDNN=0: whatever LibTorch brings, never the system's libdnnl.
+        const std::string log = twoStepRunLog("no_system_onednn", {QStringLiteral("CLIPWB_SYSTEM_ONEDNN=0")});
+        const std::string products = lineStarting(log, "CPU matrix products: ");
+        QVERIFY2(!products.empty(), log.c_str());
         qInfo("%s", products.c_str());
         QVERIFY2(products.find("the system's") == std::string::npos && products.find("libdnnl.so") == std::string::npos,
                  products.c_str());
         if (clipwb::model::cpuGemmDescription().rfind("oneDNN's sgemm (LibTorch's", 0) != 0)
             QVERIFY2(products.find("CLIPWB_SYSTEM_ONEDNN=0") != std::string::npos, products.c_str());
+    }
+
+    void cpuThreadsAreTheCoresUnlessTheEnvironmentSays()
+    {
+        // Debian's LibTorch counts one core on some virtual machines: a CPU run takes every core
+        // it may run on, and OMP_NUM_THREADS (torchrun sets it for each rank) still decides.
+        const int cores = clipwb::train::machineCoreCount();
+        QVERIFY(cores >= 1 && cores <= static_cast<int>(std::thread::hardware_concurrency()));
+        const std::string byMachine =
+            lineStarting(twoStepRunLog("threads_by_machine", {QStringLiteral("OMP_NUM_THREADS"),
+                                                              QStringLiteral("MKL_NUM_THREADS")}),
+                         "CPU threads: ");
+        qInfo("%s", byMachine.c_str());
+        QVERIFY2(byMachine.rfind("CPU threads: " + std::to_string(cores) + " (the machine's cores", 0) == 0,
+                 byMachine.c_str());
+        const std::string byEnvironment =
+            lineStarting(twoStepRunLog("threads_by_environment", {QStringLiteral("OMP_NUM_THREADS=1")}),
+                         "CPU threads: ");
+        QVERIFY2(byEnvironment.rfind("CPU threads: 1 (OMP_NUM_THREADS", 0) == 0, byEnvironment.c_str());
     }
 
     void checkpointLoadsInPyTorch()

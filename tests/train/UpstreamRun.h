@@ -43,14 +43,18 @@ struct CliResult {
     QString stderrText;
 };
 
-/// `clipwb-cli ARGS`; `environment` (NAME=VALUE) is added to this process's environment.
+/// `clipwb-cli ARGS`; `environment` changes this process's environment: NAME=VALUE sets, NAME removes.
 inline CliResult runCli(const QStringList& args, int timeoutMs = 240000, const QStringList& environment = {})
 {
     QProcess process;
     if (!environment.isEmpty()) {
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        for (const QString& setting : environment)
-            env.insert(setting.section(QLatin1Char('='), 0, 0), setting.section(QLatin1Char('='), 1));
+        for (const QString& setting : environment) {
+            if (setting.contains(QLatin1Char('=')))
+                env.insert(setting.section(QLatin1Char('='), 0, 0), setting.section(QLatin1Char('='), 1));
+            else
+                env.remove(setting);
+        }
         process.setProcessEnvironment(env);
     }
     process.start(QStringLiteral(CLIPWB_BIN_DIR "/clipwb-cli"), args);
